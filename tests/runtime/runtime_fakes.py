@@ -1,0 +1,78 @@
+"""Small stand-ins for the dialogue engine's Agent, used where the real one would only add
+noise (HTTP edge cases, concurrency) — they implement the agreed Agent interface."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from assistc.runtime.ir import Assistant
+from assistc.runtime.nlu.types import IntentPrediction, ParseResult
+from pydantic import BaseModel
+
+
+class FakeMessage(BaseModel):
+    recipient_id: str
+    text: str | None = None
+    buttons: list[dict[str, str]] = []
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+
+
+class FakeTracker:
+    def __init__(self, sender_id: str) -> None:
+        self.sender_id = sender_id
+        self.texts: list[str] = []
+
+    def to_rasa_json(self) -> dict[str, Any]:
+        events = [{"event": "user", "text": text} for text in self.texts]
+        return {"sender_id": self.sender_id, "events": events}
+
+
+class FakeAgent:
+    """Echoes each message; `delay` seconds of work per message make overlaps observable.
+
+    Records, per sender, the texts in the order they were handled and whether two calls
+    for one sender ever overlapped.
+    """
+
+    def __init__(self, model_id: str = "m1", *, delay: float = 0.0) -> None:
+        self.assistant = Assistant(name=f"fake-{model_id}")
+        self.model_id = model_id
+        self.delay = delay
+        self.trackers: dict[str, FakeTracker] = {}
+        self.overlaps: list[str] = []
+        self.barrier: threading.Barrier | None = None
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+
+    def handle_message(self, sender_id: str, text: str) -> list[FakeMessage]:
+        with self._lock:
+            if sender_id in self._busy:
+                self.overlaps.append(sender_id)
+            self._busy.add(sender_id)
+            tracker = self.trackers.setdefault(sender_id, FakeTracker(sender_id))
+        try:
+            self.entered.set()
+            if self.gate is not None:
+                self.gate.wait(10)
+            if self.barrier is not None:
+                self.barrier.wait()
+            first = FakeMessage(recipient_id=sender_id, text=f"{self.model_id}:{text}")
+            time.sleep(self.delay)
+            tracker.texts.append(text)
+            second = FakeMessage(recipient_id=sender_id, text=f"{self.model_id}:done")
+            return [first, second]
+        finally:
+            with self._lock:
+                self._busy.discard(sender_id)
+
+    def parse(self, text: str) -> ParseResult:
+        intent = IntentPrediction(name="greet", confidence=0.9)
+        return ParseResult(text=text, intent=intent, intent_ranking=[intent])
+
+    def tracker(self, sender_id: str) -> FakeTracker | None:
+        return self.trackers.get(sender_id)
