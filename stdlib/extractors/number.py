@@ -1,0 +1,69 @@
+"""Cardinal numbers, written in digits or in words.
+
+Supported: `12`, `-3`, `1,234.5`, `0.25`, a digit number with a scale word (`3 million`,
+`2 dozen`), and spelled-out numbers (`twelve`, `twenty-one`, `one hundred and five`,
+`a dozen`, `two thousand three hundred`). Value: an `int`, or a `float` when the text has
+a decimal part that the scale does not make whole (`1.5` → 1.5, `1.5 million` → 1500000).
+
+Not numbers here: digits glued into other tokens (`abc123`, `1st`, `5:30`, `2026-03-12`,
+`555-123-4567`, `3/4`) — those belong to ordinal, time, date and phone, or are ids.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from assistc.stdlib.extractors import words_en as en
+from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
+from assistc.stdlib.extractors.numwords import find_word_numbers
+
+_SCALE_WORDS: dict[str, int] = {**en.HUNDRED, **en.SCALES, **en.DOZEN}
+
+DIGIT_NUMBER = (
+    r"(?:[0-9]{1,3}(?:,[0-9]{3}){1,10}|[0-9]{1,30})(?:\.[0-9]{1,30})?"
+    r"(?![0-9]|[.,:/-][0-9])"
+)
+"""Regex source for an unsigned digit number (the money extractor reuses it)."""
+
+_NUMBER = re.compile(
+    rf"(?<![\w.,:/+-])(?P<number>-?{DIGIT_NUMBER})"
+    rf"(?:\s*(?P<scale>{'|'.join(_SCALE_WORDS)})\b)?"
+    rf"(?!{en.ORDINAL_SUFFIX}\b)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def digit_value(number: str, scale: str | None = None) -> Decimal:
+    """The exact value of a digit number like `1,234.5`, times its scale word if any."""
+    value = Decimal(number.replace(",", ""))
+    return value * _SCALE_WORDS[scale.lower()] if scale else value
+
+
+def as_number(value: Decimal, *, whole: bool) -> int | float:
+    """An int when the text is whole (no decimal part, or a scale that makes it whole)."""
+    return int(value) if whole and value == value.to_integral_value() else float(value)
+
+
+def extract(text: str, now: datetime) -> list[BuiltinMatch]:
+    """All cardinal numbers in `text` (`now` is unused; every extractor takes it)."""
+    del now
+    found = [
+        BuiltinMatch(
+            m.start(),
+            m.end(),
+            m.group(),
+            as_number(
+                digit_value(m["number"], m["scale"]),
+                whole=m["scale"] is not None or "." not in m["number"],
+            ),
+        )
+        for m in _NUMBER.finditer(text)
+    ]
+    found.extend(
+        BuiltinMatch(w.start, w.end, text[w.start : w.end], w.value)
+        for w in find_word_numbers(text)
+        if not w.ordinal
+    )
+    return leftmost_longest(found)

@@ -1,0 +1,68 @@
+"""Phone numbers: international (`+44 20 7946 0958`, `+1 (555) 123-4567`, `+4420794609580`)
+and national (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `020 7946 0958`).
+
+Value: the digits, with a leading `+` kept when written (`+442079460958`, `5551234567`).
+Rules: with `+`, 8–15 digits (E.164); without, 10 or 11 digits (11 only after a trunk `0`
+or a country `1`). An ungrouped run of 10–11 digits is reported with confidence 0.6 (it may
+be an order number). Dates (`2026-03-12`) and short numbers are not phones.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from assistc.stdlib.extractors.match import BuiltinMatch
+
+# Digit groups must be separated, so a digit run splits into groups in exactly one way and
+# a failed match cannot backtrack through the ways of splitting it.
+_PHONE = re.compile(
+    r"(?<![\w+@/.,:-])(?:\+\s?)?"
+    r"(?:(?:[0-9]{1,4}[ .-]?)?\([0-9]{1,5}\)[ .-]?)?"
+    r"[0-9]{1,15}(?:(?: ?- ?|[ .])[0-9]{1,15}){0,7}"
+    r"(?![0-9]|[A-Za-z])",
+    re.ASCII,
+)
+_GROUP_START = re.compile(r"(?:^|(?<=[ .-]))[0-9(+]")
+_GROUP_END = re.compile(r"[0-9)](?=[ .-]|$)")
+
+
+def _valid(digits: str, plus: bool) -> bool:
+    if plus:
+        return 8 <= len(digits) <= 15
+    return len(digits) == 10 or (len(digits) == 11 and digits[0] in "01")
+
+
+def _best_span(candidate: str) -> tuple[int, int, float] | None:
+    """The first, longest run of whole digit groups inside `candidate` that is a valid phone.
+
+    Greedy group matching may swallow neighbouring numbers (`room 12 555 123 4567`,
+    `555 123 4567 2 times`), so the match is cut back to whole groups until it fits.
+    """
+    ends = [m.end() for m in _GROUP_END.finditer(candidate)]
+    for start in (m.start() for m in _GROUP_START.finditer(candidate)):
+        for end in reversed(ends):
+            if end <= start:
+                break
+            span = candidate[start:end]
+            plus = span.startswith("+")
+            if _valid("".join(c for c in span if c.isdigit()), plus):
+                grouped = plus or not span.isdigit()
+                return start, end, 1.0 if grouped else 0.6
+    return None
+
+
+def extract(text: str, now: datetime) -> list[BuiltinMatch]:
+    """All phone numbers in `text` (`now` is unused; every extractor takes it)."""
+    del now
+    found = []
+    for m in _PHONE.finditer(text):
+        best = _best_span(m.group())
+        if best is None:
+            continue
+        start, end, confidence = best
+        span = m.group()[start:end]
+        digits = "".join(c for c in span if c.isdigit())
+        value = ("+" if span.startswith("+") else "") + digits
+        found.append(BuiltinMatch(m.start() + start, m.start() + end, span, value, confidence))
+    return found
