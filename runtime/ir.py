@@ -46,6 +46,9 @@ class Config(_Node):
     action_error_response: str = "Sorry, something went wrong on my side."
     holdout: float = 0.0
     """Share of generated examples kept aside as a test split (0 disables)."""
+    default_generate: int = 100
+    """Examples sampled per intent when it says no `generate N` (hand-written ones are
+    always kept, so an intent may have more)."""
 
 
 # --------------------------------------------------------------------------- entities
@@ -62,7 +65,8 @@ class Entity(_Node):
     name: str
     kind: Literal["enum", "lookup", "regex", "builtin", "free"]
     values: list[EnumValue] = Field(default_factory=list)
-    """enum: the members with their synonyms; lookup: the table (synonyms allowed)."""
+    """enum: the members with their synonyms; lookup: the table; regex, builtin and free:
+    sample values, used only to fill `{entity}` placeholders in example templates."""
     pattern: str | None = None
     """regex: the pattern (Python `re` syntax)."""
     builtin: str | None = None

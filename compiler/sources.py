@@ -1,0 +1,170 @@
+"""Find and read an assistant's sources: the project's `.assist` files and the standard
+library modules they `use`.
+
+Reading never raises: unreadable files, bad encodings and symlink loops become
+diagnostics, and a file that cannot be read simply contributes no definitions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistc.dsl import ast
+from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.parser import parse_module
+
+STDLIB_DIR = Path(__file__).resolve().parent.parent / "stdlib"
+STDLIB_PREFIX = "stdlib"
+MAX_FILE_BYTES = 10 * 1024 * 1024
+SKIPPED_DIRS = {"node_modules", "__pycache__"}
+
+
+class ProjectNotFound(Exception):
+    """The path given is not an assistant: no such folder, or no `.assist` files in it."""
+
+
+@dataclass
+class SourceFile:
+    display: str
+    """The path shown in diagnostics: relative to the project, `/`-separated."""
+    path: Path
+    text: str
+    module_name: str
+
+
+@dataclass
+class LoadedSources:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    modules: list[ast.Module] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def text_of(self, display: str) -> str | None:
+        for source in self.files:
+            if source.display == display:
+                return source.text
+        return None
+
+
+ParseCache = dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]]
+"""(display path, text) → parse result; kept by long-running callers (the dev loop)."""
+
+
+def find_sources(root: Path) -> list[Path]:
+    """Every `.assist` file below `root`, sorted; hidden folders (`.assistc`, `.git`,
+    virtual environments) are skipped, and symlinked folders are not followed, so a
+    symlink loop cannot hang the walk."""
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        found.extend(Path(folder) / name for name in files if name.endswith(".assist"))
+    return sorted(found)
+
+
+def load_sources(root: Path, cache: ParseCache | None = None) -> LoadedSources:
+    """Read and parse the project at `root` and the stdlib modules it uses."""
+    if not root.exists():
+        raise ProjectNotFound(f"{root}: no such file or folder")
+    paths = find_sources(root)
+    if not paths:
+        raise ProjectNotFound(f"{root}: no .assist files here")
+    base = root if root.is_dir() else root.parent
+    loaded = LoadedSources(base)
+    for path in paths:
+        display = path.relative_to(base).as_posix()
+        module_name = display.removesuffix(".assist").replace("/", ".")
+        _add_file(loaded, path, display, module_name, cache)
+    _add_stdlib(loaded, cache)
+    return loaded
+
+
+def _add_file(
+    loaded: LoadedSources,
+    path: Path,
+    display: str,
+    module_name: str,
+    cache: ParseCache | None,
+) -> None:
+    text, problem = read_text(path, display)
+    if problem is not None:
+        loaded.diagnostics.append(problem)
+        loaded.modules.append(ast.Module(display))
+        return
+    assert text is not None
+    loaded.files.append(SourceFile(display, path, text, module_name))
+    key = (display, text)
+    if cache is not None and key in cache:
+        module, diagnostics = cache[key]
+    else:
+        module, diagnostics = parse_module(text, display)
+        if cache is not None:
+            cache[key] = (module, diagnostics)
+    loaded.modules.append(module)
+    loaded.diagnostics.extend(diagnostics)
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
+    """UTF-8 text of a source file (a BOM is allowed), or the diagnostic that says why not."""
+    where = ast.Span(display, 1, 1, 1, 2)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Diagnostic(
+                "E0005",
+                f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                where,
+                hint="split it into several .assist files",
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return None, Diagnostic("E0005", f"cannot read this file: {reason}", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, Diagnostic(
+            "E0005",
+            f"this file is not UTF-8 (byte 0x{data[error.start]:02x} at line {line}, "
+            f"column {col})",
+            ast.Span(display, line, col, line, col + 1),
+            hint="save the file as UTF-8",
+        )
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, Diagnostic(
+            "E0005",
+            "this file contains NUL bytes; it looks binary",
+            ast.Span(display, line, 1, line, 2),
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def stdlib_modules() -> dict[str, Path]:
+    """`stdlib.smalltalk` → its file, for every module shipped with the language."""
+    return {
+        f"{STDLIB_PREFIX}.{path.stem}": path for path in sorted(STDLIB_DIR.glob("*.assist"))
+    }
+
+
+def _add_stdlib(loaded: LoadedSources, cache: ParseCache | None) -> None:
+    """Load the stdlib modules named by `use`, transitively."""
+    available = stdlib_modules()
+    done: set[str] = set()
+    index = 0
+    while index < len(loaded.modules):
+        module = loaded.modules[index]
+        index += 1
+        for decl in module.decls:
+            if not isinstance(decl, ast.UseDecl) or decl.module in done:
+                continue
+            if decl.module in available:
+                done.add(decl.module)
+                path = available[decl.module]
+                display = f"<{decl.module.replace('.', '/')}.assist>"
+                _add_file(loaded, path, display, decl.module, cache)
