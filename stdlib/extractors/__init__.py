@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from assistc.stdlib.extractors import email, number, ordinal, phone, url
+from assistc.stdlib.extractors import dates, email, money, number, ordinal, phone, times, url
 from assistc.stdlib.extractors.match import BuiltinMatch
 
 __all__ = ["BUILTIN_EXTRACTORS", "BuiltinMatch", "UnknownExtractorError", "extract_builtin"]
@@ -21,21 +21,15 @@ Extractor = Callable[[str, datetime], list[BuiltinMatch]]
 _EXTRACTORS: dict[str, Extractor] = {
     "number": number.extract,
     "ordinal": ordinal.extract,
+    "date": dates.extract,
+    "time": times.extract,
     "email": email.extract,
     "url": url.extract,
     "phone": phone.extract,
+    "money": money.extract,
 }
 
-BUILTIN_EXTRACTORS: tuple[str, ...] = (
-    "number",
-    "ordinal",
-    "date",
-    "time",
-    "email",
-    "url",
-    "phone",
-    "money",
-)
+BUILTIN_EXTRACTORS: tuple[str, ...] = tuple(_EXTRACTORS)
 
 
 class UnknownExtractorError(KeyError):

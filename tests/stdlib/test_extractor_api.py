@@ -1,0 +1,84 @@
+"""The public API of the built-in extractors, and properties that hold for any text."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+from assistc.stdlib.extractors import (
+    BUILTIN_EXTRACTORS,
+    BuiltinMatch,
+    UnknownExtractorError,
+    extract_builtin,
+)
+from extractor_helpers import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def test_the_eight_builtins_are_registered() -> None:
+    assert BUILTIN_EXTRACTORS == (
+        "number",
+        "ordinal",
+        "date",
+        "time",
+        "email",
+        "url",
+        "phone",
+        "money",
+    )
+    for name in BUILTIN_EXTRACTORS:
+        assert extract_builtin(name, "", now=NOW) == []
+
+
+def test_unknown_extractor_is_a_key_error() -> None:
+    with pytest.raises(UnknownExtractorError) as raised:
+        extract_builtin("colour", "red")
+    assert isinstance(raised.value, KeyError)
+
+
+def test_match_is_frozen() -> None:
+    match = BuiltinMatch(0, 2, "12", 12)
+    assert match.confidence == 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        match.value = 13  # type: ignore[misc]
+
+
+def test_now_defaults_to_the_current_date() -> None:
+    (match,) = extract_builtin("date", "2026-03-12 is a date")
+    assert match.value == "2026-03-12"
+
+
+def test_same_input_same_output() -> None:
+    text = "On March 3rd at 5pm send $20 to +44 20 7946 0958 or bob@example.com"
+    for name in BUILTIN_EXTRACTORS:
+        assert extract_builtin(name, text, now=NOW) == extract_builtin(name, text, now=NOW)
+
+
+# Text built from the pieces the patterns look for, so the property test reaches deep into
+# them instead of only seeing random letters.
+_PIECES = st.sampled_from(
+    [
+        " ", "-", ".", ",", ":", "/", "@", "+", "(", ")", "$", "€", "'", "’", "\u00a0",
+        "0", "12", "2026", "555", "1st", "a", "and", "the", "of", "in", "at", "pm",
+        "one", "twenty", "hundred", "first", "dozen", "march", "friday", "next", "days",
+        "half", "past", "to", "dollars", "cents", "usd", "www", "http://", "com", "x",
+        "ſ", "K", "İ", "٣", "１", "\u0301", "\ufeff",
+    ]
+)  # fmt: skip
+_TEXT = st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=40).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT)
+def test_no_extractor_raises_and_offsets_are_consistent(text: str) -> None:
+    for name in BUILTIN_EXTRACTORS:
+        matches = extract_builtin(name, text, now=NOW)
+        for match in matches:
+            assert 0 <= match.start < match.end <= len(text)
+            assert text[match.start : match.end] == match.text
+            assert 0.0 < match.confidence <= 1.0
+        starts_ends = [(m.start, m.end) for m in matches]
+        assert starts_ends == sorted(starts_ends)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(starts_ends))
