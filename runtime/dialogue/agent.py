@@ -1,0 +1,258 @@
+"""The agent: one user message in, the bot's messages out.
+
+A turn: parse the text (NLU, or a button payload), record it, fill slots from its
+entities and intent, then let the policies choose actions one after another until they
+choose `action_listen` (at most `config.max_actions_per_turn`). Every event of the turn is
+appended to the tracker store before the messages are returned, so an answered turn is
+never lost. Different senders may be handled concurrently; the caller serialises calls
+for the same sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from assistc.runtime.dialogue.actions import (
+    ActionError,
+    ActionExecutor,
+    ActionResult,
+    PythonActionExecutor,
+)
+from assistc.runtime.dialogue.domain import (
+    ACTION_DEACTIVATE_LOOP,
+    ACTION_DEFAULT_FALLBACK,
+    ACTION_RESTART,
+    RESTART_INTENT,
+    domain_of,
+)
+from assistc.runtime.dialogue.events import (
+    ACTION_LISTEN,
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+    session_start_events,
+)
+from assistc.runtime.dialogue.forms import run_form
+from assistc.runtime.dialogue.payloads import parse_payload
+from assistc.runtime.dialogue.policies import PolicyDecision, PolicyEnsemble
+from assistc.runtime.dialogue.responses import (
+    BotMessage,
+    ResponseRenderer,
+    text_event,
+    to_bot_message,
+)
+from assistc.runtime.dialogue.slots import fill_slots
+from assistc.runtime.dialogue.stores import TrackerStore
+from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
+from assistc.runtime.ir import Assistant
+from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, ParseResult
+
+logger = logging.getLogger("assistc.runtime")
+
+DEFAULT_FALLBACK_TEXT = "Sorry, I didn't get that. Could you rephrase?"
+RESTART_RESPONSE = "utter_restart"
+DEFAULT_FALLBACK_RESPONSE = "utter_default"
+
+
+class MessageParser(Protocol):
+    """What the agent needs of the NLU."""
+
+    def parse(self, text: str) -> ParseResult: ...
+
+
+class Agent:
+    """Runs conversations for one trained assistant over a tracker store."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        nlu: MessageParser,
+        policies: PolicyEnsemble,
+        store: TrackerStore,
+        *,
+        project_dir: Path | None = None,
+        model_id: str = "",
+        executors: dict[str, ActionExecutor] | None = None,
+    ) -> None:
+        """`executors` maps an implementation kind (`python`, `remote`) to its executor;
+        Python actions run in-process by default."""
+        self.assistant = assistant
+        self.nlu = nlu
+        self.policies = policies
+        self.store = store
+        self.project_dir = project_dir
+        self.model_id = model_id
+        self._domain = domain_of(assistant)
+        self._responses = ResponseRenderer(assistant)
+        self._python = PythonActionExecutor(project_dir)
+        self._executors: dict[str, ActionExecutor] = {"python": self._python, **(executors or {})}
+        self._payload_intents = self._domain.intents | {RESTART_INTENT, NLU_FALLBACK_INTENT}
+        self._decisions: dict[str, list[PolicyDecision]] = {}
+        self._noticed: set[str] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ public API
+
+    def parse(self, text: str) -> ParseResult:
+        """The NLU's reading of `text` (a button payload is taken literally)."""
+        return parse_payload(text, self._payload_intents) or self.nlu.parse(text)
+
+    def tracker(self, sender_id: str) -> Tracker | None:
+        """The conversation as this assistant sees it, or None if it never began."""
+        stored = self.store.load(sender_id)
+        if stored is None:
+            return None
+        tracker = stored.with_domain(self._domain.tracker_domain)
+        slots, form = tracker.dropped_names()
+        if (slots or form) and sender_id not in self._noticed:
+            with self._lock:
+                self._noticed.add(sender_id)
+            gone = [f"slot {name!r}" for name in slots] + ([f"form {form!r}"] if form else [])
+            logger.info(
+                "conversation %r: %s no longer exist in the assistant; ignoring them",
+                sender_id,
+                ", ".join(gone),
+            )
+        return tracker
+
+    def last_decisions(self, sender_id: str) -> list[PolicyDecision]:
+        """The policy decisions of the sender's latest turn (for a debug view)."""
+        with self._lock:
+            return list(self._decisions.get(sender_id, []))
+
+    def reload_actions(self) -> None:
+        """Re-import the assistant's Python actions on their next use."""
+        self._python.reload()
+
+    def handle_message(
+        self, sender_id: str, text: str, *, input_channel: str = "rest"
+    ) -> list[BotMessage]:
+        """Run one turn and return what the bot says."""
+        tracker = self.tracker(sender_id)
+        new_events: list[Event] = []
+        if tracker is None:
+            tracker = Tracker(sender_id, domain=self._domain.tracker_domain)
+            new_events.extend(session_start_events())
+            tracker.extend(new_events)
+
+        def record(events: list[Event]) -> None:
+            tracker.extend(events)
+            new_events.extend(events)
+
+        message_id = hashlib.sha256(f"{sender_id}\x00{tracker.turn}".encode()).hexdigest()[:32]
+        parse = self.parse(text)
+        record(
+            [
+                UserUttered(
+                    text=text,
+                    parse_data=parse,
+                    input_channel=input_channel,
+                    message_id=message_id,
+                )
+            ]
+        )
+        record(list(fill_slots(tracker, self._domain)))
+        decisions = self._predict_and_run(tracker, record)
+        with self._lock:
+            self._decisions[sender_id] = decisions
+        self.store.append(sender_id, new_events)
+        return [
+            to_bot_message(event, sender_id)
+            for event in new_events
+            if isinstance(event, BotUttered)
+        ]
+
+    # ------------------------------------------------------------------ the loop
+
+    def _predict_and_run(self, tracker: Tracker, record: _Recorder) -> list[PolicyDecision]:
+        decisions: list[PolicyDecision] = []
+        for _ in range(self.assistant.config.max_actions_per_turn):
+            decision = self.policies.predict(tracker, self.assistant)
+            decisions.append(decision)
+            executed = ActionExecuted(
+                name=decision.action, policy=decision.policy, confidence=decision.confidence
+            )
+            if decision.action == ACTION_LISTEN:
+                record([executed])
+                return decisions
+            result = self._run(decision.action, tracker)
+            record([executed, *result.messages, *result.events])
+            if any(isinstance(e, Restarted | UserUtteranceReverted) for e in result.events):
+                break
+        else:
+            logger.warning(
+                "conversation %r: stopped after %d actions in one turn (max_actions_per_turn);"
+                " the policies may be looping: %s",
+                tracker.sender_id,
+                len(decisions),
+                " → ".join(d.action for d in decisions),
+            )
+        record([ActionExecuted(name=ACTION_LISTEN, policy="agent", confidence=1.0)])
+        return decisions
+
+    def _run(self, name: str, tracker: Tracker) -> ActionResult:
+        """Run any action by name: built-in, form, response or the assistant's own."""
+        domain = self._domain
+        seed = f"{tracker.sender_id}:{tracker.turn}"
+        fallback = name in (ACTION_DEFAULT_FALLBACK, self.assistant.config.fallback_action)
+        if name == ACTION_RESTART:
+            messages = (
+                self._responses.render(RESTART_RESPONSE, {}, seed)
+                if (RESTART_RESPONSE in self._responses)
+                else []
+            )
+            return ActionResult(events=[Restarted()], messages=messages)
+        if name == ACTION_DEACTIVATE_LOOP:
+            return ActionResult(events=[ActiveLoop(name=None), SlotSet(name=REQUESTED_SLOT)])
+        if name in domain.forms:
+            result = run_form(domain.forms[name], tracker, domain, self._responses)
+        elif name in self._responses:
+            result = ActionResult(messages=self._responses.render(name, tracker.slots, seed))
+        elif name in domain.actions:
+            result = self._run_custom(name, tracker)
+        elif fallback:
+            result = ActionResult(messages=self._default_fallback(tracker, seed))
+        else:
+            logger.error("the policies chose %r, which is not an action of the assistant", name)
+            result = self._error_result(name)
+        if fallback:
+            result.events.append(UserUtteranceReverted())
+        return result
+
+    def _default_fallback(self, tracker: Tracker, seed: str) -> list[BotUttered]:
+        if DEFAULT_FALLBACK_RESPONSE in self._responses:
+            return self._responses.render(DEFAULT_FALLBACK_RESPONSE, tracker.slots, seed)
+        return [text_event(DEFAULT_FALLBACK_TEXT, ACTION_DEFAULT_FALLBACK)]
+
+    def _run_custom(self, name: str, tracker: Tracker) -> ActionResult:
+        action = self._domain.actions[name]
+        executor = self._executors.get(action.implementation.kind)
+        try:
+            if executor is None:
+                raise ActionError(
+                    f"no executor for {action.implementation.kind} actions is configured"
+                )
+            return executor.run(action, tracker, self.assistant, self._responses)
+        except ActionError as error:
+            logger.error("action %r failed: %s", name, error)
+        except Exception:
+            logger.exception("action %r raised an exception", name)
+        return self._error_result(name)
+
+    def _error_result(self, name: str) -> ActionResult:
+        return ActionResult(
+            messages=[text_event(self.assistant.config.action_error_response, name)]
+        )
+
+
+class _Recorder(Protocol):
+    def __call__(self, events: list[Event], /) -> None: ...

@@ -1,0 +1,130 @@
+"""Forms: the built-in action that collects a form's slots, and what the policies ask of it.
+
+Running a form's action (named like the form) activates it if needed, takes values for
+the form's slots from the user's message since it last ran (validated against each
+`FormSlot.constraint`; a bad value gets the slot's `invalid_response` and is asked again),
+then either asks for the next unfilled slot or, when all are filled, deactivates the
+form. The form's `on_complete` actions then run one by one (`completion_followup`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistc.runtime.dialogue.actions import ActionResult
+from assistc.runtime.dialogue.domain import Domain
+from assistc.runtime.dialogue.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from assistc.runtime.dialogue.responses import ResponseRenderer
+from assistc.runtime.dialogue.slots import SlotValueError, satisfies, slot_candidates, typed_value
+from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
+from assistc.runtime.ir import Form
+
+_INVALID = object()
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and value != []
+
+
+def message_since_last_run(tracker: Tracker, form: str) -> bool:
+    """Whether the user said something since the form's action last ran."""
+    for event in reversed(tracker.applied_events()):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, ActionExecuted) and event.name == form:
+            return False
+    return False
+
+
+def message_used_by_form(tracker: Tracker, domain: Domain) -> bool:
+    """Whether the active form will take a value from the latest, not yet handled message."""
+    form_name = tracker.active_form
+    parse = tracker.latest_message
+    if form_name is None or parse is None or not message_since_last_run(tracker, form_name):
+        return False
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    for form_slot in domain.forms[form_name].slots:
+        slot = domain.slots.get(form_slot.slot)
+        if slot is not None and slot_candidates(
+            slot, parse, domain, active_form=form_name, requested_slot=requested
+        ):
+            return True
+    return False
+
+
+def run_form(
+    form: Form, tracker: Tracker, domain: Domain, responses: ResponseRenderer
+) -> ActionResult:
+    """One run of the form's action (see the module docstring)."""
+    result = ActionResult()
+    slots = tracker.slots
+    seed = f"{tracker.sender_id}:{tracker.turn}"
+    activating = tracker.active_form != form.name
+    if activating:
+        result.events.append(ActiveLoop(name=form.name))
+    parse = tracker.latest_message if message_since_last_run(tracker, form.name) else None
+    requested = None if activating else slots.get(REQUESTED_SLOT)
+    for form_slot in form.slots:
+        slot = domain.slots.get(form_slot.slot)
+        if slot is None:
+            continue
+        raw = (
+            slot_candidates(slot, parse, domain, active_form=form.name, requested_slot=requested)
+            if parse is not None
+            else []
+        )
+        current = slots.get(slot.name)
+        if raw:
+            try:
+                value = typed_value(slot, raw, current, domain)
+            except SlotValueError:
+                value = _INVALID
+        elif activating and _filled(current):
+            value = current  # filled before the form started: validate it now
+        else:
+            continue
+        if value is _INVALID or not satisfies(value, form_slot.constraint):
+            if form_slot.invalid_response:
+                result.messages.extend(responses.render(form_slot.invalid_response, slots, seed))
+            if activating and _filled(current):
+                slots[slot.name] = None
+                result.events.append(SlotSet(name=slot.name, value=None))
+        elif value != current:
+            slots[slot.name] = value
+            result.events.append(SlotSet(name=slot.name, value=value))
+    missing = next((fs for fs in form.slots if not _filled(slots.get(fs.slot))), None)
+    events: list[Event]
+    if missing is not None:
+        events = [SlotSet(name=REQUESTED_SLOT, value=missing.slot)]
+        result.messages.extend(responses.render(missing.prompt, slots, seed))
+    else:
+        events = [SlotSet(name=REQUESTED_SLOT, value=None), ActiveLoop(name=None)]
+    result.events.extend(events)
+    return result
+
+
+def completion_followup(tracker: Tracker, domain: Domain) -> str | None:
+    """The next `on_complete` action of a form that has just completed, if one is due."""
+    done: list[str] = []
+    applied = tracker.applied_events()
+    for index in range(len(applied) - 1, -1, -1):
+        event = applied[index]
+        if isinstance(event, UserUttered):
+            return None
+        if isinstance(event, ActiveLoop):
+            if event.name is not None:
+                return None
+            form_name = next(
+                (e.name for e in reversed(applied[:index]) if isinstance(e, ActionExecuted)), None
+            )
+            form = domain.forms.get(form_name or "")
+            if form is None:
+                return None  # deactivated by action_deactivate_loop, not completed
+            done.reverse()
+            steps = form.on_complete
+            if len(done) < len(steps) and steps[: len(done)] == done:
+                return steps[len(done)]
+            return None
+        if isinstance(event, ActionExecuted):
+            done.append(event.name)
+    return None

@@ -1,0 +1,149 @@
+"""Dialogue states: what the memoisation and learned policies see of a conversation.
+
+A state is a sorted tuple of feature tokens taken before each action the policies chose:
+the latest user intent (`intent:`), its entities (`entity:` with `#role`), the previous
+action (`prev:`), and the slots (`slot:name` when set; `slot:name=value` too for bool and
+enum slots). A form's inner workings are invisible: messages and actions while a form is
+active, and its `on_complete` follow-ups, are not states of their own, so a story's
+`FormStep` and a real form run of any length look the same afterwards.
+
+`story_events` turns a story (or rule) into the events a conversation following it
+would have, using the same slot filling as the message loop, so training and prediction
+featurise conversations identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from assistc.runtime.dialogue.domain import Domain
+from assistc.runtime.dialogue.events import (
+    ACTION_LISTEN,
+    ACTION_SESSION_START,
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    SlotSet,
+    UserUttered,
+    session_start_events,
+)
+from assistc.runtime.dialogue.slots import fill_slots
+from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker, applied_events
+from assistc.runtime.ir import BotStep, FormStep, SlotStep, Step, UserStep
+from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
+
+State = tuple[str, ...]
+
+FORM_POLICY = "form"
+"""The policy name of form decisions; actions it chose are not states."""
+
+_FILLED = "\x00filled"
+"""Stands in for a value a story's form collected (featurised as merely `set`)."""
+
+
+def slot_tokens(name: str, value: Any, domain: Domain) -> list[str]:
+    if value is None or value == [] or name == REQUESTED_SLOT:
+        return []
+    tokens = [f"slot:{name}"]
+    slot = domain.slots.get(name)
+    if slot is None:
+        return tokens
+    if slot.type.kind == "bool" and isinstance(value, bool):
+        tokens.append(f"slot:{name}={str(value).lower()}")
+    elif slot.type.kind == "entity":
+        entity = domain.entities.get(str(slot.type.entity))
+        if entity is not None and entity.kind == "enum" and isinstance(value, str):
+            tokens.append(f"slot:{name}={value}")
+    return tokens
+
+
+def dialogue_states(
+    events: Iterable[Event], domain: Domain
+) -> tuple[list[tuple[State, str]], State]:
+    """(state, action chosen) for each policy-visible action, and the current state."""
+    slots: dict[str, Any] = dict(domain.tracker_domain.initial_slots)
+    user: list[str] = []
+    prev: str | None = None
+    active: str | None = None
+    pairs: list[tuple[State, str]] = []
+
+    def state() -> State:
+        tokens = list(user)
+        if prev is not None:
+            tokens.append(f"prev:{prev}")
+        for name, value in slots.items():
+            tokens.extend(slot_tokens(name, value, domain))
+        return tuple(sorted(tokens))
+
+    for event in applied_events(events):
+        if isinstance(event, UserUttered) and active is None:
+            parse = event.parse_data
+            entities = {
+                f"entity:{e.entity}" + (f"#{e.role}" if e.role else "") for e in parse.entities
+            }
+            user = [f"intent:{parse.intent.name}", *sorted(entities)]
+        elif isinstance(event, SlotSet) and event.name in slots:
+            slots[event.name] = event.value
+        elif isinstance(event, ActiveLoop):
+            active = event.name if event.name in domain.forms else None
+        elif isinstance(event, ActionExecuted) and event.name != ACTION_SESSION_START:
+            if active is None and event.policy != FORM_POLICY:
+                pairs.append((state(), event.name))
+            prev = event.name
+    return pairs, state()
+
+
+def windows(states: Sequence[State], max_history: int) -> list[tuple[State, ...]]:
+    """For each position, the states up to it (at most `max_history`), oldest first."""
+    return [tuple(states[max(0, i + 1 - max_history) : i + 1]) for i in range(len(states))]
+
+
+def _user_event(step: UserStep) -> UserUttered:
+    entities = [
+        ExtractedEntity(
+            entity=e.entity,
+            start=0,
+            end=0,
+            value=e.value if not isinstance(e.value, list) else ", ".join(map(str, e.value)),
+            role=e.role,
+            extractor="story",
+        )
+        for e in step.entities
+    ]
+    intent = IntentPrediction(name=step.intent, confidence=1.0)
+    parse = ParseResult(text=f"/{step.intent}", intent=intent, entities=entities)
+    return UserUttered(text=parse.text, parse_data=parse, timestamp=0.0)
+
+
+def story_events(steps: Sequence[Step], domain: Domain) -> list[Event]:
+    """The events of a conversation that follows `steps`, ending with `action_listen`."""
+    tracker = Tracker("story", session_start_events(), domain=domain.tracker_domain)
+
+    def act(name: str, policy: str = "story") -> None:
+        tracker.append(ActionExecuted(name=name, policy=policy, timestamp=0.0))
+
+    for step in steps:
+        if isinstance(step, UserStep):
+            if tracker.latest_action_name != ACTION_LISTEN:
+                act(ACTION_LISTEN)
+            tracker.append(_user_event(step))
+            tracker.extend(fill_slots(tracker, domain))
+        elif isinstance(step, BotStep):
+            act(step.action)
+        elif isinstance(step, SlotStep):
+            tracker.append(SlotSet(name=step.slot, value=step.value, timestamp=0.0))
+        elif isinstance(step, FormStep) and step.form in domain.forms:
+            form = domain.forms[step.form]
+            act(form.name)
+            tracker.append(ActiveLoop(name=form.name, timestamp=0.0))
+            for form_slot in form.slots:
+                if tracker.get_slot(form_slot.slot) in (None, []):
+                    tracker.append(SlotSet(name=form_slot.slot, value=_FILLED, timestamp=0.0))
+            act(form.name, FORM_POLICY)
+            tracker.append(ActiveLoop(name=None, timestamp=0.0))
+            for name in form.on_complete:
+                act(name, FORM_POLICY)
+    if tracker.latest_action_name != ACTION_LISTEN:
+        act(ACTION_LISTEN)
+    return tracker.events
