@@ -38,11 +38,12 @@ CODES: dict[str, str] = {
     "E0112": "unknown config key",
     "E0113": "unknown built-in extractor",
     "E0114": "wrong kind of name",
-    "E0115": "include cycle",
+    "E0115": "cycle in includes or phrases",
     # duplicates
     "E0201": "duplicate definition",
     # entities in examples
     "E0302": "value is not a member of the enum",
+    "E0304": "placeholder has no values",
     # examples
     "E0401": "example under two intents",
     "W0402": "too few examples",
@@ -57,6 +58,7 @@ CODES: dict[str, str] = {
     "E0603": "wrong type for slot value",
     "E0604": "contradictory constraints",
     "E0605": "wrong type for config value",
+    "E0606": "action parameter type differs from the slot",
     # responses
     "E0701": "interpolation of an unknown slot",
     # forms

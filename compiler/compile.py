@@ -1,0 +1,170 @@
+"""The compiler's front door: sources → checked model → IR, with every diagnostic.
+
+Passes run in dependency order (config, entities, slots, intents, responses, forms,
+actions, dialogue); each reports what it finds and carries on, so one run shows every
+independent problem. The IR is produced only when there are no errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistc.compiler.actions import resolve_actions
+from assistc.compiler.config import resolve_config
+from assistc.compiler.dialogue import DialogueResolver
+from assistc.compiler.entities import ResolvedEntity, resolve_entities
+from assistc.compiler.examples import IntentStats, generate_intents
+from assistc.compiler.forms import resolve_forms
+from assistc.compiler.references import Scope
+from assistc.compiler.responses import resolve_responses
+from assistc.compiler.slots import ResolvedSlot, resolve_slots
+from assistc.compiler.sources import LoadedSources, ParseCache, load_sources, stdlib_modules
+from assistc.compiler.suggest import did_you_mean
+from assistc.compiler.symbols import SymbolTable, build_symbols
+from assistc.compiler.usage import unused_definitions
+from assistc.dsl.diagnostics import Diagnostic
+from assistc.runtime import ir
+
+
+@dataclass
+class CompileResult:
+    sources: LoadedSources
+    diagnostics: list[Diagnostic]
+    assistant: ir.Assistant | None = None
+    """The IR; None when there are errors."""
+    stats: dict[str, IntentStats] = field(default_factory=dict)
+    table: SymbolTable | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def compile_project(
+    root: Path, *, seed: int | None = None, cache: ParseCache | None = None
+) -> CompileResult:
+    """Check the assistant at `root` and lower it to IR. Raises `ProjectNotFound` when
+    `root` is not an assistant; everything else is a diagnostic."""
+    sources = load_sources(root, cache)
+    problems = list(sources.diagnostics)
+    stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
+    table, duplicates = build_symbols(sources.modules, stdlib_files)
+    problems.extend(duplicates)
+    problems.extend(_check_uses(table, sources))
+    config, config_problems = resolve_config(table, seed)
+    problems.extend(config_problems)
+    entities, entity_problems = resolve_entities(table, sources.root)
+    problems.extend(entity_problems)
+    slots, slot_problems = resolve_slots(table, entities)
+    problems.extend(slot_problems)
+    examples = generate_intents(table, entities, config)
+    problems.extend(examples.diagnostics)
+    scope = Scope(table, entities, slots, problems)
+    responses = resolve_responses(scope)
+    forms = resolve_forms(scope, responses)
+    actions = resolve_actions(scope)
+    dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
+    _check_fillable(forms, slots, entities, examples.intents, table, problems)
+    assistant = ir.Assistant(
+        name=sources.root.resolve().name,
+        config=config,
+        intents=examples.intents,
+        entities=[entities[name].ir for name in sorted(entities)],
+        slots=[slots[name].ir for name in sorted(slots)],
+        responses=[responses[name] for name in sorted(responses)],
+        forms=[forms[name] for name in sorted(forms)],
+        actions=[actions[name] for name in sorted(actions)],
+        stories=sorted(dialogue.stories, key=lambda s: s.name),
+        rules=sorted(dialogue.rules, key=lambda r: r.name),
+        tests=sorted(dialogue.tests, key=lambda t: t.name),
+    )
+    problems.extend(unused_definitions(table, assistant, examples.used_phrases))
+    diagnostics = sorted(set(problems), key=Diagnostic.sort_key)
+    has_errors = any(d.severity == "error" for d in diagnostics)
+    return CompileResult(
+        sources,
+        diagnostics,
+        None if has_errors else assistant,
+        examples.stats,
+        table,
+    )
+
+
+def _check_uses(table: SymbolTable, sources: LoadedSources) -> list[Diagnostic]:
+    """`use` must name a stdlib module or a project module."""
+    known = set(stdlib_modules()) | {f.module_name for f in sources.files}
+    problems: list[Diagnostic] = []
+    for use in table.uses:
+        if use.module not in known:
+            problems.append(
+                Diagnostic(
+                    "E0108",
+                    f"no module named `{use.module}`",
+                    use.span,
+                    hint=did_you_mean(use.module, known)
+                    or "stdlib modules: " + ", ".join(sorted(stdlib_modules())),
+                )
+            )
+    return problems
+
+
+def _check_fillable(
+    forms: dict[str, ir.Form],
+    slots: dict[str, ResolvedSlot],
+    entities: dict[str, ResolvedEntity],
+    intents: list[ir.Intent],
+    table: SymbolTable,
+    problems: list[Diagnostic],
+) -> None:
+    """A form slot must be fillable from a user message: a text or intent mapping, or an
+    entity mapping whose entity can be recognised (a list, pattern or built-in, or a
+    free entity that some intent's examples annotate)."""
+    annotated = {e.entity for intent in intents for x in intent.examples for e in x.entities}
+    for decl in table.forms.values():
+        form = forms.get(decl.name.text)
+        if form is None:
+            continue
+        for ask in decl.asks:
+            resolved = slots.get(ask.slot.text)
+            if resolved is None:
+                continue
+            slot = resolved.ir
+            if any(_fills(m, form.name, entities, annotated) for m in slot.mappings):
+                continue
+            problems.append(
+                Diagnostic(
+                    "E0801",
+                    f"form `{form.name}` asks for `{slot.name}`, but nothing can fill it",
+                    ask.slot.span,
+                    hint=_fill_hint(slot),
+                )
+            )
+
+
+def _fills(
+    mapping: ir.SlotMapping,
+    form: str,
+    entities: dict[str, ResolvedEntity],
+    annotated: set[str],
+) -> bool:
+    if mapping.kind == "text":
+        return mapping.form in (None, form)
+    if mapping.kind == "intent":
+        return True
+    resolved = entities.get(mapping.entity or "")
+    if resolved is None:
+        return True  # already reported as undefined
+    entity = resolved.ir
+    return entity.kind != "free" or entity.name in annotated
+
+
+def _fill_hint(slot: ir.Slot) -> str:
+    entity = next((m.entity for m in slot.mappings if m.entity), None)
+    if entity:
+        return f"annotate `{entity}` in some intent's examples, e.g. [value]({entity})"
+    return "add a mapping: `from entity …`, `from intent … = …` or `from text`"

@@ -1,0 +1,359 @@
+"""Stories, rules and conversation tests: resolve their steps, expand includes and
+or-branches into linear stories, and find conflicts and steps that can never happen."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from assistc.compiler.actions import BUILTIN_ACTIONS
+from assistc.compiler.references import Scope
+from assistc.dsl import ast
+from assistc.dsl.diagnostics import Diagnostic, Label
+from assistc.runtime import ir
+
+MAX_BRANCHES = 256
+"""Or-branches multiply; past this many linear stories per story we stop expanding."""
+
+
+@dataclass
+class DialogueResult:
+    stories: list[ir.Story]
+    rules: list[ir.Rule]
+    tests: list[ir.ConversationTest]
+
+
+@dataclass(frozen=True)
+class _Located:
+    """An IR step with the span it came from, for diagnostics."""
+
+    step: ir.Step
+    span: ast.Span
+
+
+class DialogueResolver:
+    def __init__(
+        self,
+        scope: Scope,
+        responses: dict[str, ir.Response],
+        actions: dict[str, ir.Action],
+        forms: dict[str, ir.Form],
+    ) -> None:
+        self.scope = scope
+        self.responses = responses
+        self.actions = actions
+        self.forms = forms
+        self.expanded: dict[str, list[list[_Located]]] = {}
+        self.expanding: set[str] = set()
+
+    @property
+    def problems(self) -> list[Diagnostic]:
+        return self.scope.problems
+
+    # ------------------------------------------------------------------ steps
+
+    def _bot(self, name: ast.Name) -> str:
+        if name.text in self.responses:
+            return name.text
+        if name.text in self.actions or name.text in BUILTIN_ACTIONS:
+            self.problems.append(
+                Diagnostic(
+                    "E0114",
+                    f"`{name.text}` is an action; `bot` names a response",
+                    name.span,
+                    hint=f"write `run {name.text}`",
+                )
+            )
+            return name.text
+        self.problems.append(self.scope.table.undefined(self.scope.table.responses, name))
+        return name.text
+
+    def _run(self, name: ast.Name) -> str:
+        if name.text in self.actions or name.text in BUILTIN_ACTIONS:
+            return name.text
+        if name.text in self.responses:
+            self.problems.append(
+                Diagnostic(
+                    "E0114",
+                    f"`{name.text}` is a response; `run` names an action",
+                    name.span,
+                    hint=f"write `bot {name.text}`",
+                )
+            )
+            return name.text
+        self.problems.append(self.scope.table.undefined(self.scope.table.actions, name))
+        return name.text
+
+    def _step_options(self, node: ast.StepNode) -> list[list[_Located]]:
+        """The alternatives one step stands for (several for `user a | b` or an include
+        of a story that has branches)."""
+        if isinstance(node, ast.UserStepNode):
+            options: list[list[_Located]] = []
+            for alternative in node.alternatives:
+                intent, entities = self.scope.user_intent(alternative)
+                step = ir.UserStep(intent=intent, entities=entities)
+                options.append([_Located(step, alternative.span)])
+            return options
+        if isinstance(node, ast.BotStepNode):
+            return [[_Located(ir.BotStep(action=self._bot(node.name)), node.span)]]
+        if isinstance(node, ast.RunStepNode):
+            return [[_Located(ir.BotStep(action=self._run(node.name)), node.span)]]
+        if isinstance(node, ast.FormStepNode):
+            if node.name.text not in self.forms:
+                self.problems.append(self.scope.table.undefined(self.scope.table.forms, node.name))
+            return [[_Located(ir.FormStep(form=node.name.text), node.span)]]
+        if isinstance(node, ast.SlotStepNode):
+            slot = self.scope.slot(node.slot)
+            value = self.scope.value_for_slot(slot, node.value) if slot else None
+            return [[_Located(ir.SlotStep(slot=node.slot.text, value=value), node.span)]]
+        return self._include(node)
+
+    def _include(self, node: ast.IncludeStepNode) -> list[list[_Located]]:
+        story = self.scope.table.stories.get(node.title.text)
+        if story is None:
+            self.problems.append(self.scope.table.undefined(self.scope.table.stories, node.title))
+            return [[]]
+        if node.title.text in self.expanding:
+            self.problems.append(
+                Diagnostic(
+                    "E0115",
+                    f"`include {node.title.text}` makes a cycle",
+                    node.title.span,
+                    hint="a story cannot include itself, directly or through others",
+                )
+            )
+            return [[]]
+        return self.expand(story)
+
+    def expand(self, story: ast.StoryDecl) -> list[list[_Located]]:
+        """All linear paths of a story (or-branches and includes expanded)."""
+        title = story.title.text
+        if title in self.expanded:
+            return self.expanded[title]
+        self.expanding.add(title)
+        paths: list[list[_Located]] = [[]]
+        for node in story.steps:
+            options = (
+                self._include(node)
+                if isinstance(node, ast.IncludeStepNode)
+                else self._step_options(node)
+            )
+            paths = [path + option for path, option in itertools.product(paths, options)]
+            paths = paths[:MAX_BRANCHES]
+        self.expanding.discard(title)
+        self.expanded[title] = paths
+        return paths
+
+    # ------------------------------------------------------------------ top level
+
+    def resolve(self, max_history: int) -> DialogueResult:
+        stories: list[ir.Story] = []
+        located_stories: list[tuple[str, list[_Located]]] = []
+        for decl in self.scope.table.stories.values():
+            paths = self.expand(decl)
+            for index, path in enumerate(paths, start=1):
+                name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
+                stories.append(ir.Story(name=name, steps=[located.step for located in path]))
+                located_stories.append((name, path))
+        rules = [self._rule(decl) for decl in self.scope.table.rules.values()]
+        tests = [self._test(decl) for decl in self.scope.table.tests.values()]
+        self._story_conflicts(located_stories, max_history)
+        self._rule_conflicts()
+        for name, path in located_stories:
+            self._unreachable(name, path)
+        return DialogueResult(stories, rules, tests)
+
+    def _rule(self, decl: ast.RuleDecl) -> ir.Rule:
+        steps: list[ir.Step] = []
+        for node in decl.steps:
+            options = self._step_options(node)
+            if len(options) > 1:
+                self.problems.append(
+                    Diagnostic(
+                        "E0001",
+                        "rules cannot branch; write one rule per alternative",
+                        node.span,
+                    )
+                )
+            steps.extend(located.step for located in options[0])
+        if decl.active_form is not None and decl.active_form.text not in self.forms:
+            self.problems.append(
+                self.scope.table.undefined(self.scope.table.forms, decl.active_form)
+            )
+        return ir.Rule(
+            name=decl.title.text,
+            conversation_start=decl.conversation_start,
+            conditions=self.scope.condition(decl.conditions),
+            active_form=decl.active_form.text if decl.active_form else None,
+            steps=steps,
+        )
+
+    def _test(self, decl: ast.TestDecl) -> ir.ConversationTest:
+        steps: list[ir.TestStep] = []
+        for node in decl.steps:
+            if isinstance(node, ast.TestUserNode):
+                intent = None
+                if node.intent is not None:
+                    intent = node.intent.text
+                    if intent not in self.scope.table.intents:
+                        self.problems.append(
+                            self.scope.table.undefined(self.scope.table.intents, node.intent)
+                        )
+                steps.append(ir.TestUser(text=node.text.value, intent=intent))
+            elif isinstance(node, ast.TestBotNode):
+                if isinstance(node.expected, ast.StringLit):
+                    steps.append(ir.TestBot(text=node.expected.value))
+                else:
+                    steps.append(ir.TestBot(response=self._bot(node.expected)))
+            elif isinstance(node, ast.TestRunNode):
+                steps.append(ir.TestBot(action=self._run(node.name)))
+            else:
+                slot = self.scope.slot(node.slot)
+                value = self.scope.value_for_slot(slot, node.value) if slot else None
+                steps.append(ir.TestSlot(slot=node.slot.text, value=value))
+        return ir.ConversationTest(name=decl.title.text, steps=steps)
+
+    # ------------------------------------------------------------------ analysis
+
+    def _story_conflicts(self, stories: list[tuple[str, list[_Located]]], max_history: int) -> None:
+        """The same recent history must always lead to the same next action."""
+        seen: dict[tuple[str, ...], tuple[str, str, ast.Span]] = {}
+        reported: set[tuple[str, str]] = set()
+        for name, path in stories:
+            history: list[str] = []
+            for index, located in enumerate(path):
+                step = located.step
+                nxt = _predicted(step, path[index + 1] if index + 1 < len(path) else None)
+                history.append(_event_key(step))
+                if nxt is None:
+                    continue
+                key = tuple(history[-max_history * 2 :])
+                following = path[index + 1].span
+                previous = seen.get(key)
+                if previous is None:
+                    seen[key] = (nxt, name, following)
+                    continue
+                if previous[0] != nxt and (previous[1], name) not in reported:
+                    reported.add((previous[1], name))
+                    self.problems.append(
+                        Diagnostic(
+                            "E1001",
+                            f"after the same conversation, story `{name}` does "
+                            f"`{nxt}` but story `{previous[1]}` does `{previous[0]}`",
+                            following,
+                            labels=(Label(previous[2], f"`{previous[1]}` does this instead"),),
+                            hint="make the histories differ (a slot or an entity), or "
+                            "make the stories agree",
+                        )
+                    )
+
+    def _rule_conflicts(self) -> None:
+        seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
+        for decl in self.scope.table.rules.values():
+            rule = self._rule_key(decl)
+            if rule is None:
+                continue
+            key, action = rule
+            previous = seen.get(key)
+            if previous is None:
+                seen[key] = (action, decl)
+            elif previous[0] != action:
+                self.problems.append(
+                    Diagnostic(
+                        "E1002",
+                        f"rules `{previous[1].title.text}` and `{decl.title.text}` answer the "
+                        f"same situation differently (`{previous[0]}` vs `{action}`)",
+                        decl.title.span,
+                        labels=(Label(previous[1].title.span, "the other rule"),),
+                        hint="add a condition (`when …`) that tells them apart, or delete one",
+                    )
+                )
+
+    def _rule_key(self, decl: ast.RuleDecl) -> tuple[tuple[str, ...], str] | None:
+        """(conditions + steps up to the first bot action, that action)."""
+        key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
+        key.extend(
+            sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
+        )
+        for node in decl.steps:
+            if isinstance(node, ast.UserStepNode):
+                first = node.alternatives[0]
+                args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
+                key.append(f"user:{first.intent.text}({args})")
+            elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
+                return tuple(key), node.name.text
+            elif isinstance(node, ast.SlotStepNode):
+                key.append(f"slot:{node.slot.text}={node.value.data}")
+        return None
+
+    def _unreachable(self, name: str, path: list[_Located]) -> None:
+        """A bot step naming a response none of whose variations can be chosen, given the
+        slot values the story itself has set."""
+        known: dict[str, ir.JsonValue] = {}
+        for located in path:
+            step = located.step
+            if isinstance(step, ir.SlotStep):
+                known[step.slot] = step.value
+            elif isinstance(step, ir.UserStep):
+                for entity in step.entities:
+                    for slot_name, slot in self.scope.slots.items():
+                        if any(
+                            m.kind == "entity" and m.entity == entity.entity
+                            for m in slot.ir.mappings
+                        ):
+                            known[slot_name] = entity.value
+            elif isinstance(step, ir.BotStep) and step.action in self.responses:
+                response = self.responses[step.action]
+                if response.variations and all(
+                    _definitely_false(v.condition, known) for v in response.variations
+                ):
+                    self.problems.append(
+                        Diagnostic(
+                            "W1101",
+                            f"in story `{name}`, no variation of `{step.action}` can be "
+                            "chosen: the story's slot values make every condition false",
+                            located.span,
+                            hint="add an unconditional variation, or fix the story's slots",
+                        )
+                    )
+
+
+def _event_key(step: ir.Step) -> str:
+    if isinstance(step, ir.UserStep):
+        entities = ",".join(sorted(e.entity for e in step.entities))
+        return f"user:{step.intent}({entities})"
+    if isinstance(step, ir.BotStep):
+        return f"bot:{step.action}"
+    if isinstance(step, ir.FormStep):
+        return f"form:{step.form}"
+    return f"slot:{step.slot}={step.value!r}"
+
+
+def _predicted(step: ir.Step, following: _Located | None) -> str | None:
+    """The action the policy must predict after `step`, if the story says."""
+    if following is None:
+        return None
+    nxt = following.step
+    if isinstance(nxt, ir.BotStep):
+        return nxt.action
+    if isinstance(nxt, ir.FormStep):
+        return f"form {nxt.form}"
+    if isinstance(nxt, ir.UserStep) and not isinstance(step, ir.UserStep):
+        return "action_listen"
+    return None
+
+
+def _definitely_false(condition: list[ir.SlotTest], known: dict[str, ir.JsonValue]) -> bool:
+    for test in condition:
+        if test.slot not in known:
+            continue
+        value = known[test.slot]
+        if test.op == "set" and value is None:
+            return True
+        if test.op == "unset" and value is not None:
+            return True
+        if test.op == "==" and value != test.value:
+            return True
+        if test.op == "!=" and value == test.value:
+            return True
+    return False

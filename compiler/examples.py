@@ -1,0 +1,568 @@
+"""Intents: check example templates and generate the training data from them.
+
+Templates are parsed (dsl.templates), their placeholders and annotations resolved
+against entities and phrases, then turned into an expansion tree that can be counted,
+enumerated and sampled. Sampling is seeded per intent, deduplicated, keeps every
+hand-written example, and picks a template first and values second, so a placeholder
+backed by a 10,000-row lookup table does not drown the other templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from assistc.compiler.entities import ResolvedEntity
+from assistc.compiler.symbols import SymbolTable
+from assistc.dsl import ast
+from assistc.dsl import templates as tpl
+from assistc.dsl.diagnostics import Diagnostic, Label
+from assistc.runtime import ir
+
+MAX_PHRASE_DEPTH = 20
+
+# --------------------------------------------------------------------------- expansion tree
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple[Expansion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Alt:
+    options: tuple[Expansion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """An entity placeholder: one of `values` (surface, canonical), annotated."""
+
+    entity: str
+    role: str | None
+    values: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Annotate:
+    body: Expansion
+    entity: str
+    role: str | None
+    canonical: str | None
+
+
+Expansion = Lit | Seq | Alt | Fill | Annotate
+
+
+def count(node: Expansion) -> int:
+    """How many expansions (an upper bound on distinct examples)."""
+    if isinstance(node, Lit):
+        return 1
+    if isinstance(node, Seq):
+        total = 1
+        for item in node.items:
+            total *= count(item)
+        return total
+    if isinstance(node, Alt):
+        return sum(count(option) for option in node.options)
+    if isinstance(node, Fill):
+        return len(node.values)
+    return count(node.body)
+
+
+# Rendering produces pieces: text, or an annotation opening / closing marker.
+Open = tuple[str, str | None, str | None]
+Piece = str | Open | None
+"""str: text; tuple: opens an annotation (entity, role, canonical); None: closes it."""
+
+
+def enumerate_all(node: Expansion) -> Iterator[list[Piece]]:
+    if isinstance(node, Lit):
+        yield [node.text]
+    elif isinstance(node, Seq):
+        yield from _product(node.items)
+    elif isinstance(node, Alt):
+        for option in node.options:
+            yield from enumerate_all(option)
+    elif isinstance(node, Fill):
+        for surface, canonical in node.values:
+            yield [(node.entity, node.role, canonical), surface, None]
+    else:
+        for body in enumerate_all(node.body):
+            yield [(node.entity, node.role, node.canonical), *body, None]
+
+
+def _product(items: tuple[Expansion, ...]) -> Iterator[list[Piece]]:
+    if not items:
+        yield []
+        return
+    for head in enumerate_all(items[0]):
+        for tail in _product(items[1:]):
+            yield head + tail
+
+
+def sample(node: Expansion, rng: random.Random) -> list[Piece]:
+    if isinstance(node, Lit):
+        return [node.text]
+    if isinstance(node, Seq):
+        pieces: list[Piece] = []
+        for item in node.items:
+            pieces.extend(sample(item, rng))
+        return pieces
+    if isinstance(node, Alt):
+        return sample(node.options[rng.randrange(len(node.options))], rng)
+    if isinstance(node, Fill):
+        surface, canonical = node.values[rng.randrange(len(node.values))]
+        return [(node.entity, node.role, canonical), surface, None]
+    return [(node.entity, node.role, node.canonical), *sample(node.body, rng), None]
+
+
+def render(pieces: list[Piece], intent: str) -> ir.Example | None:
+    """Join pieces into an example with whitespace collapsed, keeping exact offsets.
+    Returns None for an example that comes out empty."""
+    out: list[str] = []
+    stack: list[tuple[Open, int]] = []
+    spans: list[tuple[Open, int, int]] = []
+    for piece in pieces:
+        if piece is None:
+            opened, start = stack.pop()
+            spans.append((opened, start, len(out)))
+        elif isinstance(piece, tuple):
+            stack.append((piece, len(out)))
+        else:
+            for char in piece:
+                if char.isspace():
+                    if out and out[-1] != " ":
+                        out.append(" ")
+                else:
+                    out.append(char)
+    text = "".join(out)
+    stripped = text.rstrip()
+    if not stripped:
+        return None
+    entities: list[ir.EntityAnnotation] = []
+    for (entity, role, canonical), start, end in spans:
+        end = min(end, len(stripped))
+        while start < end and stripped[start] == " ":
+            start += 1
+        while end > start and stripped[end - 1] == " ":
+            end -= 1
+        if start == end:
+            continue
+        value = stripped[start:end]
+        entities.append(
+            ir.EntityAnnotation(
+                start=start,
+                end=end,
+                entity=entity,
+                value=value,
+                role=role,
+                canonical=canonical if canonical != value else None,
+            )
+        )
+    entities.sort(key=lambda e: (e.start, e.end, e.entity))
+    return ir.Example(text=stripped, intent=intent, entities=entities)
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass
+class IntentStats:
+    """What generation did for one intent, for the build summary."""
+
+    examples: int = 0
+    handwritten: int = 0
+    requested: int = 0
+    possible: int = 0
+    values_used: dict[str, int] = field(default_factory=dict)
+    under_sampled: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _CompiledTemplate:
+    literal: ast.StringLit
+    tree: Expansion
+    literal_only: bool
+
+
+class _Resolver:
+    """Turns parsed templates into expansion trees, reporting what does not resolve."""
+
+    def __init__(
+        self,
+        table: SymbolTable,
+        entities: dict[str, ResolvedEntity],
+        problems: list[Diagnostic],
+        value_filter: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.table = table
+        self.entities = entities
+        self.problems = problems
+        self.value_filter = value_filter
+        self.phrase_trees: dict[str, Expansion] = {}
+        self.used_phrases: set[str] = set()
+        self.used_entities: set[str] = set()
+
+    def compile(self, literal: ast.StringLit, depth: int = 0) -> Expansion | None:
+        try:
+            template = tpl.parse_template(literal.value)
+        except tpl.TemplateError as error:
+            self.problems.append(
+                Diagnostic(
+                    "E0006",
+                    error.message,
+                    literal.offset_span(error.start, error.end),
+                    hint=error.hint,
+                )
+            )
+            return None
+        try:
+            return self._nodes(template.nodes, literal, depth)
+        except _Unresolved:
+            return None
+
+    def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Seq:
+        return Seq(tuple(self._node(node, literal, depth) for node in nodes))
+
+    def _node(self, node: tpl.Node, literal: ast.StringLit, depth: int) -> Expansion:
+        if isinstance(node, tpl.Text):
+            return Lit(node.text)
+        if isinstance(node, tpl.Choice):
+            options = [self._nodes(option, literal, depth) for option in node.options]
+            if node.optional:
+                options.append(Seq(()))
+            return Alt(tuple(options))
+        if isinstance(node, tpl.Placeholder):
+            return self._placeholder(node, literal, depth)
+        return self._annotation(node, literal, depth)
+
+    def _span(self, literal: ast.StringLit, start: int, end: int) -> ast.Span:
+        return literal.offset_span(start, end)
+
+    def _placeholder(self, node: tpl.Placeholder, literal: ast.StringLit, depth: int) -> Expansion:
+        span = self._span(literal, node.start, node.end)
+        if node.name in self.table.phrases:
+            if node.role:
+                self.problems.append(
+                    Diagnostic("E0110", f"phrase `{node.name}` cannot take a role", span)
+                )
+            return self._phrase(node.name, span, depth)
+        entity = self.entities.get(node.name)
+        if entity is None:
+            self.problems.append(
+                self.table.undefined(self.table.entities, ast.Name(node.name, span))
+            )
+            raise _Unresolved
+        self.used_entities.add(node.name)
+        self._check_role(entity, node.role, span)
+        values = entity.fill_values()
+        allowed = self.value_filter.get(node.name) if self.value_filter else None
+        if allowed is not None:
+            values = [pair for pair in values if pair[0] in allowed] or values
+        if not values:
+            self.problems.append(
+                Diagnostic(
+                    "E0304",
+                    f"entity `{node.name}` has no values to fill this placeholder",
+                    span,
+                    hint="give the entity sample values on indented lines, "
+                    'e.g.  "+44 20 7946 0958"',
+                )
+            )
+            raise _Unresolved
+        return Fill(node.name, node.role, tuple(values))
+
+    def _phrase(self, name: str, span: ast.Span, depth: int) -> Expansion:
+        self.used_phrases.add(name)
+        if name in self.phrase_trees:
+            return self.phrase_trees[name]
+        if depth >= MAX_PHRASE_DEPTH:
+            self.problems.append(
+                Diagnostic(
+                    "E0115",
+                    f"phrase `{name}` refers to itself",
+                    span,
+                    hint="phrases may nest, but not in a cycle",
+                )
+            )
+            raise _Unresolved
+        decl = self.table.phrases.get(name)
+        assert decl is not None
+        options: list[Expansion] = []
+        for alternative in decl.alternatives:
+            tree = self.compile(alternative, depth + 1)
+            if tree is None:
+                raise _Unresolved
+            options.append(tree)
+        tree = Alt(tuple(options))
+        self.phrase_trees[name] = tree
+        return tree
+
+    def _annotation(self, node: tpl.Annotation, literal: ast.StringLit, depth: int) -> Expansion:
+        span = self._span(literal, node.start, node.end)
+        entity = self.entities.get(node.entity)
+        body = self._nodes(node.body, literal, depth)
+        if entity is None:
+            name_span = self._span(literal, node.start, node.start + len(node.entity))
+            self.problems.append(
+                self.table.undefined(self.table.entities, ast.Name(node.entity, name_span))
+            )
+            raise _Unresolved
+        self.used_entities.add(node.entity)
+        self._check_role(entity, node.role, span)
+        canonical = node.value
+        if entity.ir.kind == "enum":
+            canonical = self._enum_value(entity, node, body, span)
+        return Annotate(body, node.entity, node.role, canonical)
+
+    def _enum_value(
+        self, entity: ResolvedEntity, node: tpl.Annotation, body: Seq, span: ast.Span
+    ) -> str | None:
+        members = [v.name for v in entity.ir.values]
+        if node.value is not None:
+            if node.value not in members:
+                self._not_member(entity, node.value, span)
+            return node.value
+        surfaces = {
+            "".join(p for p in pieces if isinstance(p, str)).strip().lower()
+            for pieces in enumerate_all(body)
+        }
+        canonical: str | None = None
+        for surface in sorted(surfaces):
+            found = entity.canonical.get(surface)
+            if found is None:
+                self._not_member(entity, surface, span)
+                return None
+            canonical = found
+        return canonical
+
+    def _not_member(self, entity: ResolvedEntity, value: str, span: ast.Span) -> None:
+        members = ", ".join(v.name for v in entity.ir.values)
+        self.problems.append(
+            Diagnostic(
+                "E0302",
+                f"`{value}` is not a member or synonym of enum `{entity.name}`",
+                span,
+                hint=f"members: {members}; or add it as a synonym, "
+                f"or write [text]({entity.name}=member)",
+            )
+        )
+
+    def _check_role(self, entity: ResolvedEntity, role: str | None, span: ast.Span) -> None:
+        if role is None or role in entity.ir.roles:
+            return
+        declared = ", ".join(entity.ir.roles) or "none"
+        self.problems.append(
+            Diagnostic(
+                "E0110",
+                f"entity `{entity.name}` has no role `{role}`",
+                span,
+                hint=f"declared roles: {declared}; add `roles {role}` to the entity",
+            )
+        )
+
+
+class _Unresolved(Exception):
+    """A template referred to something that does not exist (already reported)."""
+
+
+@dataclass
+class ExamplesResult:
+    intents: list[ir.Intent]
+    stats: dict[str, IntentStats]
+    used_entities: set[str]
+    used_phrases: set[str]
+    diagnostics: list[Diagnostic]
+
+
+def generate_intents(
+    table: SymbolTable, entities: dict[str, ResolvedEntity], config: ir.Config
+) -> ExamplesResult:
+    problems: list[Diagnostic] = []
+    resolver = _Resolver(table, entities, problems)
+    holdout_resolver = (
+        _Resolver(table, entities, [], _holdout_values(entities, config, test=True))
+        if config.holdout > 0
+        else None
+    )
+    train_resolver = (
+        _Resolver(table, entities, [], _holdout_values(entities, config, test=False))
+        if config.holdout > 0
+        else None
+    )
+    intents: list[ir.Intent] = []
+    stats: dict[str, IntentStats] = {}
+    first_seen: dict[str, tuple[str, ast.Span]] = {}
+    for decl in table.intents.values():
+        compiled = _compile_intent(decl, resolver)
+        requested = decl.generate.count if decl.generate else config.default_generate
+        rng = random.Random(_seed(config.seed, decl.name.text))
+        sampler = train_resolver or resolver
+        trees = compiled if sampler is resolver else _compile_intent(decl, sampler)
+        examples, stat = _generate(decl, trees, requested, rng)
+        holdout: list[ir.Example] = []
+        if holdout_resolver is not None:
+            test_trees = _compile_intent(decl, holdout_resolver)
+            wanted = round(requested * config.holdout)
+            taken = {e.text for e in examples}
+            holdout = [
+                e
+                for e in _generate(decl, test_trees, wanted, rng, literals=False)[0]
+                if e.text not in taken
+            ]
+        stats[decl.name.text] = stat
+        _check_intent(decl, compiled, examples, stat, config, first_seen, problems)
+        intents.append(ir.Intent(name=decl.name.text, examples=examples, holdout=holdout))
+    return ExamplesResult(intents, stats, resolver.used_entities, resolver.used_phrases, problems)
+
+
+def _seed(seed: int, name: str) -> int:
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _holdout_values(
+    entities: dict[str, ResolvedEntity], config: ir.Config, test: bool
+) -> dict[str, frozenset[str]]:
+    """Split every entity's fill values into train and test sets by a stable hash, so
+    held-out examples use values the training examples never saw."""
+    split: dict[str, frozenset[str]] = {}
+    for name, entity in entities.items():
+        chosen = set()
+        for surface, _ in entity.fill_values():
+            bucket = _seed(config.seed, f"{name}\x00{surface}") % 1000 / 1000
+            if (bucket < config.holdout) == test:
+                chosen.add(surface)
+        split[name] = frozenset(chosen)
+    return split
+
+
+def _compile_intent(decl: ast.IntentDecl, resolver: _Resolver) -> list[_CompiledTemplate]:
+    compiled: list[_CompiledTemplate] = []
+    for literal in decl.examples:
+        tree = resolver.compile(literal)
+        if tree is not None:
+            compiled.append(_CompiledTemplate(literal, tree, count(tree) == 1))
+    return compiled
+
+
+def _generate(
+    decl: ast.IntentDecl,
+    compiled: list[_CompiledTemplate],
+    requested: int,
+    rng: random.Random,
+    literals: bool = True,
+) -> tuple[list[ir.Example], IntentStats]:
+    intent = decl.name.text
+    stat = IntentStats(requested=requested)
+    seen: set[str] = set()
+    examples: list[ir.Example] = []
+
+    def add(pieces: list[Piece]) -> bool:
+        example = render(pieces, intent)
+        if example is None or example.text in seen:
+            return False
+        seen.add(example.text)
+        examples.append(example)
+        return True
+
+    choices = [t for t in compiled if not t.literal_only]
+    for template in compiled:
+        if template.literal_only and literals:
+            for pieces in enumerate_all(template.tree):
+                add(pieces)
+    stat.handwritten = len(examples)
+    stat.possible = stat.handwritten + sum(count(t.tree) for t in choices)
+    if choices and len(examples) < requested:
+        if stat.possible <= requested:
+            for template in choices:
+                for pieces in enumerate_all(template.tree):
+                    add(pieces)
+        else:
+            attempts = 0
+            limit = requested * 30
+            while len(examples) < requested and attempts < limit:
+                attempts += 1
+                template = choices[rng.randrange(len(choices))]
+                add(sample(template.tree, rng))
+    for template in choices:
+        if count(template.tree) < requested // max(1, len(choices)):
+            stat.under_sampled.append(template.literal.value)
+    stat.examples = len(examples)
+    for example in examples:
+        for entity in example.entities:
+            stat.values_used[entity.entity] = stat.values_used.get(entity.entity, 0) + 1
+    return examples, stat
+
+
+def _check_intent(
+    decl: ast.IntentDecl,
+    compiled: list[_CompiledTemplate],
+    examples: list[ir.Example],
+    stat: IntentStats,
+    config: ir.Config,
+    first_seen: dict[str, tuple[str, ast.Span]],
+    problems: list[Diagnostic],
+) -> None:
+    intent = decl.name.text
+    by_text = _template_of_examples(compiled, examples)
+    for example in examples:
+        key = " ".join(example.text.lower().split())
+        previous = first_seen.get(key)
+        span = by_text.get(example.text, decl.name.span)
+        if previous is None:
+            first_seen[key] = (intent, span)
+        elif previous[0] != intent:
+            problems.append(
+                Diagnostic(
+                    "E0401",
+                    f'"{example.text}" is an example of both `{previous[0]}` and `{intent}`',
+                    span,
+                    labels=(Label(previous[1], f"also an example of `{previous[0]}`"),),
+                    hint="one text must mean one intent: remove or reword one of them",
+                )
+            )
+    if len(examples) < config.min_examples and compiled:
+        problems.append(
+            Diagnostic(
+                "W0402",
+                f"intent `{intent}` has {len(examples)} distinct example"
+                f"{'s' if len(examples) != 1 else ''}; at least {config.min_examples} "
+                "are needed to learn it well",
+                decl.name.span,
+                hint="add examples or templates (the threshold is config `min_examples`)",
+            )
+        )
+    if decl.generate is not None and stat.possible < decl.generate.count:
+        problems.append(
+            Diagnostic(
+                "W0403",
+                f"the templates of `{intent}` can produce at most {stat.possible} distinct "
+                f"examples, but `generate {decl.generate.count}` asks for more",
+                decl.generate.span,
+                hint=f"lower it to {stat.possible}, or add alternatives and values",
+            )
+        )
+
+
+def _template_of_examples(
+    compiled: list[_CompiledTemplate], examples: list[ir.Example]
+) -> dict[str, ast.Span]:
+    """Map each hand-written example text to the span of its line (for diagnostics);
+    generated ones are reported at the intent name."""
+    spans: dict[str, ast.Span] = {}
+    for template in compiled:
+        if template.literal_only:
+            for pieces in enumerate_all(template.tree):
+                example = render(pieces, "")
+                if example is not None:
+                    spans.setdefault(example.text, template.literal.span)
+    return spans

@@ -1,0 +1,181 @@
+"""Forms: the slots they ask for, prompts, validation constraints, completion steps."""
+
+from __future__ import annotations
+
+import re
+
+from assistc.compiler.references import Scope
+from assistc.compiler.responses import inline_response
+from assistc.compiler.types import check_value
+from assistc.dsl import ast
+from assistc.dsl.diagnostics import Diagnostic, Label
+from assistc.runtime import ir
+
+NUMERIC_KINDS = ("int", "float", "any")
+
+
+def resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str, ir.Form]:
+    """IR forms; inline prompts and messages become responses added to `responses`."""
+    forms: dict[str, ir.Form] = {}
+    for decl in scope.table.forms.values():
+        slots = [
+            form_slot
+            for ask in decl.asks
+            if (form_slot := _ask(decl, ask, scope, responses)) is not None
+        ]
+        seen: dict[str, ast.Name] = {}
+        for ask in decl.asks:
+            if ask.slot.text in seen:
+                scope.problems.append(
+                    Diagnostic(
+                        "E0201",
+                        f"form `{decl.name.text}` asks for `{ask.slot.text}` twice",
+                        ask.slot.span,
+                        labels=(Label(seen[ask.slot.text].span, "first asked here"),),
+                    )
+                )
+            seen[ask.slot.text] = ask.slot
+        for step in decl.then:
+            if step.text not in responses and step.text not in scope.table.actions:
+                scope.problems.append(scope.table.undefined(scope.table.actions, step))
+        forms[decl.name.text] = ir.Form(
+            name=decl.name.text, slots=slots, on_complete=[step.text for step in decl.then]
+        )
+    return forms
+
+
+def _ask(
+    form: ast.FormDecl,
+    ask: ast.AskNode,
+    scope: Scope,
+    responses: dict[str, ir.Response],
+) -> ir.FormSlot | None:
+    slot = scope.slot(ask.slot)
+    if slot is None:
+        return None
+    name = ask.slot.text
+    prompt = _prompt(form, ask, scope, responses)
+    constraint, invalid = _constraints(form, ask, slot.ir, scope, responses)
+    return ir.FormSlot(slot=name, prompt=prompt, constraint=constraint, invalid_response=invalid)
+
+
+def _prompt(
+    form: ast.FormDecl, ask: ast.AskNode, scope: Scope, responses: dict[str, ir.Response]
+) -> str:
+    form_name, slot = form.name.text, ask.slot.text
+    if isinstance(ask.prompt, ast.StringLit):
+        name = f"utter_ask_{form_name}_{slot}"
+        responses[name] = inline_response(name, ask.prompt, scope)
+        return name
+    if isinstance(ask.prompt, ast.Name):
+        if ask.prompt.text not in responses:
+            scope.problems.append(scope.table.undefined(scope.table.responses, ask.prompt))
+        return ask.prompt.text
+    for candidate in (f"utter_ask_{form_name}_{slot}", f"utter_ask_{slot}"):
+        if candidate in responses:
+            return candidate
+    scope.problems.append(
+        Diagnostic(
+            "E0802",
+            f"form `{form_name}` asks for `{slot}` but has no prompt for it",
+            ask.slot.span,
+            hint=f'write  ask {slot} "Your question?"  or define response utter_ask_{slot}',
+        )
+    )
+    return f"utter_ask_{slot}"
+
+
+def _constraints(
+    form: ast.FormDecl,
+    ask: ast.AskNode,
+    slot: ir.Slot,
+    scope: Scope,
+    responses: dict[str, ir.Response],
+) -> tuple[ir.Constraint, str | None]:
+    minimum: float | None = None
+    maximum: float | None = None
+    bounds: dict[str, ast.ConstraintNode] = {}
+    pattern: str | None = None
+    one_of: list[ir.JsonValue] | None = None
+    invalid: str | None = None
+    numeric = slot.type.kind in NUMERIC_KINDS or _numeric_entity(slot.type, scope)
+    for node in ask.constraints:
+        if node.kind in ("min", "max"):
+            if not numeric:
+                scope.problems.append(
+                    Diagnostic(
+                        "E0603",
+                        f"`{node.kind}` needs a number slot, but `{slot.name}` is {slot.type}",
+                        node.span,
+                    )
+                )
+                continue
+            bound = float(node.values[0].data)  # type: ignore[arg-type]
+            bounds[node.kind] = node
+            if node.kind == "min":
+                minimum = bound
+            else:
+                maximum = bound
+        elif node.kind == "matches":
+            pattern = str(node.values[0].data)
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                scope.problems.append(
+                    Diagnostic("E0501", f"invalid regex: {error.msg}", node.values[0].span)
+                )
+        elif node.kind == "one_of":
+            one_of = [_member(value, slot, scope) for value in node.values]
+        else:
+            invalid = _invalid_response(form, ask, node.values[0], scope, responses)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        first, second = sorted(bounds.values(), key=lambda n: (n.span.line, n.span.col))
+        scope.problems.append(_contradiction(minimum, maximum, second, first))
+    return ir.Constraint(minimum=minimum, maximum=maximum, pattern=pattern, one_of=one_of), invalid
+
+
+def _contradiction(
+    minimum: float, maximum: float, node: ast.ConstraintNode, other: ast.ConstraintNode
+) -> Diagnostic:
+    return Diagnostic(
+        "E0604",
+        f"no value can be at least {minimum:g} and at most {maximum:g}",
+        node.span,
+        labels=(Label(other.span, f"the {other.kind}imum is set here"),),
+        hint="swap the bounds",
+    )
+
+
+def _numeric_entity(slot_type: ir.SlotType, scope: Scope) -> bool:
+    entity = scope.entities.get(slot_type.entity or "")
+    return entity is not None and entity.ir.builtin in ("number", "ordinal")
+
+
+def _member(value: ast.Value, slot: ir.Slot, scope: Scope) -> ir.JsonValue:
+    item_type = slot.type.item if slot.type.kind == "list" and slot.type.item else slot.type
+    converted, problem, hint = check_value(value, item_type, scope.entities)
+    if problem:
+        scope.problems.append(
+            Diagnostic("E0603", f"slot `{slot.name}`: {problem}", value.span, hint=hint)
+        )
+    return converted
+
+
+def _invalid_response(
+    form: ast.FormDecl,
+    ask: ast.AskNode,
+    value: ast.Value,
+    scope: Scope,
+    responses: dict[str, ir.Response],
+) -> str:
+    if value.kind == "string":
+        name = f"utter_invalid_{form.name.text}_{ask.slot.text}"
+        literal = ast.StringLit(str(value.data), value.span)
+        responses[name] = inline_response(name, literal, scope)
+        return name
+    name = str(value.data)
+    if name not in responses:
+        scope.problems.append(
+            scope.table.undefined(scope.table.responses, ast.Name(name, value.span))
+        )
+    return name

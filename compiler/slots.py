@@ -1,0 +1,127 @@
+"""Slots: their types, initial values and mappings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistc.compiler.entities import ResolvedEntity
+from assistc.compiler.symbols import SymbolTable
+from assistc.compiler.types import check_value, mapping_fits, resolve_type
+from assistc.dsl import ast
+from assistc.dsl.diagnostics import Diagnostic
+from assistc.runtime import ir
+
+
+@dataclass
+class ResolvedSlot:
+    decl: ast.SlotDecl
+    ir: ir.Slot
+
+
+def resolve_slots(
+    table: SymbolTable, entities: dict[str, ResolvedEntity]
+) -> tuple[dict[str, ResolvedSlot], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    slots: dict[str, ResolvedSlot] = {}
+    for decl in table.slots.values():
+        slot_type, type_problems = resolve_type(decl.type, entities)
+        problems.extend(type_problems)
+        initial: ir.JsonValue = None
+        if decl.initial is not None:
+            initial, problem, hint = check_value(decl.initial, slot_type, entities)
+            if problem:
+                problems.append(
+                    Diagnostic(
+                        "E0602",
+                        f"initial value of slot `{decl.name.text}`: {problem}",
+                        decl.initial.span,
+                        hint=hint,
+                    )
+                )
+        mappings = [
+            m
+            for node in decl.mappings
+            if (m := _mapping(node, decl, slot_type, table, entities, problems)) is not None
+        ]
+        if not decl.mappings:
+            mappings = _implicit_mappings(slot_type)
+        slot = ir.Slot(name=decl.name.text, type=slot_type, initial=initial, mappings=mappings)
+        slots[decl.name.text] = ResolvedSlot(decl, slot)
+    return slots, problems
+
+
+def _implicit_mappings(slot_type: ir.SlotType) -> list[ir.SlotMapping]:
+    """A slot typed by an entity (or a list of one) is filled by that entity."""
+    base = slot_type.item if slot_type.kind == "list" and slot_type.item else slot_type
+    if base.kind == "entity":
+        return [ir.SlotMapping(kind="entity", entity=base.entity)]
+    return []
+
+
+def _mapping(
+    node: ast.SlotMappingNode,
+    decl: ast.SlotDecl,
+    slot_type: ir.SlotType,
+    table: SymbolTable,
+    entities: dict[str, ResolvedEntity],
+    problems: list[Diagnostic],
+) -> ir.SlotMapping | None:
+    if isinstance(node, ast.EntityMapping):
+        entity = entities.get(node.entity.text)
+        if entity is None:
+            problems.append(table.undefined(table.entities, node.entity))
+            return None
+        role = node.role.text if node.role else None
+        if node.role is not None and role not in entity.ir.roles:
+            problems.append(
+                Diagnostic(
+                    "E0110",
+                    f"entity `{entity.name}` has no role `{role}`",
+                    node.role.span,
+                    hint="declared roles: " + (", ".join(entity.ir.roles) or "none"),
+                )
+            )
+        if not mapping_fits(slot_type, entity.ir):
+            problems.append(
+                Diagnostic(
+                    "E0601",
+                    f"slot `{decl.name.text}` is {slot_type}, but entity `{entity.name}` "
+                    f"gives {_entity_value_kind(entity)}",
+                    node.entity.span,
+                    hint=f"map an entity of type {slot_type}, or change the slot's type",
+                )
+            )
+        return ir.SlotMapping(kind="entity", entity=entity.name, role=role)
+    if isinstance(node, ast.IntentMapping):
+        if node.intent.text not in table.intents:
+            problems.append(table.undefined(table.intents, node.intent))
+        value, problem, hint = check_value(node.value, slot_type, entities)
+        if problem:
+            problems.append(
+                Diagnostic(
+                    "E0603",
+                    f"value for slot `{decl.name.text}`: {problem}",
+                    node.value.span,
+                    hint=hint,
+                )
+            )
+        return ir.SlotMapping(kind="intent", intent=node.intent.text, value=value)
+    form = node.form.text if node.form else None
+    if node.form is not None and node.form.text not in table.forms:
+        problems.append(table.undefined(table.forms, node.form))
+    if slot_type.kind not in ("text", "any"):
+        problems.append(
+            Diagnostic(
+                "E0601",
+                f"`from text` gives text, but slot `{decl.name.text}` is {slot_type}",
+                node.span,
+                hint="make the slot `text`, or map it from an entity",
+            )
+        )
+    return ir.SlotMapping(kind="text", form=form)
+
+
+def _entity_value_kind(entity: ResolvedEntity) -> str:
+    if entity.ir.builtin in ("number", "ordinal"):
+        return "numbers"
+    return f"values of `{entity.name}`"
