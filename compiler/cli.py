@@ -3,6 +3,7 @@ that does the work, so the same work is reachable from tests and the dev loop.""
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,9 +11,12 @@ from typing import Annotated
 
 import typer
 from assistc import __version__
+from assistc.compiler.build import BuildError, write_build
 from assistc.compiler.compile import CompileResult, compile_project
+from assistc.compiler.stubs import StubError, write_stubs
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
 from assistc.compiler.sources import ProjectNotFound
+from assistc.runtime import ir
 
 app = typer.Typer(
     name="assistc",
@@ -99,3 +103,73 @@ def run() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+BUILD_BLOCKERS_IGNORED = {"E0901"}
+"""A missing action module does not stop `build`: the build creates it from a template."""
+
+
+def build_project(project: Path, seed: int | None, output: OutputFormat) -> CompileResult:
+    """Check, then write the build folder and the action stubs. Exits 1 on errors."""
+    result = compile_or_exit(project, seed)
+    blocking = [d for d in result.errors if d.code not in BUILD_BLOCKERS_IGNORED]
+    if blocking:
+        report(result, output)
+        typer.echo("build stopped: fix the errors above; nothing was written", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    assistant = result.assistant or _lower_ignoring(result)
+    try:
+        written = write_build(project, assistant, result.stats)
+        stubs = write_stubs(assistant, result.sources.root)
+    except (BuildError, StubError) as error:
+        raise fail_usage(str(error)) from None
+    if stubs.created:
+        result = compile_or_exit(project, seed)
+    report(result, output, quiet_summary=True)
+    if output is OutputFormat.text:
+        typer.echo(
+            f"built {written.folder}: {len(assistant.intents)} intents, "
+            f"{written.examples} examples"
+            + (f" (+{written.holdout} held out)" if written.holdout else "")
+            + f", {len(assistant.stories)} stories, {len(assistant.rules)} rules, "
+            f"{len(assistant.tests)} tests; fingerprint {written.fingerprint[:12]}"
+        )
+        for path in stubs.created:
+            typer.echo(f"created {path} (yours to edit; never overwritten)")
+    if result.errors:
+        raise typer.Exit(EXIT_PROBLEMS)
+    return result
+
+
+def _lower_ignoring(result: CompileResult) -> ir.Assistant:
+    """Recompile ignoring the missing-module errors that the build is about to fix."""
+    assert result.sources.root is not None
+    relaxed = compile_project(result.sources.root, ignore_missing_actions=True)
+    if relaxed.assistant is None:  # pragma: no cover - only E0901 errors were present
+        raise fail_usage("internal error: the assistant could not be lowered")
+    return relaxed.assistant
+
+
+@app.command()
+def build(
+    project: ProjectArg = Path("."),
+    seed: Annotated[int | None, typer.Option(help="Override config `seed`.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Check, then write the IR, training data and typed action stubs."""
+    build_project(project, seed, output)
+
+
+@app.command()
+def inspect(
+    project: ProjectArg = Path("."),
+    seed: Annotated[int | None, typer.Option(help="Override config `seed`.")] = None,
+) -> None:
+    """Print the assistant's IR as JSON (the contract the runtime reads)."""
+    result = compile_or_exit(project, seed)
+    if result.assistant is None:
+        report(result, OutputFormat.text)
+        raise typer.Exit(EXIT_PROBLEMS)
+    sys.stdout.write(
+        json.dumps(result.assistant.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    )

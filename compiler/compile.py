@@ -16,6 +16,7 @@ from assistc.compiler.dialogue import DialogueResolver
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
+from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.slots import ResolvedSlot, resolve_slots
@@ -46,10 +47,15 @@ class CompileResult:
 
 
 def compile_project(
-    root: Path, *, seed: int | None = None, cache: ParseCache | None = None
+    root: Path,
+    *,
+    seed: int | None = None,
+    cache: ParseCache | None = None,
+    ignore_missing_actions: bool = False,
 ) -> CompileResult:
     """Check the assistant at `root` and lower it to IR. Raises `ProjectNotFound` when
-    `root` is not an assistant; everything else is a diagnostic."""
+    `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
+    is for `build`, which creates missing action modules from a template."""
     sources = load_sources(root, cache)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
@@ -68,6 +74,11 @@ def compile_project(
     responses = resolve_responses(scope)
     forms = resolve_forms(scope, responses)
     actions = resolve_actions(scope)
+    problems.extend(
+        d
+        for d in check_bindings(table, actions, sources.root)
+        if not (ignore_missing_actions and d.code == "E0901")
+    )
     dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
     assistant = ir.Assistant(
@@ -93,6 +104,21 @@ def compile_project(
         examples.stats,
         table,
     )
+
+
+def check_bindings(
+    table: SymbolTable, actions: dict[str, ir.Action], root: Path
+) -> list[Diagnostic]:
+    """Read the user's Python (never run it) and compare it with the declarations."""
+    bindings = []
+    for name, action in sorted(actions.items()):
+        decl = table.actions.get(name)
+        assert decl is not None
+        impl_span = decl.impl_spans[0] if decl.impl_spans else None
+        binding = ActionBinding.from_action(action, decl.name.span, impl_span)
+        if binding is not None:
+            bindings.append(binding)
+    return check_action_bindings(bindings, root)
 
 
 def _check_uses(table: SymbolTable, sources: LoadedSources) -> list[Diagnostic]:
