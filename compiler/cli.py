@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from assistc import __version__
 from assistc.compiler.build import BuildError, write_build
 from assistc.compiler.compile import CompileResult, compile_project
-from assistc.compiler.stubs import StubError, write_stubs
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
 from assistc.compiler.sources import ProjectNotFound
+from assistc.compiler.stubs import StubError, write_stubs
 from assistc.runtime import ir
 
 app = typer.Typer(
