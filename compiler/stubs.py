@@ -22,15 +22,16 @@ Choices the runtime relies on (see /tmp/contract.md, "Python actions"):
 
 from __future__ import annotations
 
-import json
 import keyword
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
+
 from assistc.runtime.ir import Action, Assistant, Entity, PythonImplementation, SlotType
 
 CONTRACTS_PATH = "actions/_contracts.py"
@@ -69,21 +70,31 @@ def python_actions(actions: Iterable[Action]) -> list[Action]:
 def class_bases(action_names: Iterable[str]) -> dict[str, str]:
     """Action name → the unique CamelCase stem of its `…Input`/`…Output`/`…Handler` names.
 
-    Stems differ for different actions even when their names differ only in underscores
-    or case (`place_order`, `placeOrder`): later names (in sorted order) get a number.
+    Stems differ even when action names differ only in underscores or case (`place_order`,
+    `placeOrder`): the first of such names (in sorted order) keeps the plain stem, the
+    others get the lowest number that no other action's plain stem uses.
     """
+    names = sorted(set(action_names))
+    plain = {name: _stem(name, "Action") for name in names}
+    taken = set(plain.values())
     bases: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in sorted(set(action_names)):
-        stem = camel_case(name)
-        if not stem or not stem[0].isalpha():
-            stem = "Action" + stem
-        base, number = stem, 2
-        while base in taken:
-            base, number = f"{stem}{number}", number + 1
-        taken.add(base)
+    claimed: set[str] = set()
+    for name in names:
+        base = plain[name]
+        if base in claimed:
+            number = 2
+            while f"{base}{number}" in claimed | taken:
+                number += 1
+            base = f"{base}{number}"
+        claimed.add(base)
         bases[name] = base
     return bases
+
+
+def _stem(name: str, prefix: str) -> str:
+    """The CamelCase form of `name`, with `prefix` when it would not be an identifier."""
+    stem = camel_case(name)
+    return stem if stem[:1].isalpha() else prefix + stem
 
 
 def field_name(slot: str) -> str:
@@ -110,10 +121,7 @@ def _names(assistant: Assistant, actions: Sequence[Action]) -> _Names:
         taken |= {p.slot for p in [*action.inputs, *action.outputs]}
     aliases: dict[str, str] = {}
     for entity in sorted(_enums(assistant), key=lambda e: e.name):
-        stem = camel_case(entity.name)
-        if not stem or not stem[0].isalpha():
-            stem = "Enum" + stem
-        alias = stem
+        alias = _stem(entity.name, "Enum")
         while alias in taken or keyword.iskeyword(alias):
             alias += "Value"
         taken.add(alias)
@@ -225,12 +233,49 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["pystr"] = python_string
     env.filters["wrapped"] = wrapped
+    env.filters["docstring"] = docstring
     return env
 
 
 def python_string(text: str) -> str:
-    """A double-quoted Python literal for `text` (JSON escapes are valid Python)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A Python string literal for `text`, quoted as ruff format would: double quotes
+    unless the text holds more of them than single quotes."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    escaped = []
+    for char in text:
+        if char in ("\\", quote):
+            escaped.append("\\" + char)
+        elif char in _ESCAPES:
+            escaped.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            escaped.append(f"\\x{ord(char):02x}")
+        else:
+            escaped.append(char)
+    return quote + "".join(escaped) + quote
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def docstring(text: str, indent: int = 0) -> str:
+    """A docstring for `text` (paragraphs split by blank lines), on one line when it
+    fits, else wrapped to the line length with the closing quotes on their own line."""
+    pad = " " * indent
+    if "\n" not in text and indent + len(text) + 6 <= LINE_LENGTH:
+        return f'{pad}"""{text}"""'
+    lines: list[str] = []
+    for number, paragraph in enumerate(text.split("\n\n")):
+        if number:
+            lines.append("")
+        width = LINE_LENGTH - indent - (3 if not lines else 0)
+        lines += textwrap.wrap(
+            " ".join(paragraph.split()),
+            width=width,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    body = "\n".join(f"{pad}{line}" if line else "" for line in lines)
+    return f'{pad}"""{body.lstrip()}\n{pad}"""'
 
 
 def wrapped(items: Sequence[str], head: str, tail: str, indent: int = 0) -> str:

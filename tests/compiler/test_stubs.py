@@ -1,0 +1,258 @@
+"""The generated action contracts and starting modules: typed, lint-clean, stable, and
+never overwriting the user's code."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import random
+import sys
+import types
+import typing
+from pathlib import Path
+
+import pytest
+from stub_samples import (
+    GOLDEN,
+    RUFF_RULES,
+    SAMPLES,
+    awkward,
+    pizza,
+    python,
+    remote_only,
+    run_mypy,
+    run_ruff,
+)
+
+from assistc.compiler.stubs import (
+    CONTRACTS_PATH,
+    StubError,
+    class_bases,
+    generate_contracts,
+    generate_user_module,
+    python_string,
+    write_stubs,
+)
+from assistc.runtime.ir import Action, Assistant
+
+
+def generated_files(assistant: Assistant, project: Path) -> dict[str, str]:
+    write_stubs(assistant, project)
+    return {
+        path.relative_to(project).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(project.rglob("*.py"))
+    }
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One generated project per sample, shared by the slow tool runs."""
+    root = tmp_path_factory.mktemp("stubs")
+    folders = {}
+    for name, sample in SAMPLES.items():
+        folders[name] = root / name
+        write_stubs(sample(), folders[name])
+    return folders
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_generated_code_matches_golden_files(sample: str, tmp_path: Path) -> None:
+    files = generated_files(SAMPLES[sample](), tmp_path)
+    folder = GOLDEN / sample
+    if os.environ.get("ASSISTC_UPDATE_GOLDEN") == "1":
+        for relative, text in files.items():
+            target = folder / (relative + ".golden")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    expected = {
+        path.relative_to(folder).as_posix().removesuffix(".golden"): path.read_text("utf-8")
+        for path in sorted(folder.rglob("*.golden"))
+    }
+    assert expected, f"no golden files in {folder}; run with ASSISTC_UPDATE_GOLDEN=1"
+    assert files == expected
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_generated_code_passes_mypy_strict(
+    sample: str, projects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = projects[sample]
+    files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*.py"))
+    result = run_mypy(project, files, tmp_path_factory.getbasetemp() / "tools")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_generated_code_passes_ruff(sample: str, projects: dict[str, Path]) -> None:
+    # Names longer than a line cannot be wrapped, so the awkward sample may exceed it.
+    width = ["--line-length=88"] + (["--extend-ignore=E501"] if sample == "awkward" else [])
+    checked = run_ruff(projects[sample], "check", RUFF_RULES, *width, ".")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    formatted = run_ruff(projects[sample], "format", "--check", "--diff", ".")
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_contracts_give_user_code_real_types(
+    projects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """A correct implementation type-checks; reading an undeclared slot, returning a
+    wrong type or an enum value outside the members does not."""
+    project = tmp_path / "pizza"
+    write_stubs(pizza(), project)
+    good = project / "actions" / "orders.py"
+    good.write_text(
+        "from actions._contracts import (\n"
+        "    ActionContext, CheckStockInput, CheckStockOutput, PlaceOrderHandler,\n"
+        "    PlaceOrderInput, PlaceOrderOutput, Size,\n)\n\n"
+        "def place_order(inputs: PlaceOrderInput, ctx: ActionContext) -> PlaceOrderOutput:\n"
+        "    size: Size = inputs.size or 'small'\n"
+        "    ctx.utter('utter_ok', size=size)\n"
+        "    return PlaceOrderOutput(order_id=str(len(inputs.toppings or [])), total=1.5)\n\n"
+        "def check_stock(inputs: CheckStockInput, ctx: ActionContext) -> CheckStockOutput:\n"
+        "    return CheckStockOutput(in_stock=inputs.size != 'extra large')\n\n"
+        "_CHECK: PlaceOrderHandler = place_order\n"
+    )
+    tools = tmp_path_factory.getbasetemp() / "tools"
+    result = run_mypy(project, ["actions"], tools)
+    assert result.returncode == 0, result.stdout
+    bad = project / "actions" / "bad.py"
+    bad.write_text(
+        "from actions._contracts import ActionContext, PlaceOrderInput, PlaceOrderOutput, Size\n\n"
+        "def place_order(inputs: PlaceOrderInput, ctx: ActionContext) -> PlaceOrderOutput:\n"
+        "    print(inputs.colour)\n"
+        "    wrong: Size = 'huge'\n"
+        "    return PlaceOrderOutput(order_id=1, total=2.0)\n"
+    )
+    result = run_mypy(project, ["actions"], tools)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if "error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["4", "5", "6"], result.stdout
+
+
+def load_contracts(project: Path) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("contracts_under_test", project / CONTRACTS_PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_contracts_follow_the_runtime_calling_convention(projects: dict[str, Path]) -> None:
+    """Fields are the slot names (the runtime calls `XInput(**slots)` and reads outputs
+    with `dataclasses.fields`), inputs default to None and outputs are required."""
+    for sample in SAMPLES.values():
+        assistant = sample()
+        contracts = load_contracts(projects[assistant.name])
+        python_actions = [a for a in assistant.actions if a.implementation.kind == "python"]
+        assert sorted(contracts.INPUT_TYPES) == sorted(a.name for a in python_actions)
+        with_outputs = sorted(a.name for a in python_actions if a.outputs)
+        assert sorted(contracts.OUTPUT_TYPES) == with_outputs
+        for action in python_actions:
+            input_class = contracts.INPUT_TYPES[action.name]
+            slots = [p.slot for p in action.inputs]
+            assert [f.name for f in dataclasses.fields(input_class)] == slots
+            empty = input_class()
+            assert all(getattr(empty, slot) is None for slot in slots)
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(empty, "x", 1)  # noqa: B010 - the attribute is dynamic on purpose
+            if action.outputs:
+                output_class = contracts.OUTPUT_TYPES[action.name]
+                assert [f.name for f in dataclasses.fields(output_class)] == [
+                    p.slot for p in action.outputs
+                ]
+                with pytest.raises(TypeError):
+                    output_class()
+
+
+def test_enum_aliases_list_the_members_in_order(projects: dict[str, Path]) -> None:
+    contracts = load_contracts(projects["awkward"])
+    assert typing.get_args(contracts.Quote) == ('say "hi"', "back\\slash", "tab\tbed")
+    assert typing.get_args(contracts.NoneValue) == ("yes", "no")
+    assert len(typing.get_args(contracts.Colour)) == 12
+
+
+def test_output_is_the_same_whatever_the_declaration_order() -> None:
+    for sample in SAMPLES.values():
+        assistant = sample()
+        shuffled = list(assistant.actions)
+        random.Random(7).shuffle(shuffled)
+        other = assistant.model_copy(update={"actions": shuffled[::-1]})
+        assert generate_contracts(other) == generate_contracts(assistant)
+        for action in assistant.actions:
+            if action.implementation.kind == "python":
+                path = action.implementation.path
+                assert generate_user_module(other, path) == generate_user_module(assistant, path)
+
+
+def test_class_names_stay_distinct_when_action_names_collide() -> None:
+    bases = class_bases(["place_order", "placeOrder", "Place_Order", "placeOrder2", "_1"])
+    assert len(set(bases.values())) == 5
+    assert bases["Place_Order"] == "PlaceOrder"  # first in sorted order keeps the plain name
+    assert bases["placeOrder2"] == "PlaceOrder2"  # a plain name is never taken by a number
+    assert bases["_1"] == "Action1"
+    assert all(base[0].isalpha() for base in bases.values())
+
+
+@pytest.mark.parametrize("text", ['say "hi"', "it's", "both ' and \"", "a\\b\n\t\x01", "é ü"])
+def test_python_string_round_trips(text: str) -> None:
+    assert eval(python_string(text)) == text
+
+
+def test_user_module_is_never_overwritten(tmp_path: Path) -> None:
+    first = write_stubs(pizza(), tmp_path)
+    assert first.created == ("actions/__init__.py", "actions/audit.py", "actions/orders.py")
+    mine = "# my own code\n"
+    (tmp_path / "actions" / "orders.py").write_text(mine)
+    (tmp_path / "actions" / "__init__.py").write_text(mine)
+    changed = pizza().model_copy(update={"actions": pizza().actions[:1]})
+    again = write_stubs(changed, tmp_path)
+    assert again.created == ()
+    assert again.kept == ("actions/orders.py",)
+    assert (tmp_path / "actions" / "orders.py").read_text() == mine
+    assert (tmp_path / "actions" / "__init__.py").read_text() == mine
+
+
+def test_contracts_are_rewritten_only_when_they_change(tmp_path: Path) -> None:
+    assert write_stubs(pizza(), tmp_path).contracts_changed
+    contracts = tmp_path / CONTRACTS_PATH
+    contracts.write_text("# stale hand edit\n")
+    assert write_stubs(pizza(), tmp_path).contracts_changed
+    assert contracts.read_text() == generate_contracts(pizza())
+    stamp = contracts.stat().st_mtime_ns
+    assert not write_stubs(pizza(), tmp_path).contracts_changed
+    assert contracts.stat().st_mtime_ns == stamp
+    leftovers = [p.name for p in contracts.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_nothing_is_written_without_python_actions(tmp_path: Path) -> None:
+    report = write_stubs(remote_only(), tmp_path)
+    assert report.contracts is None and report.created == ()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_contracts_written_before_stay_up_to_date_without_python_actions(tmp_path: Path) -> None:
+    write_stubs(pizza(), tmp_path)
+    report = write_stubs(remote_only(), tmp_path)
+    assert report.contracts_changed
+    assert "INPUT_TYPES: dict[str, type] = {}\n" in (tmp_path / CONTRACTS_PATH).read_text()
+
+
+def test_files_outside_the_project_are_never_created(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    escape = Action(name="escape", implementation=python("../outside.py", "escape"))
+    absolute = Action(name="absolute", implementation=python(str(tmp_path / "abs.py"), "a"))
+    report = write_stubs(Assistant(name="x", actions=[escape, absolute]), project)
+    assert report.created == ("actions/__init__.py",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_unwritable_project_gives_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "actions").write_text("a file where the folder should be")
+    with pytest.raises(StubError, match="cannot write"):
+        write_stubs(awkward(), tmp_path)
