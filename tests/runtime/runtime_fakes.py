@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
+from assistc.runtime.dialogue.events import (
+    ACTION_LISTEN,
+    ActionExecuted,
+    BotUttered,
+    SlotSet,
+    UserUttered,
+)
+from assistc.runtime.dialogue.tracker import Tracker, TrackerDomain
 from assistc.runtime.ir import Assistant
 from assistc.runtime.nlu.types import IntentPrediction, ParseResult
-from pydantic import BaseModel
 
 
 class FakeMessage(BaseModel):
@@ -76,3 +86,68 @@ class FakeAgent:
 
     def tracker(self, sender_id: str) -> FakeTracker | None:
         return self.trackers.get(sender_id)
+
+
+Reply = tuple[str, list[tuple[str | None, str]]]
+"""An action the scripted agent runs, with the (response name, text) messages it sends."""
+
+
+class ScriptedAgent:
+    """Answers each text from a script, recording real tracker events as the engine does."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        script: dict[str, tuple[str, list[Reply], dict[str, Any]]],
+    ) -> None:
+        """`script`: text → (intent, actions run, slots set)."""
+        self.assistant = assistant
+        self.model_id = "scripted"
+        self.script = script
+        self.trackers: dict[str, Tracker] = {}
+
+    def handle_message(self, sender_id: str, text: str) -> list[FakeMessage]:
+        intent, replies, slots = self.script[text]
+        tracker = self.trackers.setdefault(
+            sender_id, Tracker(sender_id, domain=TrackerDomain.of(self.assistant))
+        )
+        prediction = IntentPrediction(name=intent, confidence=0.8)
+        parse = ParseResult(text=text, intent=prediction, intent_ranking=[prediction])
+        tracker.append(UserUttered(text=text, parse_data=parse))
+        messages = []
+        for name, value in slots.items():
+            tracker.append(SlotSet(name=name, value=value))
+        for action, sent in replies:
+            tracker.append(ActionExecuted(name=action, policy="scripted", confidence=1.0))
+            for response, reply_text in sent:
+                metadata = {"utter_action": response} if response else {}
+                tracker.append(BotUttered(text=reply_text, metadata=metadata))
+                messages.append(FakeMessage(recipient_id=sender_id, text=reply_text))
+        tracker.append(ActionExecuted(name=ACTION_LISTEN))
+        return messages
+
+    def parse(self, text: str) -> ParseResult:
+        intent = IntentPrediction(name=self.script[text][0], confidence=0.8)
+        return ParseResult(text=text, intent=intent, intent_ranking=[intent])
+
+    def tracker(self, sender_id: str) -> Tracker | None:
+        return self.trackers.get(sender_id)
+
+    def last_decisions(self, sender_id: str) -> list[FakeDecision]:
+        tracker = self.trackers.get(sender_id)
+        if tracker is None:
+            return []
+        decisions: list[FakeDecision] = []
+        for event in reversed(tracker.events):
+            if isinstance(event, UserUttered):
+                break
+            if isinstance(event, ActionExecuted):
+                decisions.append(FakeDecision(event.name, event.confidence or 1.0, "scripted"))
+        return decisions[::-1]
+
+
+@dataclass(frozen=True)
+class FakeDecision:
+    action: str
+    confidence: float
+    policy: str

@@ -1,0 +1,295 @@
+"""Running the conversation tests written in the language against a trained agent.
+
+A test is a script of user messages with the bot turns, slot values and intents expected
+after each. The runner plays the user's side on a fresh conversation and compares what
+the tracker recorded (actions run, messages sent with the response each came from) with
+what the test expects; a failing test shows expected and actual side by side.
+
+Matching rules for the bot turns after one user message: expected steps are matched in
+order; an action the test does not mention may run silently (a form's own action, a Python
+action that sends nothing), but every message the bot sent must be expected by some step.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+from xml.etree import ElementTree
+
+from assistc.runtime.dialogue.events import ACTION_LISTEN, ActionExecuted, BotUttered, UserUttered
+from assistc.runtime.dialogue.tracker import Tracker
+from assistc.runtime.ir import Assistant, ConversationTest, JsonValue, TestBot, TestSlot, TestUser
+
+NOTHING = "(nothing)"
+
+
+class TestableAgent(Protocol):
+    """What the runner needs from an agent (the dialogue engine's `Agent` provides it)."""
+
+    @property
+    def assistant(self) -> Assistant: ...
+
+    def handle_message(self, sender_id: str, text: str) -> Sequence[object]: ...
+
+    def tracker(self, sender_id: str) -> Tracker | None: ...
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One row of the side-by-side view."""
+
+    expected: str
+    actual: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False  # not a pytest class
+
+    name: str
+    steps: list[StepResult]
+    seconds: float
+    error: str | None = None
+    """Set when the agent raised: the test could not run to its end."""
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(step.passed for step in self.steps)
+
+
+@dataclass(frozen=True)
+class TestReport:
+    __test__ = False
+
+    results: list[TestResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [result for result in self.results if not result.passed]
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One thing the bot did after a user message: ran an action, or sent a message."""
+
+    action: str | None = None
+    response: str | None = None
+    text: str | None = None
+
+    def describe(self) -> str:
+        if self.action is not None:
+            return f"action {self.action}"
+        shown = json.dumps(self.text, ensure_ascii=False) if self.text else "(no text)"
+        return f"{self.response or 'message'}: {shown}"
+
+
+def run_tests(agent: TestableAgent, tests: Sequence[ConversationTest] | None = None) -> TestReport:
+    """Run `tests` (default: all of the agent's assistant's tests), each as a new sender.
+
+    Give the agent an in-memory store: the runner's conversations are throwaway.
+    """
+    started = time.perf_counter()
+    chosen = agent.assistant.tests if tests is None else tests
+    results = [_run_one(agent, test) for test in chosen]
+    return TestReport(results=results, seconds=time.perf_counter() - started)
+
+
+def _fresh_sender(agent: TestableAgent, name: str) -> str:
+    sender_id, number = f"test:{name}", 1
+    while agent.tracker(sender_id) is not None:
+        number += 1
+        sender_id = f"test:{name}#{number}"
+    return sender_id
+
+
+def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
+    started = time.perf_counter()
+    sender_id = _fresh_sender(agent, test.name)
+    rows: list[StepResult] = []
+    pending: list[_Item] = []
+    slots: dict[str, Any] = {slot.name: slot.initial for slot in agent.assistant.slots}
+    try:
+        for step in test.steps:
+            if isinstance(step, TestUser):
+                rows.extend(_unexpected(pending))
+                tracker = _send(agent, sender_id, step.text)
+                pending = _bot_items(tracker)
+                slots = tracker.slots
+                rows.append(_check_user(step, tracker))
+            elif isinstance(step, TestBot):
+                rows.append(_match_bot(step, pending))
+            elif isinstance(step, TestSlot):
+                rows.append(_check_slot(step, slots))
+        rows.extend(_unexpected(pending))
+    except Exception as error:  # user action code or the engine failed: report, go on
+        return TestResult(
+            test.name, rows, time.perf_counter() - started, f"{type(error).__name__}: {error}"
+        )
+    return TestResult(test.name, rows, time.perf_counter() - started)
+
+
+def _send(agent: TestableAgent, sender_id: str, text: str) -> Tracker:
+    agent.handle_message(sender_id, text)
+    tracker = agent.tracker(sender_id)
+    if tracker is None:
+        raise RuntimeError(f"the agent kept no conversation for {sender_id!r}")
+    return tracker
+
+
+def _bot_items(tracker: Tracker) -> list[_Item]:
+    """What the bot did since the latest user message, in order."""
+    items: list[_Item] = []
+    for event in reversed(tracker.applied_events()):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, ActionExecuted) and event.name != ACTION_LISTEN:
+            items.append(_Item(action=event.name))
+        elif isinstance(event, BotUttered):
+            items.append(_Item(response=event.metadata.get("utter_action"), text=event.text))
+    return items[::-1]
+
+
+def _check_user(step: TestUser, tracker: Tracker) -> StepResult:
+    expected = f"user: {json.dumps(step.text, ensure_ascii=False)}"
+    parsed = tracker.latest_message
+    intent = parsed.intent.name if parsed is not None else NOTHING
+    if step.intent is None:
+        return StepResult(expected, f"intent {intent}", True)
+    confidence = f" ({parsed.intent.confidence:.2f})" if parsed is not None else ""
+    return StepResult(
+        f"{expected} intent {step.intent}", f"intent {intent}{confidence}", intent == step.intent
+    )
+
+
+def _expectation(step: TestBot) -> str:
+    if step.response is not None:
+        return f"bot: {step.response}"
+    if step.text is not None:
+        return f"bot: {json.dumps(step.text, ensure_ascii=False)}"
+    return f"bot: action {step.action}"
+
+
+def _matches(step: TestBot, item: _Item) -> bool:
+    if item.action is not None:
+        return step.action is not None and item.action == step.action
+    if step.response is not None:
+        return item.response == step.response
+    return step.text is not None and item.text == step.text
+
+
+def _match_bot(step: TestBot, pending: list[_Item]) -> StepResult:
+    """Consume `pending` up to the first item that matches `step` or is a message.
+
+    Silent actions before a match may be skipped; a message may not, so a message that
+    does not match is this step's failure (and is consumed, not reported twice).
+    """
+    expected = _expectation(step)
+    for index, item in enumerate(pending):
+        matched = _matches(step, item)
+        if matched or item.action is None:
+            del pending[: index + 1]
+            return StepResult(expected, item.describe(), matched)
+    pending.clear()
+    return StepResult(expected, NOTHING, False)
+
+
+def _unexpected(pending: list[_Item]) -> list[StepResult]:
+    """Messages left over after a turn's expected steps; clears `pending`."""
+    rows = [StepResult(NOTHING, i.describe(), False) for i in pending if i.action is None]
+    pending.clear()
+    return rows
+
+
+def _check_slot(step: TestSlot, slots: dict[str, Any]) -> StepResult:
+    expected = f"slot {step.slot} = {_show(step.value)}"
+    if step.slot not in slots:
+        return StepResult(expected, f"no slot {step.slot}", False)
+    actual = slots[step.slot]
+    return StepResult(expected, f"slot {step.slot} = {_show(actual)}", _same(actual, step.value))
+
+
+def _same(actual: Any, expected: JsonValue) -> bool:
+    """Slot equality as JSON sees it: 3 == 3.0, but True is not 1."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return type(actual) is type(expected) and actual == expected
+    return bool(actual == expected)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def render_text(report: TestReport) -> str:
+    """A summary line per test; failing tests get expected and actual side by side."""
+    lines: list[str] = []
+    for result in report.results:
+        lines.append(f"{'PASS' if result.passed else 'FAIL'}  {result.name}")
+        if not result.passed:
+            lines.extend(_side_by_side(result))
+    failed = len(report.failures)
+    lines.append(
+        f"{len(report.results) - failed} passed, {failed} failed in {report.seconds:.2f} s"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _side_by_side(result: TestResult) -> list[str]:
+    width = max([len("expected"), *(len(step.expected) for step in result.steps)])
+    lines = [f"      {'expected'.ljust(width)} | actual"]
+    for step in result.steps:
+        mark = "  " if step.passed else "✗ "
+        lines.append(f"    {mark}{step.expected.ljust(width)} | {step.actual}")
+    if result.error is not None:
+        lines.append(f"    ✗ stopped: {result.error}")
+    return lines
+
+
+def render_json(report: TestReport) -> str:
+    data = {
+        "passed": report.passed,
+        "seconds": round(report.seconds, 4),
+        "tests": [
+            {**asdict(result), "passed": result.passed, "seconds": round(result.seconds, 4)}
+            for result in report.results
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_junit(report: TestReport, suite: str = "assistc") -> str:
+    """JUnit XML, as CI systems read it; the failure body is the side-by-side view."""
+    root = ElementTree.Element(
+        "testsuite",
+        name=suite,
+        tests=str(len(report.results)),
+        failures=str(sum(r.error is None and not r.passed for r in report.results)),
+        errors=str(sum(r.error is not None for r in report.results)),
+        time=f"{report.seconds:.3f}",
+    )
+    for result in report.results:
+        case = ElementTree.SubElement(
+            root, "testcase", name=result.name, classname=suite, time=f"{result.seconds:.3f}"
+        )
+        if result.passed:
+            continue
+        kind = "failure" if result.error is None else "error"
+        first = next((step for step in result.steps if not step.passed), None)
+        message = result.error or (
+            f"expected {first.expected}, got {first.actual}" if first else "failed"
+        )
+        detail = ElementTree.SubElement(case, kind, message=message)
+        detail.text = "\n".join(_side_by_side(result))
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
