@@ -30,7 +30,6 @@ CODES: dict[str, str] = {
     "E0104": "undefined response",
     "E0105": "undefined action",
     "E0106": "undefined form",
-    "E0107": "undefined phrase",
     "E0108": "undefined module",
     "E0109": "undefined story",
     "E0110": "undefined role",
@@ -75,6 +74,15 @@ CODES: dict[str, str] = {
     "E1002": "contradicting rules",
     "W1101": "step can never happen",
     "W1102": "unused definition",
+    # Rasa import (compiler/rasa_import.py; documented in docs/rasa.md)
+    "E1301": "Rasa YAML file does not parse",
+    "W1302": "unsupported Rasa feature (kept as a comment)",
+    "W1303": "Rasa name renamed",
+    "W1304": "unexpected shape in a Rasa file",
+    "W1305": "unknown key in a Rasa file",
+    "E1306": "no Rasa project",
+    "W1307": "Rasa construct converted approximately",
+    "W1308": "Rasa story, rule or test left out",
 }
 
 

@@ -1,0 +1,1427 @@
+"""`import_rasa`: turn a Rasa 3.x project into an assistant written in the language.
+
+The importer reads the project (`rasa_project`), converts each part to source text and
+writes `domain.assist` (config, entities, slots, responses, forms, actions), `nlu.assist`,
+`stories.assist`, `rules.assist` and `tests.assist`, plus lookup tables under `data/`.
+Whatever has no equivalent is kept as a `# rasa: …` comment where it was, and reported as
+a diagnostic with the YAML file, line and column: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistc.compiler.rasa_project import RasaProject, file_start, read_project
+from assistc.compiler.rasa_text import (
+    NameMap,
+    comment,
+    escape_interpolation,
+    escape_template,
+    is_name,
+    quote,
+    title,
+    value_text,
+)
+from assistc.compiler.rasa_yaml import YMap, span_of
+from assistc.dsl.ast import Span
+from assistc.dsl.diagnostics import Diagnostic
+
+DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
+RASA_BUILTIN_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
+SUPPORTED_BUILTIN_ACTIONS = frozenset(
+    {"action_restart", "action_default_fallback", "action_deactivate_loop"}
+)
+UNSUPPORTED_BUILTIN_ACTIONS = frozenset(
+    {
+        "action_session_start",
+        "action_revert_fallback_events",
+        "action_default_ask_affirmation",
+        "action_default_ask_rephrase",
+        "action_two_stage_fallback",
+        "action_unlikely_intent",
+        "action_back",
+        "action_extract_slots",
+        "action_validate_slot_mappings",
+    }
+)
+DUCKLING = {
+    "number": "number",
+    "ordinal": "ordinal",
+    "time": "date",
+    "email": "email",
+    "url": "url",
+    "phone-number": "phone",
+    "amount-of-money": "money",
+}
+SLOT_TYPES = {"text": "text", "bool": "bool", "float": "float", "any": "any"}
+ENTITY_REGEX = re.compile(
+    r"\[(?P<text>[^\]]+?)\]"
+    r"(?:\((?P<entity>[^:)]+?)(?::(?P<value>[^)]+))?\)"
+    r"|\{(?P<dict>[^}]+?)\}"
+    r"|\[(?P<dicts>.*?)\])"
+)
+BUTTON_PAYLOAD = re.compile(r"^/(?P<intent>[^{@]+)(?P<entities>\{.*\})?(?:@[0-9.]+)?$", re.S)
+VARIATION_KEYS = frozenset({"text", "buttons", "image", "condition"})
+OUTPUT_FILES = ("domain.assist", "nlu.assist", "stories.assist", "rules.assist", "tests.assist")
+
+
+class RasaImportError(Exception):
+    """Importing cannot start (no such folder, output folder already holds sources)."""
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote and everything it could not carry over."""
+
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)
+    """`"<kind> <rasa name>"` → the name used in the language."""
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def dropped(self) -> list[Diagnostic]:
+        """Rasa features without an equivalent (kept as comments)."""
+        return [d for d in self.diagnostics if d.code in ("W1302", "W1308")]
+
+    def summary(self) -> str:
+        """A short text for the terminal: files written, then problems grouped by code."""
+        lines = [f"wrote {len(self.files)} files to {self.out_dir}"]
+        for diagnostic in sorted(self.diagnostics, key=lambda d: d.sort_key()):
+            where = f"{diagnostic.span.file}:{diagnostic.span.line}:{diagnostic.span.col}"
+            lines.append(f"{where}: {diagnostic.code} {diagnostic.message}")
+        return "\n".join(lines)
+
+
+def import_rasa(rasa_dir: Path, out_dir: Path) -> ImportReport:
+    """Convert the Rasa project in `rasa_dir` into `.assist` files in `out_dir`.
+
+    Raises `RasaImportError` only when importing cannot start; every problem in the Rasa
+    files becomes a diagnostic in the report."""
+    if not rasa_dir.is_dir():
+        raise RasaImportError(f"{rasa_dir} is not a folder")
+    if out_dir.exists() and any(out_dir.rglob("*.assist")):
+        raise RasaImportError(f"{out_dir} already holds .assist files; import into a new folder")
+    project = read_project(rasa_dir)
+    report = ImportReport(out_dir)
+    report.diagnostics.extend(project.diagnostics)
+    if not project.files:
+        report.diagnostics.append(
+            Diagnostic(
+                "E1306", f"no Rasa YAML files in {rasa_dir}", Span(str(rasa_dir), 1, 1, 1, 1)
+            )
+        )
+        return report
+    converter = _Converter(project, report)
+    outputs = converter.run()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for relative, text in outputs.items():
+        path = out_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if relative.endswith(".assist"):
+            text = _formatted(text, relative)
+        path.write_text(text, encoding="utf-8")
+        report.files.append(path)
+    report.renames = {f"{kind} {raw}": new for (kind, raw), new in converter.names.renames.items()}
+    return report
+
+
+def _formatted(text: str, path: str) -> str:
+    """Run the language's formatter when it is available (it returns text with syntax
+    errors unchanged)."""
+    try:
+        module = importlib.import_module("assistc.dsl.formatter")
+    except ImportError:
+        return text
+    format_source: Callable[[str, str], str] | None = getattr(module, "format_source", None)
+    return text if format_source is None else format_source(text, path)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class _SlotInfo:
+    name: str
+    type_text: str
+    members: frozenset[str] = frozenset()
+
+    def fits(self, value: Any) -> bool:
+        return _fits(self.type_text, self.members, value)
+
+
+def _fits(type_text: str, members: frozenset[str], value: Any) -> bool:
+    if value is None or type_text == "any":
+        return True
+    if type_text.startswith("list["):
+        item = type_text[5:-1]
+        items = value if isinstance(value, list) else [value]
+        return all(_fits(item, members, v) for v in items)
+    if type_text == "text":
+        return isinstance(value, str)
+    if type_text == "bool":
+        return isinstance(value, bool)
+    if type_text == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, str) and (not members or value in members)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _single_key(item: Any) -> tuple[str, Any] | None:
+    if isinstance(item, dict) and len(item) == 1:
+        key, value = next(iter(item.items()))
+        return str(key), value
+    return None
+
+
+@dataclass
+class _Block:
+    """One definition's lines (first line at column 0, body lines already indented)."""
+
+    lines: list[str]
+
+    def arranged(self) -> list[str]:
+        """A body of nothing but comments goes above the head, where the formatter keeps
+        it attached to this definition."""
+        head, *body = self.lines
+        if body and all(line.lstrip().startswith("#") for line in body) and ":" in head:
+            return [line.lstrip() for line in body] + [head]
+        return self.lines
+
+
+class _Converter:
+    """Holds the lookups every part needs; `run` returns file name → text."""
+
+    def __init__(self, project: RasaProject, report: ImportReport) -> None:
+        self.project = project
+        self.report = report
+        self.names = NameMap()
+        domain = project.domain
+        self.responses: dict[str, Any] = dict(domain.get("responses") or {})
+        self.forms: dict[str, Any] = dict(domain.get("forms") or {})
+        self.slot_defs: dict[str, Any] = dict(domain.get("slots") or {})
+        self.slots: dict[str, _SlotInfo] = {}
+        self.synonyms: dict[str, str] = {}
+        self.synonym_forms: dict[str, list[str]] = {}
+        self.regexes: dict[str, list[str]] = {}
+        self.lookups: dict[str, list[str]] = {}
+        self.annotated: dict[str, set[str]] = {}
+        self.roles: dict[str, set[str]] = {}
+        self.actions: list[str] = []
+        self.form_then: dict[str, list[str]] = {}
+        self.completion_rules: dict[int, str] = {}
+        self.fallback_rules: set[int] = set()
+        self.action_outputs: dict[str, list[str]] = {}
+        self.enum_entities: dict[str, list[str]] = {}
+        self.outputs: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ reporting
+
+    def note(self, code: str, message: str, where: object, fallback: str = "") -> None:
+        default = file_start(fallback or "domain.yml")
+        span = where if isinstance(where, Span) else span_of(where, default)
+        self.report.diagnostics.append(Diagnostic(code, message, span))
+
+    def unsupported(self, message: str, where: object, out: list[str], indent: str = "") -> None:
+        """W1302 plus a `# rasa:` comment in the output at this place."""
+        self.note("W1302", message, where)
+        out.append(indent + comment(message))
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> dict[str, str]:
+        self._read_nlu_tables()
+        self._declare_names()
+        self._infer_action_outputs()
+        self._find_form_completions()
+        domain = [
+            *self._config(),
+            *self._entities(),
+            *self._slots(),
+            *self._responses(),
+            *self._forms(),
+            *self._actions(),
+        ]
+        files = {
+            "domain.assist": domain,
+            "nlu.assist": self._intents(),
+            "stories.assist": self._stories(),
+            "rules.assist": self._rules(),
+            "tests.assist": self._tests(),
+        }
+        out: dict[str, str] = {}
+        for name, blocks in files.items():
+            if blocks:
+                out[name] = "\n\n".join("\n".join(b.arranged()) for b in blocks) + "\n"
+        out.update(self.outputs)
+        for (kind, raw), new in sorted(self.names.renames.items()):
+            self.report.diagnostics.append(
+                Diagnostic("W1303", f"{kind} `{raw}` renamed to `{new}`", file_start("domain.yml"))
+            )
+        return out
+
+    # ------------------------------------------------------------------ names
+
+    def _declare_names(self) -> None:
+        """Give declared names first pick, in a fixed order, so renames are stable."""
+        for raw in self._domain_names("intents"):
+            self.names("intent", raw)
+        for raw in self._domain_names("entities"):
+            self.names("entity", raw)
+        for kind, table in (("slot", self.slot_defs), ("response", self.responses)):
+            for raw in table:
+                self.names(kind, raw)
+        for raw in self.forms:
+            self.names("form", raw)
+
+    def _domain_names(self, key: str) -> list[str]:
+        names: list[str] = []
+        for item in _as_list(self.project.domain.get(key)):
+            pair = _single_key(item)
+            if isinstance(item, str):
+                names.append(item)
+            elif pair is not None:
+                names.append(pair[0])
+        return names
+
+    # ------------------------------------------------------------------ NLU tables
+
+    def _read_nlu_tables(self) -> None:
+        for item in self.project.nlu:
+            examples = self._example_texts(item)
+            if "synonym" in item:
+                target = str(item["synonym"])
+                for text in examples:
+                    self.synonyms[text.lower()] = target
+                    self.synonym_forms.setdefault(target, []).append(text)
+            elif "regex" in item:
+                self.regexes.setdefault(str(item["regex"]), []).extend(examples)
+            elif "lookup" in item:
+                self.lookups.setdefault(str(item["lookup"]), []).extend(examples)
+            elif "intent" in item:
+                for text in examples:
+                    for match in ENTITY_REGEX.finditer(text):
+                        label = self._annotation(match, item)
+                        if label is not None:
+                            entity, role, value = label
+                            self.annotated.setdefault(entity, set()).add(
+                                value or match.group("text")
+                            )
+                            if role:
+                                self.roles.setdefault(entity, set()).add(role)
+
+    def _example_texts(self, item: YMap) -> list[str]:
+        """The examples of an NLU item: a `- ` list in a block string, or `text:` maps."""
+        raw = item.get("examples")
+        texts: list[str] = []
+        if isinstance(raw, str):
+            for line in raw.splitlines():
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                if stripped.startswith("-"):
+                    texts.append(stripped[1:].strip())
+                else:
+                    self.note("W1304", f"example line without `- `: {stripped!r}", raw)
+        elif isinstance(raw, list):
+            for entry in raw:
+                if isinstance(entry, dict) and isinstance(entry.get("text"), str):
+                    texts.append(entry["text"].strip())
+                    if "metadata" in entry:
+                        self.note("W1302", "example metadata is not imported", entry)
+        elif raw is not None:
+            self.note("W1304", "`examples` should be a block string or a list", item)
+        return [text for text in texts if text]
+
+    def _annotation(self, match: re.Match[str], where: object) -> tuple[str, str, str] | None:
+        """(entity, role, value) of one Rasa annotation; names are Rasa's raw names."""
+        if match.group("entity"):
+            return match.group("entity").strip(), "", (match.group("value") or "").strip()
+        raw = match.group("dict") or match.group("dicts")
+        text = "{" + raw + "}" if match.group("dict") else "[" + raw + "]"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            self.note("W1304", f"annotation {text} is not valid JSON; kept as text", where)
+            return None
+        if isinstance(data, list):
+            if len(data) > 1:
+                self.note("W1302", "several labels on one span: only the first is kept", where)
+            data = data[0] if data else None
+        if not isinstance(data, dict) or "entity" not in data:
+            self.note("W1304", f"annotation {text} names no entity; kept as text", where)
+            return None
+        if "group" in data:
+            self.note("W1302", "entity groups are not supported; the group is dropped", where)
+        value = data.get("value")
+        return str(data["entity"]), str(data.get("role") or ""), "" if value is None else str(value)
+
+    # ------------------------------------------------------------------ config
+
+    def _config(self) -> list[_Block]:
+        config, endpoints = self.project.config, self.project.endpoints
+        lines = ["config:"]
+        if isinstance(config.get("language"), str):
+            lines.append(f"  language = {quote(config['language'])}")
+        pipeline = [c for c in _as_list(config.get("pipeline")) if isinstance(c, dict)]
+        policies = [p for p in _as_list(config.get("policies")) if isinstance(p, dict)]
+        for component in pipeline:
+            if component.get("name") == "FallbackClassifier" and "threshold" in component:
+                lines.append(f"  nlu_fallback_threshold = {float(component['threshold'])}")
+        max_history: int | None = None
+        for policy in policies:
+            if isinstance(policy.get("max_history"), int) and max_history is None:
+                max_history = policy["max_history"]
+            if policy.get("name") == "RulePolicy":
+                if "core_fallback_threshold" in policy:
+                    value = float(policy["core_fallback_threshold"])
+                    lines.append(f"  core_fallback_threshold = {value}")
+                action = policy.get("core_fallback_action_name")
+                if isinstance(action, str):
+                    lines.append(f"  fallback_action = {quote(action)}")
+        if max_history is not None:
+            lines.append(f"  max_history = {max_history}")
+        fallback = self._fallback_response()
+        if fallback is not None:
+            lines.append(f"  fallback_action = {quote(self.names('response', fallback))}")
+        notes: list[str] = []
+        names = [str(c.get("name")) for c in pipeline]
+        if names:
+            self.unsupported(
+                "pipeline " + ", ".join(names) + " replaced by the built-in NLU pipeline",
+                config.key_spans.get("pipeline"),
+                notes,
+                "  ",
+            )
+        if policies:
+            self.unsupported(
+                "policies "
+                + ", ".join(str(p.get("name")) for p in policies)
+                + " replaced by the built-in policies",
+                config.key_spans.get("policies"),
+                notes,
+                "  ",
+            )
+        for key in ("recipe", "assistant_id"):
+            if key in config:
+                self.unsupported(f"{key}: {config[key]}", config.key_spans.get(key), notes, "  ")
+        for key in sorted(set(endpoints) - {"action_endpoint"}):
+            self.unsupported(
+                f"endpoint `{key}` is not imported", endpoints.key_spans.get(key), notes, "  "
+            )
+        session = self.project.domain.get("session_config")
+        if isinstance(session, dict) and session:
+            described = ", ".join(f"{k}={v}" for k, v in session.items())
+            self.unsupported(f"session_config {described}", session, notes, "  ")
+        domain_config = self.project.domain.get("config")
+        if isinstance(domain_config, dict) and domain_config:
+            described = ", ".join(f"{k}={v}" for k, v in domain_config.items())
+            self.unsupported(f"domain config {described}", domain_config, notes, "  ")
+        if len(lines) == 1:
+            lines.append('  language = "en"')
+        return [_Block(lines[:1] + notes + lines[1:])]
+
+    def _fallback_response(self) -> str | None:
+        """The response of a rule "nlu_fallback → utter_x": the language's equivalent is
+        config `fallback_action` (the rule itself becomes a comment)."""
+        for rule in self.project.rules:
+            steps = _as_list(rule.get("steps"))
+            if (
+                not rule.get("condition")
+                and len(steps) == 2
+                and isinstance(steps[0], dict)
+                and steps[0] == {"intent": "nlu_fallback"}
+                and isinstance(steps[1], dict)
+                and steps[1].get("action") in self.responses
+            ):
+                self.fallback_rules.add(id(rule))
+                return str(steps[1]["action"])
+        return None
+
+    @property
+    def duckling_dims(self) -> set[str]:
+        dims: set[str] = set()
+        for component in _as_list(self.project.config.get("pipeline")):
+            if isinstance(component, dict) and component.get("name") == "DucklingEntityExtractor":
+                listed = component.get("dimensions")
+                dims |= set(DUCKLING) if listed is None else {str(d) for d in _as_list(listed)}
+        return dims
+
+    # ------------------------------------------------------------------ entities
+
+    def _entities(self) -> list[_Block]:
+        declared: dict[str, Any] = {}
+        for item in _as_list(self.project.domain.get("entities")):
+            pair = _single_key(item)
+            if isinstance(item, str):
+                declared.setdefault(item, item)
+            elif pair is not None:
+                declared.setdefault(pair[0], item)
+            else:
+                self.note("W1304", "an entity should be a name or `name: {roles: …}`", item)
+        for raw in sorted(set(self.annotated) - set(declared)):
+            declared[raw] = None
+            self.note(
+                "W1307",
+                f"entity `{raw}` is annotated in NLU data but not declared in the domain; "
+                "declared here",
+                file_start("domain.yml"),
+            )
+        self._plan_enums()
+        blocks: list[_Block] = []
+        dims = self.duckling_dims
+        for raw, item in declared.items():
+            blocks.append(self._entity(raw, item, dims))
+        for raw, members in self.enum_entities.items():
+            if raw not in declared:
+                blocks.append(self._enum_block(raw, members, []))
+        for kind, table in (("regex", self.regexes), ("lookup table", self.lookups)):
+            for raw in sorted(set(table) - set(declared)):
+                notes: list[str] = []
+                self.unsupported(f"{kind} `{raw}` names no entity; dropped", None, notes)
+                blocks.append(_Block(notes))
+        return blocks
+
+    def _plan_enums(self) -> None:
+        """Categorical slots become enum entities: the entity they are filled from, or a
+        new `<slot>_value` entity when they are filled by actions or intents."""
+        for raw, slot in self.slot_defs.items():
+            if not isinstance(slot, dict) or slot.get("type") != "categorical":
+                continue
+            values = [str(v) for v in _as_list(slot.get("values")) if v is not None]
+            sources = [
+                str(m.get("entity"))
+                for m in _as_list(slot.get("mappings"))
+                if isinstance(m, dict) and m.get("type") == "from_entity" and m.get("entity")
+            ]
+            entity = sources[0] if len(set(sources)) == 1 else f"{raw}_value"
+            known = self.enum_entities.setdefault(entity, [])
+            known.extend(v for v in values if v not in known)
+
+    def _entity(self, raw: str, item: Any, dims: set[str]) -> _Block:
+        name = self.names("entity", raw)
+        body: list[str] = []
+        settings = item.get(raw) if isinstance(item, dict) else None
+        roles = sorted(self.roles.get(raw, set()))
+        if isinstance(settings, dict):
+            roles = sorted(set(roles) | {str(r) for r in _as_list(settings.get("roles"))})
+            if settings.get("groups"):
+                self.unsupported("entity groups are not supported", settings, body, "  ")
+            for key in sorted(set(settings) - {"roles", "groups"}):
+                self.unsupported(f"entity option `{key}`", settings, body, "  ")
+        if roles:
+            body.append("  roles " + ", ".join(self.names(f"role of {raw}", r) for r in roles))
+        if raw in dims:
+            builtin = DUCKLING.get(raw)
+            if builtin is not None:
+                if builtin != raw:
+                    self.note(
+                        "W1307",
+                        f"Duckling dimension `{raw}` imported as built-in `{builtin}`",
+                        item,
+                    )
+                return _Block([f"entity {name}: builtin {builtin}", *body])
+            self.unsupported(f"Duckling dimension `{raw}` has no built-in extractor", item, body)
+        if raw in self.enum_entities:
+            return self._enum_block(raw, self.enum_entities[raw], body)
+        if raw in self.lookups:
+            path = f"data/{name}.txt"
+            values = sorted(set(self.lookups[raw]))
+            self.outputs[path] = "".join(value + "\n" for value in values)
+            if raw in self.regexes:
+                self.unsupported(f"regex for `{raw}` dropped: it has a lookup table", item, body)
+            return _Block([f"entity {name}: lookup {quote(path)}", *body])
+        if raw in self.regexes:
+            patterns = self.regexes[raw]
+            pattern = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+            return _Block([f"entity {name}: regex {quote(pattern)}", *body])
+        if any(target in self.annotated.get(raw, set()) for target in self.synonym_forms):
+            self.note(
+                "W1307",
+                f"synonyms of free-text entity `{raw}` are kept only as annotation values in "
+                "its examples",
+                item,
+            )
+        return _Block([f"entity {name}: text", *body])
+
+    def _enum_block(self, raw: str, members: list[str], body: list[str]) -> _Block:
+        name = self.names("entity", raw)
+        extra = sorted(self.annotated.get(raw, set()) - set(members))
+        if extra:
+            self.note(
+                "W1307",
+                f"enum `{name}` also gets the annotated values {', '.join(extra)} "
+                "(Rasa's categorical slot lists fewer)",
+                file_start("domain.yml"),
+            )
+        lines = [f"entity {name}: enum"]
+        for member in [*members, *extra]:
+            written = member if is_name(member) else quote(member)
+            forms = [f for f in self.synonym_forms.get(member, []) if f.lower() != member.lower()]
+            synonyms = " = " + ", ".join(quote(f) for f in forms) if forms else ""
+            lines.append(f"  {written}{synonyms}")
+        return _Block(lines + body)
+
+    # ------------------------------------------------------------------ slots
+
+    def _slot_type(self, raw: str, slot: YMap, notes: list[str]) -> _SlotInfo:
+        name = self.names("slot", raw)
+        kind = str(slot.get("type", "any"))
+        mappings = [m for m in _as_list(slot.get("mappings")) if isinstance(m, dict)]
+        entities = {str(m.get("entity")) for m in mappings if m.get("type") == "from_entity"}
+        if kind == "categorical":
+            entity = next(iter(entities)) if len(entities) == 1 else f"{raw}_value"
+            members = frozenset(self.enum_entities.get(entity, [])) | frozenset(
+                self.annotated.get(entity, set())
+            )
+            return _SlotInfo(name, self.names("entity", entity), members)
+        if kind == "list":
+            return _SlotInfo(name, "list[text]" if entities else "list[any]")
+        if kind in SLOT_TYPES:
+            return _SlotInfo(name, SLOT_TYPES[kind])
+        self.unsupported(f"slot type `{kind}` imported as `any`", slot, notes, "  ")
+        return _SlotInfo(name, "any")
+
+    def _slot_values(self, raw: str, slot: YMap) -> list[Any]:
+        """Every value the project writes into this slot (initial, mappings, stories)."""
+        values: list[Any] = [slot.get("initial_value")]
+        for mapping in _as_list(slot.get("mappings")):
+            if isinstance(mapping, dict) and mapping.get("type") == "from_intent":
+                values.append(mapping.get("value"))
+        for story in [*self.project.stories, *self.project.rules]:
+            for step in _as_list(story.get("steps")):
+                for entry in _as_list(step.get("slot_was_set") if isinstance(step, dict) else []):
+                    pair = _single_key(entry)
+                    if pair is not None and pair[0] == raw:
+                        values.append(pair[1])
+        return values
+
+    def _slots(self) -> list[_Block]:
+        blocks: list[_Block] = []
+        for raw, slot in self.slot_defs.items():
+            if not isinstance(slot, YMap):
+                self.note("W1304", f"slot `{raw}` should be a mapping; skipped", slot)
+                continue
+            notes: list[str] = []
+            info = self._slot_type(raw, slot, notes)
+            bad = [v for v in self._slot_values(raw, slot) if not info.fits(v)]
+            if bad and not info.members:
+                self.note(
+                    "W1307",
+                    f"slot `{raw}` is `{slot.get('type')}` in Rasa but is given "
+                    f"{', '.join(repr(v) for v in bad[:3])}; imported as `any`",
+                    slot,
+                )
+                info = _SlotInfo(info.name, "any")
+            self.slots[raw] = info
+        for raw, slot in self.slot_defs.items():
+            if raw in self.slots:
+                blocks.append(self._slot_block(raw, slot))
+        return blocks
+
+    def _slot_block(self, raw: str, slot: YMap) -> _Block:
+        info = self.slots[raw]
+        body: list[str] = []
+        head = f"slot {info.name}: {info.type_text}"
+        initial = slot.get("initial_value")
+        if initial is not None:
+            written = value_text(initial, info.members)
+            if written is None:
+                self.unsupported(f"initial value {initial!r}", slot, body, "  ")
+            else:
+                head += f" = {written}"
+        if "influence_conversation" in slot:
+            flag = slot["influence_conversation"]
+            self.unsupported(f"influence_conversation: {flag}", slot, body, "  ")
+        for key in ("min_value", "max_value"):
+            if key in slot and not self._asked_by_form(raw):
+                self.unsupported(f"{key}: {slot[key]} (only form slots take min/max)", slot, body)
+        if slot.get("type") == "categorical" and "values" in slot:
+            body.append("  " + comment("categorical values: the enum " + info.type_text))
+        mappings = _as_list(slot.get("mappings"))
+        if not mappings:
+            self.note("W1304", f"slot `{raw}` has no mappings (Rasa requires them)", slot)
+        for mapping in mappings:
+            body.extend(self._mapping_lines(raw, mapping))
+        if info.members and not any(line.strip().startswith("from ") for line in body):
+            self.note(
+                "W1307",
+                f"slot `{raw}` has an enum type and no mappings, so it is also filled from "
+                f"entity `{info.type_text}`",
+                slot,
+            )
+        return _Block([head, *body])
+
+    def _asked_by_form(self, raw: str) -> bool:
+        return any(raw in self._required_slots(form) for form in self.forms.values())
+
+    def _mapping_lines(self, raw: str, mapping: Any) -> list[str]:
+        out: list[str] = []
+        if not isinstance(mapping, dict):
+            self.note("W1304", f"a mapping of slot `{raw}` is not a mapping", mapping)
+            return out
+        kind = mapping.get("type")
+        info = self.slots[raw]
+        conditions = [c for c in _as_list(mapping.get("conditions")) if isinstance(c, dict)]
+        loops = {c.get("active_loop") for c in conditions}
+        for key in ("not_intent", "group"):
+            if key in mapping:
+                self.unsupported(f"mapping option {key}: {mapping[key]}", mapping, out, "  ")
+        if kind == "from_entity":
+            entity = self.names("entity", mapping.get("entity"))
+            role = mapping.get("role")
+            target = (
+                f"{entity}:{self.names('role of ' + str(mapping.get('entity')), role)}"
+                if role
+                else entity
+            )
+            if "intent" in mapping:
+                self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
+            if conditions:
+                self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
+            out.append(f"  from entity {target}")
+        elif kind == "from_intent":
+            if conditions:
+                self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
+            written = value_text(mapping.get("value"), info.members)
+            intents = _as_list(mapping.get("intent"))
+            if written is None or not intents:
+                self.unsupported(f"from_intent mapping {dict(mapping)}", mapping, out, "  ")
+            for intent in intents:
+                out.append(f"  from intent {self.names('intent', intent)} = {written}")
+        elif kind == "from_text":
+            if "intent" in mapping:
+                self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
+            forms = sorted(str(loop) for loop in loops if loop)
+            if not forms:
+                self.note(
+                    "W1307",
+                    f"from_text mapping of `{raw}` fills the slot only while a form asks for it",
+                    mapping,
+                )
+                out.append("  from text")
+            for form in forms:
+                out.append(f"  from text in {self.names('form', form)}")
+        elif kind == "custom":
+            action = mapping.get("action")
+            out.append(
+                "  " + comment(f"custom mapping{f' by {action}' if action else ''}: set by actions")
+            )
+        else:
+            self.unsupported(f"slot mapping type `{kind}`", mapping, out, "  ")
+        return out
+
+    # ------------------------------------------------------------------ responses
+
+    def _responses(self) -> list[_Block]:
+        blocks: list[_Block] = []
+        for raw, variations in self.responses.items():
+            if raw.startswith("utter_") and "/" in raw:
+                self.note(
+                    "W1302",
+                    f"retrieval response `{raw}`: imported as a plain response; the response "
+                    "selector is not supported",
+                    variations,
+                )
+            lines = [f"response {self.names('response', raw)}:"]
+            body: list[str] = []
+            for variation in _as_list(variations):
+                body.extend(self._variation(variation))
+            if not any(line.startswith('  "') for line in body):
+                body.append('  ""')
+            blocks.append(_Block(lines + body))
+        return blocks
+
+    def _variation(self, variation: Any) -> list[str]:
+        out: list[str] = []
+        if not isinstance(variation, dict):
+            self.unsupported(f"response variation {variation!r}", variation, out, "  ")
+            return out
+        for key in sorted(set(variation) - VARIATION_KEYS):
+            if key == "channel":
+                self.unsupported(
+                    f"channel-specific variation ({variation[key]}) used for every channel",
+                    variation,
+                    out,
+                    "  ",
+                )
+            else:
+                self.unsupported(f"response field `{key}`", variation, out, "  ")
+        text = variation.get("text")
+        line = "  " + quote(escape_interpolation(str(text)) if text is not None else "")
+        terms = self._condition_terms(variation.get("condition"), out)
+        if terms:
+            line += " if " + " and ".join(terms)
+        out.append(line)
+        for button in _as_list(variation.get("buttons")):
+            out.extend(self._button(button))
+        if variation.get("image"):
+            out.append(f"    image {quote(str(variation['image']))}")
+        return out
+
+    def _condition_terms(self, conditions: Any, out: list[str]) -> list[str]:
+        terms: list[str] = []
+        for condition in _as_list(conditions):
+            if not isinstance(condition, dict) or condition.get("type") != "slot":
+                self.unsupported(f"response condition {condition}", condition, out, "  ")
+                continue
+            raw = str(condition.get("name"))
+            info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
+            value = condition.get("value")
+            if value is None:
+                terms.append(f"not {info.name}")
+                continue
+            written = value_text(value, info.members)
+            if written is None:
+                self.unsupported(f"response condition {dict(condition)}", condition, out, "  ")
+                continue
+            terms.append(f"{info.name} == {written}")
+        return terms
+
+    def _button(self, button: Any) -> list[str]:
+        out: list[str] = []
+        if not isinstance(button, dict) or "title" not in button:
+            self.unsupported(f"button {button!r}", button, out, "    ")
+            return out
+        payload = str(button.get("payload", ""))
+        match = BUTTON_PAYLOAD.match(payload)
+        if match is None:
+            self.unsupported(
+                f"button {button['title']!r} with a text payload {payload!r}", button, out, "    "
+            )
+            return out
+        call = self.names("intent", match.group("intent").strip())
+        args = self._payload_args(match.group("entities"), button, out)
+        if args is not None:
+            call += f"({', '.join(args)})" if args else ""
+        out.append(f"    button {quote(str(button['title']))} -> {call}")
+        return out
+
+    def _payload_args(self, raw: str | None, where: object, out: list[str]) -> list[str] | None:
+        if not raw:
+            return []
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            self.unsupported(f"button payload entities {raw} are not JSON", where, out, "    ")
+            return []
+        if not isinstance(data, dict):
+            return []
+        args: list[str] = []
+        for key, value in data.items():
+            members = self.slots[key].members if key in self.slots else frozenset()
+            written = value_text(value, members)
+            if written is None:
+                self.unsupported(f"button payload value {key}={value!r}", where, out, "    ")
+                continue
+            args.append(f"{self.names('entity', key)}={written}")
+        return args
+
+    # ------------------------------------------------------------------ forms
+
+    def _required_slots(self, form: Any) -> list[str]:
+        if not isinstance(form, dict):
+            return []
+        required = form.get("required_slots")
+        if isinstance(required, dict):
+            return [str(k) for k in required]
+        return [str(s) for s in _as_list(required)]
+
+    def _forms(self) -> list[_Block]:
+        blocks: list[_Block] = []
+        declared_actions = set(self._domain_names("actions"))
+        for raw, form in self.forms.items():
+            name = self.names("form", raw)
+            body: list[str] = []
+            if not isinstance(form, dict):
+                form = YMap()
+            if isinstance(form.get("required_slots"), dict):
+                self.unsupported(
+                    "Rasa 2 `required_slots` mappings: use the slots' own mappings",
+                    form,
+                    body,
+                    "  ",
+                )
+            if form.get("ignored_intents"):
+                self.unsupported(f"ignored_intents {form['ignored_intents']}", form, body, "  ")
+            for key in sorted(set(form) - {"required_slots", "ignored_intents"}):
+                self.unsupported(f"form option `{key}`", form, body, "  ")
+            if f"validate_{raw}" in declared_actions:
+                self.unsupported(
+                    f"validation action validate_{raw} is not called (write constraints)",
+                    form,
+                    body,
+                    "  ",
+                )
+            for slot in self._required_slots(form):
+                body.extend(self._ask(raw, slot, form))
+            for step in self.form_then.get(raw, []):
+                body.append(f"  then {step}")
+            if not any(line.startswith("  ask ") for line in body):
+                self.unsupported(f"form {raw} has no required slots; skipped", form, body)
+                blocks.append(_Block([comment(f"form {raw}"), *body]))
+                continue
+            blocks.append(_Block([f"form {name}:", *body]))
+        return blocks
+
+    def _ask(self, form: str, slot: str, where: object) -> list[str]:
+        info = self.slots.get(slot) or _SlotInfo(self.names("slot", slot), "any")
+        specific = f"utter_ask_{form}_{slot}"
+        line = f"  ask {info.name}"
+        if specific in self.responses:
+            line += f" {self.names('response', specific)}"
+        elif f"utter_ask_{slot}" not in self.responses and f"action_ask_{slot}" in set(
+            self._domain_names("actions")
+        ):
+            self.note("W1302", f"action_ask_{slot} (asking by a custom action)", where)
+        lines = [line]
+        definition = self.slot_defs.get(slot)
+        if isinstance(definition, dict):
+            for key, word in (("min_value", "min"), ("max_value", "max")):
+                if isinstance(definition.get(key), int | float):
+                    lines.append(f"    {word} {definition[key]}")
+        return lines
+
+    def _find_form_completions(self) -> None:
+        """A rule "when form F is active: F, active_loop null, a, b" is the form's `then`."""
+        for rule in self.project.rules:
+            form = self._completion_form(rule)
+            if form is None:
+                continue
+            steps = [s for s in _as_list(rule.get("steps")) if not _is_requested_slot_step(s)]
+            actions = [str(s["action"]) for s in steps[2:]]
+            if form in self.form_then:
+                continue
+            self.form_then[form] = [self._action_name(a) for a in actions]
+            self.completion_rules[id(rule)] = form
+
+    def _completion_form(self, rule: YMap) -> str | None:
+        loops = [
+            c.get("active_loop")
+            for c in _as_list(rule.get("condition"))
+            if isinstance(c, dict) and "active_loop" in c
+        ]
+        steps = [s for s in _as_list(rule.get("steps")) if not _is_requested_slot_step(s)]
+        if len(loops) != 1 or loops[0] not in self.forms or len(steps) < 3:
+            return None
+        form = str(loops[0])
+        if not (
+            isinstance(steps[0], dict)
+            and steps[0].get("action") == form
+            and isinstance(steps[1], dict)
+            and "active_loop" in steps[1]
+            and steps[1]["active_loop"] is None
+            and all(isinstance(s, dict) and set(s) == {"action"} for s in steps[2:])
+        ):
+            return None
+        return form
+
+    def _action_name(self, raw: str) -> str:
+        if raw in self.responses:
+            return self.names("response", raw)
+        return self.names("action", raw)
+
+    # ------------------------------------------------------------------ actions
+
+    def _infer_action_outputs(self) -> None:
+        """Slots set right after a custom action in stories are that action's outputs."""
+        for story in [*self.project.stories, *self.project.rules]:
+            last_action: str | None = None
+            for step in _as_list(story.get("steps")):
+                if not isinstance(step, dict):
+                    continue
+                if "action" in step:
+                    last_action = str(step["action"])
+                elif "slot_was_set" in step and last_action is not None:
+                    for entry in _as_list(step["slot_was_set"]):
+                        pair = _single_key(entry)
+                        slot = pair[0] if pair else str(entry)
+                        outputs = self.action_outputs.setdefault(last_action, [])
+                        if slot in self.slot_defs and slot not in outputs:
+                            outputs.append(slot)
+                else:
+                    last_action = None
+
+    def _actions(self) -> list[_Block]:
+        url = DEFAULT_ACTION_URL
+        endpoint = self.project.endpoints.get("action_endpoint")
+        if isinstance(endpoint, dict) and isinstance(endpoint.get("url"), str):
+            url = endpoint["url"]
+        blocks: list[_Block] = []
+        seen: set[str] = set()
+        for item in _as_list(self.project.domain.get("actions")):
+            pair = _single_key(item)
+            raw = item if isinstance(item, str) else pair[0] if pair else None
+            if raw is None or raw in seen:
+                continue
+            seen.add(raw)
+            if raw in self.responses or raw in self.forms or raw.startswith("validate_"):
+                continue
+            if raw in SUPPORTED_BUILTIN_ACTIONS | UNSUPPORTED_BUILTIN_ACTIONS:
+                continue
+            lines: list[str] = []
+            if raw.startswith("utter_"):
+                self.note(
+                    "W1304", f"action `{raw}` looks like a response but none is defined", item
+                )
+            if pair is not None and isinstance(pair[1], dict) and pair[1]:
+                self.unsupported(f"action options {dict(pair[1])}", item, lines)
+            name = self.names("action", raw)
+            outputs = [self.slots[s] for s in self.action_outputs.get(raw, []) if s in self.slots]
+            signature = f"action {name}()"
+            if outputs:
+                signature += " -> (" + ", ".join(f"{o.name}: {o.type_text}" for o in outputs) + ")"
+            self.note(
+                "W1307",
+                f"custom action `{raw}` becomes a remote action; its inputs are unknown"
+                + (", outputs inferred from stories" if outputs else ""),
+                item,
+            )
+            blocks.append(_Block([*lines, signature + ":", f"  remote {quote(url)}"]))
+            self.actions.append(raw)
+        if self.actions and "action_endpoint" not in self.project.endpoints:
+            self.note(
+                "W1307",
+                f"no action_endpoint in endpoints.yml; remote actions use {url}",
+                file_start("endpoints.yml"),
+            )
+        return blocks
+
+    # ------------------------------------------------------------------ intents
+
+    def _intents(self) -> list[_Block]:
+        examples: dict[str, list[str]] = {}
+        where: dict[str, YMap] = {}
+        for raw in self._domain_names("intents"):
+            examples.setdefault(raw, [])
+        for item in _as_list(self.project.domain.get("intents")):
+            pair = _single_key(item)
+            if pair is not None and pair[1] and isinstance(item, YMap):
+                where[pair[0]] = item
+        for item in self.project.nlu:
+            if "intent" not in item:
+                continue
+            raw = str(item["intent"])
+            texts = examples.setdefault(raw, [])
+            for text in self._example_texts(item):
+                converted = self._example(text, item)
+                if converted not in texts:
+                    texts.append(converted)
+            if "metadata" in item:
+                self.note("W1302", f"metadata of intent `{raw}` is not imported", item)
+        blocks: list[_Block] = []
+        for raw, texts in examples.items():
+            name = self.names("intent", raw)
+            notes: list[str] = []
+            if raw in where:
+                self.unsupported(f"intent options {dict(where[raw][raw])}", where[raw], notes)
+            if "/" in raw:
+                self.note(
+                    "W1302",
+                    f"retrieval intent `{raw}`: imported as a plain intent `{name}`",
+                    file_start("nlu.yml"),
+                )
+            if raw in RASA_BUILTIN_INTENTS:
+                continue
+            if not texts:
+                self.unsupported(
+                    f"intent {raw} has no training examples, so it is not declared", None, notes
+                )
+                blocks.append(_Block(notes))
+                continue
+            blocks.append(_Block([*notes, f"intent {name}:", *("  " + quote(t) for t in texts)]))
+        return blocks
+
+    def _example(self, text: str, where: object) -> str:
+        """A Rasa example as a template: annotations in our syntax, the rest literal."""
+        out: list[str] = []
+        position = 0
+        for match in ENTITY_REGEX.finditer(text):
+            out.append(escape_template(text[position : match.start()]))
+            position = match.end()
+            surface = match.group("text")
+            label = self._annotation(match, where)
+            if label is None:
+                out.append(escape_template(match.group(0)))
+                continue
+            entity, role, value = label
+            if not value and surface.lower() in self.synonyms:
+                value = self.synonyms[surface.lower()]
+            annotation = self.names("entity", entity)
+            if role:
+                annotation += ":" + self.names(f"role of {entity}", role)
+            if value and value != surface:
+                if ")" in value:
+                    self.note("W1302", f"annotation value {value!r} contains `)`; dropped", where)
+                else:
+                    annotation += "=" + value
+            out.append(f"[{escape_template(surface)}]({annotation})")
+        out.append(escape_template(text[position:]))
+        return "".join(out)
+
+    # ------------------------------------------------------------------ stories and rules
+
+    def _stories(self) -> list[_Block]:
+        taken: set[str] = set()
+        titles = {id(s): title(s.get("story", "story"), taken) for s in self.project.stories}
+        starts, ends = self._checkpoints()
+        blocks: list[_Block] = []
+        for story in self.project.stories:
+            steps = _as_list(story.get("steps"))
+            producers: list[YMap | None] = [None]
+            start_names = starts.get(id(story), [])
+            if start_names:
+                producers = [p for name in start_names for p in ends.get(name, [])] or [None]
+                if producers == [None]:
+                    self.note(
+                        "W1302",
+                        f"no story ends with checkpoint {', '.join(start_names)}",
+                        story,
+                    )
+            for index, producer in enumerate(producers):
+                head = titles[id(story)]
+                if len(producers) > 1:
+                    head = title(f"{head}, after {titles[id(producer)]}", taken)
+                prefix = [f"  include {titles[id(producer)]}"] if producer is not None else []
+                blocks.append(self._dialogue("story", head, story, steps, prefix, index == 0))
+        return blocks
+
+    def _checkpoints(self) -> tuple[dict[int, list[str]], dict[str, list[YMap]]]:
+        starts: dict[int, list[str]] = {}
+        ends: dict[str, list[YMap]] = {}
+        for story in self.project.stories:
+            steps = _as_list(story.get("steps"))
+            for step in steps:
+                if isinstance(step, dict) and "checkpoint" in step:
+                    starts.setdefault(id(story), []).append(str(step["checkpoint"]))
+                else:
+                    break
+            for step in reversed(steps):
+                if isinstance(step, dict) and "checkpoint" in step:
+                    ends.setdefault(str(step["checkpoint"]), []).append(story)
+                else:
+                    break
+        return starts, ends
+
+    def _rules(self) -> list[_Block]:
+        taken: set[str] = set()
+        blocks: list[_Block] = []
+        for rule in self.project.rules:
+            head = title(rule.get("rule", "rule"), taken)
+            if id(rule) in self.fallback_rules:
+                blocks.append(_Block([comment(f"rule {head!r} became config fallback_action")]))
+                continue
+            form = self.completion_rules.get(id(rule))
+            if form is not None:
+                text = f"rule {head!r} became the `then` steps of form {form}"
+                blocks.append(_Block([comment(text)]))
+                continue
+            prefix: list[str] = []
+            notes: list[str] = []
+            if rule.get("conversation_start") is True:
+                prefix.append("  when conversation starts")
+            for condition in _as_list(rule.get("condition")):
+                prefix.extend(self._rule_condition(condition, notes))
+            if rule.get("wait_for_user_input") is False:
+                self.unsupported("wait_for_user_input: false", rule, notes, "  ")
+            for key in sorted(
+                set(rule)
+                - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input"}
+            ):
+                self.unsupported(f"rule option `{key}`", rule, notes, "  ")
+            block = self._dialogue(
+                "rule", head, rule, _as_list(rule.get("steps")), notes + prefix, True
+            )
+            blocks.append(block)
+        return blocks
+
+    def _rule_condition(self, condition: Any, notes: list[str]) -> list[str]:
+        pair = _single_key(condition)
+        if pair is None:
+            self.unsupported(f"rule condition {condition!r}", condition, notes, "  ")
+            return []
+        key, value = pair
+        if key == "active_loop":
+            if value is None:
+                self.unsupported(
+                    "condition active_loop: null (no form active)", condition, notes, "  "
+                )
+                return []
+            return [f"  when form {self.names('form', value)} active"]
+        if key != "slot_was_set":
+            self.unsupported(f"rule condition {key}", condition, notes, "  ")
+            return []
+        terms: list[str] = []
+        for entry in _as_list(value):
+            entry_pair = _single_key(entry)
+            raw = entry_pair[0] if entry_pair else str(entry)
+            if raw == "requested_slot":
+                self.unsupported(
+                    f"condition requested_slot: {entry_pair and entry_pair[1]}",
+                    condition,
+                    notes,
+                    "  ",
+                )
+                continue
+            info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
+            if entry_pair is None:
+                terms.append(info.name)
+            elif entry_pair[1] is None:
+                terms.append(f"not {info.name}")
+            else:
+                written = value_text(entry_pair[1], info.members)
+                if written is None:
+                    self.unsupported(f"condition {raw} = {entry_pair[1]!r}", condition, notes, "  ")
+                else:
+                    terms.append(f"{info.name} == {written}")
+        return [f"  when {' and '.join(terms)}"] if terms else []
+
+    def _dialogue(
+        self,
+        keyword: str,
+        head: str,
+        item: YMap,
+        steps: list[Any],
+        prefix: list[str],
+        report: bool,
+    ) -> _Block:
+        """A story or rule block; when a step cannot be expressed, the whole block is kept
+        commented out (a story with a hole would teach the policy something else)."""
+        body: list[str] = list(prefix)
+        problems: list[tuple[str, object]] = []
+        state = _StoryState()
+        for step in steps:
+            problem = self._step(step, body, state)
+            if problem is not None:
+                problems.append((problem, step))
+        if "metadata" in item:
+            body.insert(0, "  " + comment(f"metadata {item['metadata']}"))
+            if report:
+                self.note("W1302", "story metadata is not imported", item)
+        if not any(
+            line.strip().startswith(("user ", "bot ", "run ", "form ", "slot ", "include "))
+            for line in body
+        ):
+            problems.append(("it has no steps the language can express", item))
+        if problems:
+            reason, where = problems[0]
+            if report:
+                self.note("W1308", f"{keyword} {head!r} left out: {reason}", where)
+            lines = [comment(f"{keyword} {head!r} left out: {reason}"), f"# {keyword} {head}:"]
+            lines.extend("#" + line for line in body)
+            return _Block(lines)
+        return _Block([f"{keyword} {head}:", *body])
+
+    def _step(self, step: Any, body: list[str], state: _StoryState) -> str | None:
+        """Append the lines for one step; return why it cannot be expressed, if so."""
+        if not isinstance(step, dict):
+            return f"step {step!r} is not a mapping"
+        if "checkpoint" in step:
+            return None if step.get("slot_was_set") is None else "checkpoint with slot_was_set"
+        if "or" in step:
+            return self._or_step(step["or"], body)
+        if "intent" in step or "user" in step:
+            state.completed = None
+            return self._user_step(step, body)
+        if "action" in step:
+            return self._action_step(str(step["action"]), body, state)
+        if "active_loop" in step:
+            loop = step["active_loop"]
+            if loop is None:
+                state.completed = state.form
+                state.then_left = list(self.form_then.get(str(state.form), []))
+                state.form = None
+            elif loop != state.form:
+                if loop not in self.forms:
+                    return f"active_loop {loop} is not a form"
+                body.append(f"  form {self.names('form', loop)}")
+                state.form = str(loop)
+            return None
+        if "slot_was_set" in step:
+            for entry in _as_list(step["slot_was_set"]):
+                problem = self._slot_step(entry, body)
+                if problem is not None:
+                    return problem
+            return None
+        if "bot" in step:
+            return "end-to-end bot text in a story"
+        return f"unknown step {sorted(step)}"
+
+    def _user_step(self, step: dict[str, Any], body: list[str]) -> str | None:
+        if "intent" not in step:
+            return "end-to-end user text without an intent"
+        call = self.names("intent", step["intent"])
+        args: list[str] = []
+        for entity in _as_list(step.get("entities")):
+            arg = self._entity_arg(entity)
+            if arg is None:
+                return f"entity {entity!r} without a value"
+            args.append(arg)
+        body.append(f"  user {call}" + (f"({', '.join(args)})" if args else ""))
+        return None
+
+    def _entity_arg(self, entity: Any) -> str | None:
+        if isinstance(entity, dict) and "entity" in entity:
+            raw, value, role = str(entity["entity"]), entity.get("value"), entity.get("role")
+        else:
+            pair = _single_key(entity)
+            if pair is None:
+                return None
+            raw, value, role = pair[0], pair[1], None
+        if value is None:
+            return None
+        members = frozenset(self.enum_entities.get(raw, []))
+        written = value_text(value, members)
+        if written is None:
+            return None
+        name = self.names("entity", raw)
+        if role:
+            name += ":" + self.names(f"role of {raw}", role)
+        return f"{name}={written}"
+
+    def _or_step(self, alternatives: Any, body: list[str]) -> str | None:
+        calls: list[str] = []
+        for alternative in _as_list(alternatives):
+            if not isinstance(alternative, dict) or "intent" not in alternative:
+                return "`or` of steps other than intents"
+            line: list[str] = []
+            problem = self._user_step(alternative, line)
+            if problem is not None:
+                return problem
+            calls.append(line[0].strip().removeprefix("user "))
+        if not calls:
+            return "empty `or`"
+        body.append("  user " + " | ".join(calls))
+        return None
+
+    def _action_step(self, raw: str, body: list[str], state: _StoryState) -> str | None:
+        if raw == "action_listen":
+            return None
+        if raw in UNSUPPORTED_BUILTIN_ACTIONS:
+            return f"built-in action {raw} is not supported"
+        if state.then_left and self._action_name(raw) == state.then_left[0]:
+            state.then_left.pop(0)
+            return None
+        state.then_left = []
+        if raw in self.forms:
+            body.append(f"  form {self.names('form', raw)}")
+            state.form = raw
+        elif raw in self.responses or (raw.startswith("utter_") and raw not in self.actions):
+            body.append(f"  bot {self.names('response', raw)}")
+        else:
+            body.append(f"  run {self.names('action', raw)}")
+        return None
+
+    def _slot_step(self, entry: Any, body: list[str]) -> str | None:
+        pair = _single_key(entry)
+        raw = pair[0] if pair else str(entry)
+        if raw == "requested_slot":
+            body.append("  " + comment(f"requested_slot: {pair[1] if pair else ''}"))
+            return None
+        if pair is None:
+            body.append("  " + comment(f"slot_was_set {raw} (to any value)"))
+            self.note("W1302", f"slot_was_set `{raw}` without a value", entry)
+            return None
+        info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
+        written = value_text(pair[1], info.members)
+        if written is None:
+            body.append("  " + comment(f"slot_was_set {raw}: {json.dumps(pair[1], default=str)}"))
+            self.note("W1302", f"slot value {pair[1]!r} has no literal in the language", entry)
+            return None
+        body.append(f"  slot {info.name} = {written}")
+        return None
+
+    # ------------------------------------------------------------------ tests
+
+    def _tests(self) -> list[_Block]:
+        taken: set[str] = set()
+        blocks: list[_Block] = []
+        for story in self.project.test_stories:
+            head = title(story.get("story", "test"), taken)
+            body: list[str] = []
+            problem: tuple[str, object] | None = None
+            for step in _as_list(story.get("steps")):
+                reason = self._test_step(step, body)
+                if reason is not None and problem is None:
+                    problem = (reason, step)
+            if problem is not None:
+                self.note("W1308", f"test {head!r} left out: {problem[0]}", problem[1])
+                lines = [comment(f"test {head!r} left out: {problem[0]}"), f"# test {head}:"]
+                blocks.append(_Block(lines + ["#" + line for line in body]))
+            else:
+                blocks.append(_Block([f"test {head}:", *body]))
+        return blocks
+
+    def _test_step(self, step: Any, body: list[str]) -> str | None:
+        if not isinstance(step, dict):
+            return f"step {step!r} is not a mapping"
+        if "user" in step:
+            text = str(step["user"]).strip()
+            plain = ENTITY_REGEX.sub(lambda m: m.group("text"), text)
+            if plain != text:
+                body.append("  " + comment(f"entities expected in {text!r} are not checked"))
+            line = f"  user {quote(plain)}"
+            if "intent" in step:
+                line += f" as {self.names('intent', step['intent'])}"
+            body.append(line)
+            return None
+        if "intent" in step:
+            return "a user turn without text"
+        if "action" in step:
+            raw = str(step["action"])
+            if raw in self.responses:
+                body.append(f"  bot {self.names('response', raw)}")
+            elif raw in self.forms:
+                body.append("  " + comment(f"form {raw} runs here (tests do not name forms)"))
+            elif raw != "action_listen":
+                body.append(f"  run {self.names('action', raw)}")
+            return None
+        if "bot" in step:
+            body.append(f"  bot {quote(str(step['bot']))}")
+            return None
+        if "active_loop" in step:
+            body.append("  " + comment(f"active_loop: {json.dumps(step['active_loop'])}"))
+            return None
+        if "slot_was_set" in step:
+            for entry in _as_list(step["slot_was_set"]):
+                pair = _single_key(entry)
+                if pair is None or pair[0] == "requested_slot":
+                    body.append("  " + comment(f"slot_was_set {entry}"))
+                    continue
+                info = self.slots.get(pair[0]) or _SlotInfo(self.names("slot", pair[0]), "any")
+                written = value_text(pair[1], info.members)
+                if written is None:
+                    body.append("  " + comment(f"slot_was_set {entry}"))
+                else:
+                    body.append(f"  slot {info.name} = {written}")
+            return None
+        return f"step {sorted(step)} has no test equivalent"
+
+
+@dataclass
+class _StoryState:
+    form: str | None = None
+    completed: str | None = None
+    then_left: list[str] = field(default_factory=list)
+
+
+def _is_requested_slot_step(step: Any) -> bool:
+    if not isinstance(step, dict) or "slot_was_set" not in step:
+        return False
+    entries = _as_list(step["slot_was_set"])
+    return all((_single_key(e) or ("",))[0] == "requested_slot" for e in entries)

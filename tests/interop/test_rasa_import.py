@@ -1,0 +1,373 @@
+"""`import_rasa`: the five Rasa example projects, and each mapping rule on small projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from interop_helpers import (
+    EXAMPLE_NAMES,
+    assert_parses,
+    codes,
+    example_dir,
+    import_files,
+    messages,
+)
+
+from assistc.compiler.compile import compile_project
+from assistc.compiler.rasa_import import RasaImportError, import_rasa
+
+DOMAIN_HEAD = 'version: "3.1"\n'
+
+# ---------------------------------------------------------------------- the examples
+
+# What the Rasa projects themselves get wrong, which `assistc check` rightly reports:
+# concertbot and rules use intents that have no training examples, rules' form slot has
+# no example that could fill it, and two of its rules contradict each other.
+REAL_PROBLEMS = {"concertbot": {"E0101"}, "rules": {"E0101", "E0801", "E1002"}}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_imports_parses_and_checks(name: str, tmp_path: Path) -> None:
+    report = import_rasa(example_dir(name), tmp_path / name)
+    assert report.ok, report.summary()
+    assert (tmp_path / name / "domain.assist").is_file()
+    texts = {p.name: p.read_text(encoding="utf-8") for p in report.files}
+    assert_parses(texts)
+    result = compile_project(tmp_path / name)
+    error_codes = {d.code for d in result.errors}
+    assert error_codes == REAL_PROBLEMS.get(name, set()), [
+        (d.code, d.message) for d in result.errors
+    ]
+
+
+def test_formbot_report_lists_what_was_dropped(tmp_path: Path) -> None:
+    report = import_rasa(example_dir("formbot"), tmp_path / "formbot")
+    dropped = " | ".join(d.message for d in report.dropped)
+    assert "ignored_intents" in dropped
+    assert "DucklingEntityExtractor" in dropped
+    assert "session_config" in dropped
+    domain = (tmp_path / "formbot" / "domain.assist").read_text(encoding="utf-8")
+    assert "# rasa: ignored_intents ['chitchat']" in domain
+    assert "entity number: builtin number" in domain
+    assert "then utter_submit" in domain and "then utter_slots_values" in domain
+    spans = {(d.span.file, d.span.line) for d in report.dropped}
+    assert ("domain.yml", 125) in spans  # ignored_intents is written on line 125
+
+
+def test_e2ebot_story_with_user_text_only_is_left_out_and_reported(tmp_path: Path) -> None:
+    report = import_rasa(example_dir("e2ebot"), tmp_path / "e2e")
+    left_out = messages(report, "W1308")
+    assert any("accepts suggestion, indirectly" in m for m in left_out)
+    stories = (tmp_path / "e2e" / "stories.assist").read_text(encoding="utf-8")
+    assert "# story accepts suggestion, indirectly:" in stories
+    tests = (tmp_path / "e2e" / "tests.assist").read_text(encoding="utf-8")
+    assert 'user "I can always go for sushi" as affirm' in tests
+
+
+def test_import_is_deterministic(tmp_path: Path) -> None:
+    first = import_rasa(example_dir("formbot"), tmp_path / "a")
+    second = import_rasa(example_dir("formbot"), tmp_path / "b")
+    for a, b in zip(first.files, second.files, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert [d.message for d in first.diagnostics] == [d.message for d in second.diagnostics]
+
+
+def test_refuses_to_overwrite_an_assistant(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x.assist").write_text("", encoding="utf-8")
+    with pytest.raises(RasaImportError):
+        import_rasa(example_dir("moodbot"), tmp_path / "out")
+
+
+# ---------------------------------------------------------------------- mapping rules
+
+
+def test_annotations_synonyms_and_template_characters(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD + "intents: [inform]\nentities: [city, account]\n",
+            "data/nlu.yml": """
+                nlu:
+                - intent: inform
+                  examples: |
+                    - fly from [Berlin]{"entity": "city", "role": "from"} to [SF](city)
+                    - my [credit card account](account) (really)
+                    - the [savings](account:saving) one | or {this}
+                - synonym: credit
+                  examples: |
+                    - credit card account
+                """,
+        },
+    )
+    assert_parses(texts)
+    nlu = texts["nlu.assist"]
+    assert '"fly from [Berlin](city:from) to [SF](city)"' in nlu
+    assert '"my [credit card account](account=credit) \\(really\\)"' in nlu
+    assert '"the [savings](account=saving) one \\| or \\{this\\}"' in nlu
+    assert "roles from" in texts["domain.assist"]
+    assert report.ok
+
+
+def test_names_the_language_rejects_are_renamed_and_reported(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + "intents: [faq/ask-name, faq_ask_name]\n"
+            + "responses:\n  utter_faq/ask-name:\n  - text: I am a bot\n",
+            "data/nlu.yml": """
+                nlu:
+                - intent: faq/ask-name
+                  examples: |
+                    - what is your name
+                """,
+        },
+    )
+    assert_parses(texts)
+    assert report.renames["intent faq/ask-name"] == "faq__ask_name"
+    assert report.renames["response utter_faq/ask-name"] == "utter_faq__ask_name"
+    assert "intent faq__ask_name:" in texts["nlu.assist"]
+    assert any("renamed" in m for m in messages(report, "W1303"))
+
+
+def test_slots_mappings_and_categorical_values(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [inform, affirm]
+entities: [size]
+slots:
+  size:
+    type: categorical
+    values: [small, extra large]
+    mappings:
+    - type: from_entity
+      entity: size
+  confirmed:
+    type: bool
+    initial_value: false
+    mappings:
+    - type: from_intent
+      intent: affirm
+      value: true
+  notes:
+    type: text
+    mappings:
+    - type: from_text
+      conditions:
+      - active_loop: order_form
+        requested_slot: notes
+  weird:
+    type: text
+    mappings:
+    - type: from_intent
+      intent: affirm
+      value: 3
+forms:
+  order_form:
+    required_slots: [size, notes]
+responses:
+  utter_ask_size:
+  - text: Which size?
+  utter_ask_notes:
+  - text: Any notes?
+""",
+            "data/nlu.yml": """
+                nlu:
+                - intent: inform
+                  examples: |
+                    - a [small](size) one
+                    - [xl](size) please
+                - synonym: extra large
+                  examples: |
+                    - xl
+                """,
+        },
+    )
+    assert_parses(texts)
+    domain = texts["domain.assist"]
+    assert "entity size: enum" in domain
+    assert '"extra large" = "xl"' in domain
+    assert "slot confirmed: bool = false" in domain
+    assert "from intent affirm = true" in domain
+    assert "from text in order_form" in domain
+    assert "slot weird: any" in domain  # a number given to a text slot widens it
+    assert any("weird" in m for m in messages(report, "W1307"))
+
+
+def test_stories_checkpoints_or_and_forms(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [greet, affirm, thanks, order]
+entities: [size]
+slots:
+  size:
+    type: text
+    mappings:
+    - type: from_entity
+      entity: size
+forms:
+  order_form:
+    required_slots: [size]
+responses:
+  utter_greet: [{text: hi}]
+  utter_ok: [{text: ok}]
+  utter_ask_size: [{text: "which size?"}]
+  utter_done: [{text: done}]
+actions: [action_check]
+""",
+            "data/stories.yml": """
+                stories:
+                - story: opening
+                  steps:
+                  - intent: greet
+                  - action: utter_greet
+                  - checkpoint: greeted
+                - story: after greeting
+                  steps:
+                  - checkpoint: greeted
+                  - or:
+                    - intent: affirm
+                    - intent: thanks
+                  - action: utter_ok
+                - story: ordering
+                  steps:
+                  - intent: order
+                    entities:
+                    - size: large
+                  - action: order_form
+                  - active_loop: order_form
+                  - active_loop: null
+                  - action: utter_done
+                  - action: action_check
+                  - slot_was_set:
+                    - size: small
+                """,
+            "data/rules.yml": """
+                rules:
+                - rule: finish the form
+                  condition:
+                  - active_loop: order_form
+                  steps:
+                  - action: order_form
+                  - active_loop: null
+                  - action: utter_done
+                """,
+        },
+    )
+    assert_parses(texts)
+    stories = texts["stories.assist"]
+    assert "include opening" in stories
+    assert "user affirm | thanks" in stories
+    assert 'user order(size="large")' in stories
+    assert "form order_form\n  run action_check" in stories  # `then` steps not repeated
+    assert "then utter_done" in texts["domain.assist"]
+    assert "action action_check() -> (size: text):" in texts["domain.assist"]
+    assert "became the `then` steps" in texts["rules.assist"]
+    assert report.ok
+
+
+def test_rule_conditions_and_unsupported_options(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [greet]
+slots:
+  vip:
+    type: bool
+    mappings: [{type: custom}]
+responses:
+  utter_greet:
+  - {text: hi, channel: slack}
+  - {text: "hello {vip}", condition: [{type: slot, name: vip, value: true}]}
+""",
+            "data/rules.yml": """
+                rules:
+                - rule: greet vips
+                  conversation_start: true
+                  condition:
+                  - slot_was_set:
+                    - vip: true
+                  steps:
+                  - intent: greet
+                  - action: utter_greet
+                  wait_for_user_input: false
+                - rule: two stage
+                  steps:
+                  - intent: greet
+                  - action: action_two_stage_fallback
+                """,
+        },
+    )
+    assert_parses(texts)
+    rules = texts["rules.assist"]
+    assert "when conversation starts" in rules and "when vip == true" in rules
+    assert "# rasa: wait_for_user_input: false" in rules
+    assert '"hello {vip}" if vip == true' in texts["domain.assist"]
+    assert any("channel" in m for m in messages(report, "W1302"))
+    assert any("two stage" in m for m in messages(report, "W1308"))
+    assert "# rule two stage:" in rules
+
+
+def test_bad_yaml_and_unknown_keys_are_diagnostics(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD + "intents: [greet]\nwhatever: 1\n",
+            "data/broken.yml": "nlu:\n- intent: greet\n  examples: [oops\n",
+        },
+    )
+    broken = [d for d in report.diagnostics if d.code == "E1301"]
+    assert broken and broken[0].span.file == "data/broken.yml" and broken[0].span.line > 1
+    unknown = [d for d in report.diagnostics if d.code == "W1305"]
+    assert unknown and unknown[0].span.line == 3 and "whatever" in unknown[0].message
+    assert not report.ok
+    assert "W1302" in codes(report)  # greet has no examples: reported, not declared
+    assert_parses(texts)
+
+
+def test_buttons_images_and_test_stories(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [greet, mood]
+entities: [feeling]
+responses:
+  utter_greet:
+  - text: "How are you? {{not a slot}}"
+    image: https://example.com/x.png
+    buttons:
+    - {title: Great, payload: '/mood{"feeling": "great"}'}
+    - {title: Text, payload: just text}
+""",
+            "tests/test_stories.yml": """
+                stories:
+                - story: greets
+                  steps:
+                  - user: |
+                      hello [there](feeling)
+                    intent: greet
+                  - action: utter_greet
+                  - bot: How are you?
+                """,
+        },
+    )
+    assert_parses(texts)
+    domain = texts["domain.assist"]
+    assert 'button "Great" -> mood(feeling="great")' in domain
+    assert 'image "https://example.com/x.png"' in domain
+    assert "text payload" in " ".join(messages(report, "W1302"))
+    tests = texts["tests.assist"]
+    assert 'user "hello there" as greet' in tests
+    assert "bot utter_greet" in tests and 'bot "How are you?"' in tests
