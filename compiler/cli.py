@@ -66,7 +66,7 @@ def compile_or_exit(project: Path, seed: int | None = None) -> CompileResult:
     try:
         return compile_project(project, seed=seed)
     except ProjectNotFound as error:
-        raise fail_usage(str(error)) from None
+        raise fail_usage(f"[E0007] {error}") from None
 
 
 def report(result: CompileResult, output: OutputFormat, *, quiet_summary: bool = False) -> None:
@@ -80,7 +80,7 @@ def report(result: CompileResult, output: OutputFormat, *, quiet_summary: bool =
         if text:
             sys.stdout.write(text + "\n")
         if not quiet_summary:
-            typer.echo(summary_line(diagnostics, len(result.sources.files)))
+            typer.echo(summary_line(diagnostics, len(result.sources.project_files)))
 
 
 @app.command()

@@ -348,9 +348,10 @@ def _definitely_false(condition: list[ir.SlotTest], known: dict[str, ir.JsonValu
         if test.slot not in known:
             continue
         value = known[test.slot]
-        if test.op == "set" and value is None:
+        unset = value is None or value == []
+        if test.op == "set" and unset:
             return True
-        if test.op == "unset" and value is not None:
+        if test.op == "unset" and not unset:
             return True
         if test.op == "==" and value != test.value:
             return True

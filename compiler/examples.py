@@ -257,9 +257,9 @@ class _Resolver:
             return self._phrase(node.name, span, depth)
         entity = self.entities.get(node.name)
         if entity is None:
-            self.problems.append(
-                self.table.undefined(self.table.entities, ast.Name(node.name, span))
-            )
+            missing = self.table.undefined(self.table.entities, ast.Name(node.name, span))
+            message = f"no entity or phrase named `{node.name}`"
+            self.problems.append(Diagnostic(missing.code, message, span, hint=missing.hint))
             raise _Unresolved
         self.used_entities.add(node.name)
         self._check_role(entity, node.role, span)

@@ -42,10 +42,21 @@ class LoadedSources:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def text_of(self, display: str) -> str | None:
+        """The text of a file named in a diagnostic: a source, or another project file
+        (the user's Python actions)."""
         for source in self.files:
             if source.display == display:
                 return source.text
-        return None
+        path = self.root / display
+        try:
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    @property
+    def project_files(self) -> list[SourceFile]:
+        """The project's own sources (not the stdlib modules it uses)."""
+        return [f for f in self.files if not f.display.startswith("<")]
 
 
 ParseCache = dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]]
@@ -130,8 +141,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return None, Diagnostic(
             "E0005",
-            f"this file is not UTF-8 (byte 0x{data[error.start]:02x} at line {line}, "
-            f"column {col})",
+            f"this file is not UTF-8 (byte 0x{data[error.start]:02x} at line {line}, column {col})",
             ast.Span(display, line, col, line, col + 1),
             hint="save the file as UTF-8",
         )
@@ -147,9 +157,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
 
 def stdlib_modules() -> dict[str, Path]:
     """`stdlib.smalltalk` → its file, for every module shipped with the language."""
-    return {
-        f"{STDLIB_PREFIX}.{path.stem}": path for path in sorted(STDLIB_DIR.glob("*.assist"))
-    }
+    return {f"{STDLIB_PREFIX}.{path.stem}": path for path in sorted(STDLIB_DIR.glob("*.assist"))}
 
 
 def _add_stdlib(loaded: LoadedSources, cache: ParseCache | None) -> None:

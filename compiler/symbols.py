@@ -25,7 +25,7 @@ KIND_CODES = {
     "response": "E0104",
     "action": "E0105",
     "form": "E0106",
-    "phrase": "E0107",
+    "phrase": "E0102",
     "story": "E0109",
 }
 
@@ -55,9 +55,7 @@ class SymbolTable:
     entities: Namespace[ast.EntityDecl] = field(default_factory=lambda: Namespace("entity"))
     phrases: Namespace[ast.PhraseDecl] = field(default_factory=lambda: Namespace("phrase"))
     slots: Namespace[ast.SlotDecl] = field(default_factory=lambda: Namespace("slot"))
-    responses: Namespace[ast.ResponseDecl] = field(
-        default_factory=lambda: Namespace("response")
-    )
+    responses: Namespace[ast.ResponseDecl] = field(default_factory=lambda: Namespace("response"))
     forms: Namespace[ast.FormDecl] = field(default_factory=lambda: Namespace("form"))
     actions: Namespace[ast.ActionDecl] = field(default_factory=lambda: Namespace("action"))
     stories: Namespace[ast.StoryDecl] = field(default_factory=lambda: Namespace("story"))
@@ -73,9 +71,7 @@ class SymbolTable:
         hint = did_you_mean(name.text, namespace.names())
         if hint is None:
             hint = self._other_kind_hint(name.text, kind)
-        return Diagnostic(
-            KIND_CODES[kind], f"no {kind} named `{name.text}`", name.span, hint=hint
-        )
+        return Diagnostic(KIND_CODES[kind], f"no {kind} named `{name.text}`", name.span, hint=hint)
 
     def _other_kind_hint(self, name: str, kind: str) -> str | None:
         for other in (self.responses, self.actions, self.forms, self.intents, self.slots):
