@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from assistc.compiler.compile import CompileResult, compile_project
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
 from assistc.compiler.sources import ProjectNotFound
 from assistc.compiler.stubs import StubError, write_stubs
+from assistc.dsl.formatter import format_paths
 from assistc.runtime import ir
 
 app = typer.Typer(
@@ -174,3 +176,43 @@ def inspect(
     sys.stdout.write(
         json.dumps(result.assistant.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
     )
+
+
+@app.command()
+def fmt(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: this folder).")
+    ] = None,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 if a file would change.")
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print what would change.")] = False,
+) -> None:
+    """Format .assist files in the one canonical layout (comments are kept)."""
+    targets = paths or [Path(".")]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        raise fail_usage(f"{missing[0]}: no such file or folder")
+    result = format_paths(targets, check=check_only, diff=diff)
+    for outcome in result.files:
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+        if outcome.status == "error":
+            if outcome.diagnostics:
+                source = outcome.path.read_text(encoding="utf-8", errors="replace")
+                sys.stdout.write(render_text(outcome.diagnostics, _constant(source)))
+            typer.echo(f"{outcome.path}: not formatted ({outcome.message or 'syntax errors'})")
+        elif outcome.status == "would_reformat" and not diff:
+            typer.echo(f"would reformat {outcome.path}")
+        elif outcome.status == "reformatted":
+            typer.echo(f"reformatted {outcome.path}")
+    unchanged = len(result.files) - len(result.changed) - len(result.errors)
+    typer.echo(
+        f"{len(result.changed)} file(s) {'would change' if check_only or diff else 'reformatted'}"
+        f", {unchanged} unchanged, {len(result.errors)} with errors"
+    )
+    raise typer.Exit(result.exit_code)
+
+
+def _constant(text: str) -> Callable[[str], str]:
+    return lambda _path: text
