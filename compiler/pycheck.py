@@ -328,8 +328,11 @@ def _check_function(
         return [problem(module.header_span(node), "is `async`; actions are called synchronously")]
     if not _accepts_two_positional(node.args):
         return [problem(module.header_span(node), "cannot be called as `(inputs, ctx)`")]
+    positional = [*node.args.posonlyargs, *node.args.args]
+    if not positional:
+        return []  # `def f(*args)`: nothing names the inputs
     found: list[Diagnostic] = []
-    first = [*node.args.posonlyargs, *node.args.args][0]
+    first = positional[0]
     mentioned = _annotation_names(first.annotation)
     for binding in sharing:
         expected = bases[binding.name] + "Input"

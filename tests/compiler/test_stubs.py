@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import os
 import random
 import sys
 import types
@@ -13,6 +12,7 @@ import typing
 from pathlib import Path
 
 import pytest
+from golden import assert_golden, updating
 from stub_samples import (
     GOLDEN,
     RUFF_RULES,
@@ -60,17 +60,10 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_generated_code_matches_golden_files(sample: str, tmp_path: Path) -> None:
     files = generated_files(SAMPLES[sample](), tmp_path)
     folder = GOLDEN / sample
-    if os.environ.get("ASSISTC_UPDATE_GOLDEN") == "1":
-        for relative, text in files.items():
-            target = folder / (relative + ".golden")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-    expected = {
-        path.relative_to(folder).as_posix().removesuffix(".golden"): path.read_text("utf-8")
-        for path in sorted(folder.rglob("*.golden"))
-    }
-    assert expected, f"no golden files in {folder}; run with ASSISTC_UPDATE_GOLDEN=1"
-    assert files == expected
+    golden = {p.relative_to(folder).as_posix() for p in folder.rglob("*.golden")}
+    assert updating() or golden == {name + ".golden" for name in files}
+    for relative, text in files.items():
+        assert_golden(folder / (relative + ".golden"), text)
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
