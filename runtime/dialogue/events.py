@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from assistc.runtime.nlu.types import ParseResult
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from assistc.runtime.nlu.types import ParseResult
 
 ACTION_LISTEN = "action_listen"
 ACTION_SESSION_START = "action_session_start"

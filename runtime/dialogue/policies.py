@@ -29,17 +29,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
 from assistc.runtime.dialogue.domain import ACTION_RESTART, RESTART_INTENT, Domain, domain_of
 from assistc.runtime.dialogue.events import ACTION_LISTEN
 from assistc.runtime.dialogue.forms import completion_followup
 from assistc.runtime.dialogue.rules import RulePolicy
 from assistc.runtime.dialogue.states import State, dialogue_states, story_events, windows
 from assistc.runtime.dialogue.tracker import Tracker
-from assistc.runtime.ir import Assistant, Step, fingerprint
+from assistc.runtime.ir import Assistant, Step, UserStep, fingerprint
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT
-from numpy.typing import NDArray
-from pydantic import BaseModel
-from sklearn.linear_model import LogisticRegression
 
 FORMAT = "assistc-policies"
 FORMAT_VERSION = 1
@@ -80,24 +82,31 @@ MAX_AUGMENTED = 400
 
 
 def _learned_trajectories(assistant: Assistant) -> list[list[Step]]:
-    """Rules (those that can happen anywhere) and seeded random concatenations of two or
-    three stories and rules, so the learned policy sees every story start after other
-    conversations, as it will at runtime (Rasa's story augmentation)."""
-    pieces: list[list[Step]] = [list(story.steps) for story in assistant.stories]
-    free_rules = [
+    """Rules (those that can happen anywhere) and seeded random conversations made of a
+    story followed by one or two story tails (from one of their user steps) or rules, so
+    the learned policy sees every part of a story after other talk, as it will at runtime
+    (like Rasa's story augmentation)."""
+    stories = [list(story.steps) for story in assistant.stories]
+    rules = [
         list(rule.steps)
         for rule in assistant.rules
         if not (rule.conversation_start or rule.conditions or rule.active_form)
     ]
-    pieces += free_rules
-    trajectories = list(free_rules)
-    if len(pieces) < 2:
+    tails = [
+        steps[index:]
+        for steps in stories
+        for index, step in enumerate(steps)
+        if isinstance(step, UserStep)
+    ] + rules
+    trajectories = list(rules)
+    if not stories or not tails:
         return trajectories
     rng = random.Random(assistant.config.seed)
-    count = min(MAX_AUGMENTED, AUGMENTED_PER_STORY * len(pieces))
-    for _ in range(count):
-        chosen = rng.sample(range(len(pieces)), k=min(len(pieces), rng.choice((2, 3))))
-        trajectories.append([step for index in chosen for step in pieces[index]])
+    for _ in range(min(MAX_AUGMENTED, AUGMENTED_PER_STORY * len(tails))):
+        steps = list(rng.choice(stories))
+        for _ in range(rng.choice((1, 2))):
+            steps += rng.choice(tails)
+        trajectories.append(steps)
     return trajectories
 
 
@@ -143,7 +152,8 @@ class LearnedPolicy:
         model = LogisticRegression(
             C=10.0, max_iter=3000, class_weight="balanced", random_state=seed
         )
-        model.fit(x, y)
+        with threadpool_limits(limits=1):  # BLAS threads make this tiny fit ~100× slower
+            model.fit(x, y)
         coef = np.asarray(model.coef_, dtype=np.float64)
         intercept = np.asarray(model.intercept_, dtype=np.float64)
         if len(classes) == 2:  # sklearn keeps one row for two classes: p(1) = σ(w·x + b)
@@ -152,6 +162,11 @@ class LearnedPolicy:
         return cls(vocabulary, classes, coef, intercept)
 
     def predict(self, window: Window) -> tuple[str, float]:
+        """The most likely next action and its probability; probability 0 when the
+        current intent never occurred in training (the model has nothing to go on)."""
+        current = _tokens(window[-1:])
+        if any(t.startswith("0|intent:") and t not in self._index for t in current):
+            return ACTION_LISTEN, 0.0
         x = np.zeros(len(self.vocabulary))
         for token in _tokens(window):
             position = self._index.get(token)

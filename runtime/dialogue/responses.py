@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel, model_serializer
+
 from assistc.runtime.dialogue.events import BotUttered
 from assistc.runtime.ir import Assistant, SlotTest, Variation
-from pydantic import BaseModel, model_serializer
 
 logger = logging.getLogger("assistc.runtime")
 

@@ -5,9 +5,10 @@ entities, bot actions; `action_listen` is not a step). If the conversation's tai
 the rule's steps up to one of its bot steps, that bot step is the next action; after its
 last step, the bot listens. `conversation_start` rules must match from the start of the
 session; `conditions` and slot steps are tests of the current slot values; `active_form`
-rules apply only while that form is active. Rules without `active_form` apply during a
-form only to a message the form cannot use (and then the form asks again rather than the
-rule's final listen). The longest matching rule wins; ties go to the rule listed first.
+rules apply only if that form was active where the matched steps begin. Rules without
+`active_form` apply during a form only to a message the form cannot use (and then the
+form asks again rather than the rule's final listen). The longest matching rule wins;
+ties go to the rule listed first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistc.runtime.dialogue.events import (
     ACTION_LISTEN,
     ACTION_SESSION_START,
     ActionExecuted,
+    ActiveLoop,
     SessionStarted,
     UserUttered,
 )
@@ -32,23 +34,30 @@ Item = tuple[str, str, frozenset[str]]
 """("user", intent, entities) or ("bot", action, ∅): one step of a conversation."""
 
 
-def conversation_items(tracker: Tracker) -> list[Item]:
-    """The session's user messages and bot actions, oldest first."""
+def conversation_items(tracker: Tracker) -> tuple[list[Item], list[str | None]]:
+    """The session's user messages and bot actions, oldest first, and the form that was
+    active when each happened."""
     items: list[Item] = []
+    forms: list[str | None] = []
+    active: str | None = None
     for event in tracker.applied_events():
         if isinstance(event, SessionStarted):
-            items = []
+            items, forms = [], []
+        elif isinstance(event, ActiveLoop):
+            active = event.name
         elif isinstance(event, UserUttered):
             entities = frozenset(
                 e.entity + (f"#{e.role}" if e.role else "") for e in event.parse_data.entities
             )
             items.append(("user", event.parse_data.intent.name, entities))
+            forms.append(active)
         elif isinstance(event, ActionExecuted) and event.name not in (
             ACTION_LISTEN,
             ACTION_SESSION_START,
         ):
             items.append(("bot", event.name, frozenset()))
-    return items
+            forms.append(active)
+    return items, forms
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ class RulePolicy:
         self._rules = [CompiledRule.of(rule) for rule in rules]
 
     def predict(self, tracker: Tracker, domain: Domain) -> str | None:
-        items = conversation_items(tracker)
+        items, forms = conversation_items(tracker)
         form = tracker.active_form
         generic_allowed = form is None or (
             message_since_last_run(tracker, form) and not message_used_by_form(tracker, domain)
@@ -116,16 +125,14 @@ class RulePolicy:
         best: tuple[int, str] | None = None
         for compiled in self._rules:
             rule = compiled.rule
-            if rule.active_form is not None and rule.active_form != form:
-                continue
             generic = rule.active_form is None
             if generic and not generic_allowed:
                 continue
             if not all(condition_holds(test, slots) for test in compiled.tests):
                 continue
             found = compiled.next_action(items)
-            if found is None:
-                continue
+            if found is None or (not generic and forms[-found[0]] != rule.active_form):
+                continue  # a form-scoped rule needs its form active where the match begins
             if generic and form is not None and found[1] == ACTION_LISTEN:
                 continue  # the form asks its question again instead
             if best is None or found[0] > best[0]:

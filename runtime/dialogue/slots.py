@@ -8,6 +8,7 @@ a fixed value for an intent, or the whole text while a form asks for that slot.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping
@@ -28,18 +29,15 @@ class SlotValueError(ValueError):
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise SlotValueError(f"{value!r} is not a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
             number = float(value.strip().replace(",", ""))
-        except ValueError:
-            raise SlotValueError(f"{value!r} is not a number") from None
-        if math.isfinite(number):
-            return number
-    raise SlotValueError(f"{value!r} is not a number")
+    if not math.isfinite(number):
+        raise SlotValueError(f"{value!r} is not a number")
+    return number
 
 
 def _enum_member(value: Any, entity: Entity) -> str:

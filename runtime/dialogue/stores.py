@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from assistc.runtime.dialogue.events import Event, event_from_json, event_to_json
 from assistc.runtime.dialogue.tracker import Tracker
-from pydantic import ValidationError
 
 SCHEMA_VERSION = 1
 

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from dialogue_fixtures import NLU_TABLE, Ent, FakeNLU, make_assistant
+
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, TrackerStore
 from assistc.runtime.ir import Assistant
-from dialogue_fixtures import NLU_TABLE, Ent, FakeNLU, make_assistant
 
 AgentFactory = Callable[..., Agent]
 

@@ -7,6 +7,8 @@ every test controls exactly which intent and entities a message has.
 from __future__ import annotations
 
 from assistc.runtime.ir import (
+    Action,
+    ActionParam,
     Assistant,
     BotStep,
     Button,
@@ -18,6 +20,7 @@ from assistc.runtime.ir import (
     FormSlot,
     FormStep,
     Intent,
+    PythonImplementation,
     Response,
     Rule,
     Slot,
@@ -30,7 +33,8 @@ from assistc.runtime.ir import (
 )
 from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
 
-Ent = tuple[str, object] | tuple[str, object, str]
+Value = str | int | float | bool
+Ent = tuple[str, Value] | tuple[str, Value, str]
 
 
 class FakeNLU:
@@ -45,8 +49,8 @@ class FakeNLU:
         found = [
             ExtractedEntity(
                 entity=e[0],
-                value=e[1],  # type: ignore[arg-type]
-                role=e[2] if len(e) > 2 else None,  # type: ignore[misc]
+                value=e[1],
+                role=e[2] if len(e) == 3 else None,
                 start=0,
                 end=len(text),
                 extractor="fake",
@@ -84,10 +88,6 @@ NLU_TABLE: dict[str, tuple[str, list[Ent]]] = {
     "check": ("check_order", []),
     "crash": ("crash", []),
 }
-
-
-def variation(text: str, **kw: object) -> Variation:
-    return Variation(text=text, **kw)  # type: ignore[arg-type]
 
 
 def response(name: str, *texts: str) -> Response:
@@ -143,6 +143,7 @@ def make_assistant(**overrides: object) -> Assistant:
                 type=SlotType(kind="entity", entity="size"),
                 mappings=[SlotMapping(kind="entity", entity="size")],
             ),
+            Slot(name="in_stock", type=SlotType(kind="bool")),
             Slot(
                 name="toppings",
                 type=SlotType(kind="list", item=SlotType(kind="entity", entity="topping")),
@@ -170,6 +171,7 @@ def make_assistant(**overrides: object) -> Assistant:
             response("utter_stopped", "OK, order cancelled."),
             response("utter_chitchat", "Just making pizzas."),
             response("utter_anything_else", "Anything else?"),
+            response("utter_ok", "Noted."),
             Response(
                 name="utter_status",
                 variations=[
@@ -266,6 +268,36 @@ def make_assistant(**overrides: object) -> Assistant:
             Rule(
                 name="chitchat",
                 steps=[UserStep(intent="chitchat"), BotStep(action="utter_chitchat")],
+            ),
+            Rule(name="travel", steps=[UserStep(intent="travel"), BotStep(action="utter_ok")]),
+            Rule(name="vip", steps=[UserStep(intent="claim_vip"), BotStep(action="utter_status")]),
+            Rule(name="inform", steps=[UserStep(intent="inform"), BotStep(action="utter_ok")]),
+            Rule(
+                name="check",
+                steps=[UserStep(intent="check_order"), BotStep(action="action_check_order")],
+            ),
+            Rule(
+                name="crash",
+                steps=[
+                    UserStep(intent="crash"),
+                    BotStep(action="action_crash"),
+                    BotStep(action="utter_anything_else"),
+                ],
+            ),
+        ],
+        actions=[
+            Action(
+                name="action_check_order",
+                inputs=[
+                    ActionParam(slot="size", type=SlotType(kind="entity", entity="size")),
+                    ActionParam(slot="count", type=SlotType(kind="int")),
+                ],
+                outputs=[ActionParam(slot="in_stock", type=SlotType(kind="bool"))],
+                implementation=PythonImplementation(path="actions/orders.py", function="check"),
+            ),
+            Action(
+                name="action_crash",
+                implementation=PythonImplementation(path="actions/orders.py", function="crash"),
             ),
         ],
     )

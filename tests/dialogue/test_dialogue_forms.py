@@ -1,0 +1,87 @@
+"""Forms: asking, validating, re-asking, interruptions, completion."""
+
+from __future__ import annotations
+
+from conftest import AgentFactory
+from dialogue_fixtures import texts
+
+from assistc.runtime.dialogue.agent import Agent
+
+
+def _slots(agent: Agent, sender: str = "u") -> dict[str, object]:
+    tracker = agent.tracker(sender)
+    assert tracker is not None
+    return tracker.slots
+
+
+def test_happy_path_fills_every_slot_then_runs_on_complete(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    assert texts(agent.handle_message("u", "I want pizza")) == ["What size?"]
+    assert texts(agent.handle_message("u", "large")) == ["How many?"]
+    assert texts(agent.handle_message("u", "2")) == ["What name is the order under?"]
+    assert texts(agent.handle_message("u", "Zorblax")) == [
+        "2 large pizza(s) for Zorblax.",
+        "Anything else?",
+    ]
+    policies = [(d.action, d.policy) for d in agent.last_decisions("u")]
+    assert policies[:2] == [("pizza_form", "form"), ("utter_summary", "form")]
+    slots = _slots(agent)
+    assert (slots["size"], slots["count"], slots["name"]) == ("large", 2, "Zorblax")
+    tracker = agent.tracker("u")
+    assert tracker is not None and tracker.active_form is None
+    assert slots["requested_slot"] is None
+    assert texts(agent.handle_message("u", "no")) == ["Bye"]
+
+
+def test_invalid_value_gets_its_response_and_the_question_again(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "I want pizza")
+    agent.handle_message("u", "small")
+    assert texts(agent.handle_message("u", "50")) == [
+        "We make 1 to 10 pizzas at a time.",
+        "How many?",
+    ]
+    assert _slots(agent)["count"] is None
+    assert texts(agent.handle_message("u", "2")) == ["What name is the order under?"]
+
+
+def test_constraint_without_invalid_response_just_asks_again(make_agent: AgentFactory) -> None:
+    agent = make_agent(table={"medium": ("inform", [("size", "medium")])})
+    agent.handle_message("u", "I want pizza")
+    assert texts(agent.handle_message("u", "medium")) == ["What size?"]
+    assert _slots(agent)["size"] is None
+
+
+def test_value_given_up_front_is_not_asked_for(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    assert texts(agent.handle_message("u", "I want a big pizza")) == ["How many?"]
+    assert _slots(agent)["size"] == "large"
+
+
+def test_form_scoped_rule_interrupts_and_deactivates(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "I want pizza")
+    agent.handle_message("u", "large")
+    agent.handle_message("u", "2")
+    assert texts(agent.handle_message("u", "stop")) == ["OK, order cancelled."]
+    tracker = agent.tracker("u")
+    assert tracker is not None and tracker.active_form is None
+    assert tracker.get_slot("name") is None  # "stop" was not taken as the name
+
+
+def test_generic_rule_answers_then_the_form_asks_again(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "I want pizza")
+    assert texts(agent.handle_message("u", "what's up")) == ["Just making pizzas.", "What size?"]
+    assert _slots(agent)["size"] is None
+
+
+def test_free_text_fills_only_the_slot_being_asked(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "I want pizza")
+    agent.handle_message("u", "Zorblax")  # size is asked: text cannot fill it
+    assert _slots(agent)["name"] is None
+    agent.handle_message("u", "large")
+    agent.handle_message("u", "2")
+    agent.handle_message("u", "Mrs Zorblax")
+    assert _slots(agent)["name"] == "Mrs Zorblax"

@@ -1,0 +1,168 @@
+"""Policy priorities, memoisation, the learned policy, fallback, and save/load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import AgentFactory
+from dialogue_fixtures import NLU_TABLE, FakeNLU, make_assistant, texts
+
+from assistc.runtime.dialogue.agent import Agent
+from assistc.runtime.dialogue.policies import PolicyEnsemble, PolicyLoadError
+from assistc.runtime.dialogue.stores import InMemoryTrackerStore
+from assistc.runtime.ir import Assistant, BotStep, Config, Response, Rule, UserStep, Variation
+
+CONVERSATIONS = [
+    ["hi", "sad", "yes", "bye"],
+    ["hi", "great", "sad", "no"],
+    ["I want pizza", "large", "what's up", "50", "2", "Zorblax", "no"],
+    ["are you a bot?", "hi", "sad", "Zorblax", "restart", "hi"],
+    ["great", "I am vip", "from Paris to Rome", "stop"],
+]
+
+
+def _decisions(agent: Agent) -> list[tuple[str, str, float]]:
+    trace = []
+    for number, conversation in enumerate(CONVERSATIONS):
+        for text in conversation:
+            agent.handle_message(f"c{number}", text)
+            trace += [
+                (d.action, d.policy, round(d.confidence, 9))
+                for d in agent.last_decisions(f"c{number}")
+            ]
+    return trace
+
+
+def _agent(assistant: Assistant, policies: PolicyEnsemble) -> Agent:
+    return Agent(assistant, FakeNLU(NLU_TABLE), policies, InMemoryTrackerStore())
+
+
+def test_memoisation_follows_a_story(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "hi")
+    agent.handle_message("u", "sad")
+    decisions = [(d.action, d.policy) for d in agent.last_decisions("u")]
+    assert decisions == [
+        ("utter_cheer_up", "memoization"),
+        ("utter_did_that_help", "memoization"),
+        ("action_listen", "memoization"),
+    ]
+
+
+def test_rules_beat_memoisation(make_agent: AgentFactory, assistant: Assistant) -> None:
+    greet_rule = Rule(name="g", steps=[UserStep(intent="greet"), BotStep(action="utter_iamabot")])
+    agent = make_agent(assistant_=make_assistant(rules=[*assistant.rules, greet_rule]))
+    assert texts(agent.handle_message("u", "hi")) == ["I am a bot, powered by assistc."]
+    assert agent.last_decisions("u")[0].policy == "rule"
+
+
+def test_learned_policy_handles_a_history_no_story_has(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "hi")
+    agent.handle_message("u", "great")
+    # greet → great → sad is in no story: memoisation cannot answer.
+    assert texts(agent.handle_message("u", "sad")) == [
+        "Here is something to cheer you up.",
+        "Did that help you?",
+    ]
+    first = agent.last_decisions("u")[0]
+    assert first.policy == "learned"
+    assert first.confidence >= 0.3
+
+
+def test_low_confidence_falls_back_and_reverts_the_turn(make_agent: AgentFactory) -> None:
+    strict = make_assistant(config=Config(core_fallback_threshold=0.999))
+    agent = make_agent(assistant_=strict)
+    agent.handle_message("u", "hi")
+    agent.handle_message("u", "great")
+    assert texts(agent.handle_message("u", "sad")) == [
+        "Sorry, I didn't get that. Could you rephrase?"
+    ]
+    decision = agent.last_decisions("u")[0]
+    assert (decision.action, decision.policy) == ("action_default_fallback", "fallback")
+    assert decision.confidence < 0.999
+    tracker = agent.tracker("u")
+    assert tracker is not None and tracker.latest_message is not None
+    assert tracker.latest_message.intent.name == "mood_great"  # the "sad" turn is undone
+
+
+def test_nlu_fallback_intent_runs_the_fallback(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    assert texts(agent.handle_message("u", "gibberish")) == [
+        "Sorry, I didn't get that. Could you rephrase?"
+    ]
+    assert agent.last_decisions("u")[0].action == "action_default_fallback"
+
+
+def test_fallback_uses_the_response_named_like_the_fallback_action(
+    make_agent: AgentFactory, assistant: Assistant
+) -> None:
+    custom = Response(name="utter_default", variations=[Variation(text="Say again?")])
+    agent = make_agent(assistant_=make_assistant(responses=[*assistant.responses, custom]))
+    assert texts(agent.handle_message("u", "gibberish")) == ["Say again?"]
+
+
+def test_save_and_load_give_identical_decisions(
+    tmp_path: Path, assistant: Assistant, policies: PolicyEnsemble
+) -> None:
+    policies.save(tmp_path / "dialogue")
+    loaded = PolicyEnsemble.load(tmp_path / "dialogue")
+    assert sorted(p.name for p in (tmp_path / "dialogue").iterdir()) == [
+        "learned.npz",
+        "policies.json",
+    ]
+    assert loaded.trained_on == policies.trained_on != ""
+    assert _decisions(_agent(assistant, loaded)) == _decisions(_agent(assistant, policies))
+
+
+def test_training_is_deterministic(assistant: Assistant, policies: PolicyEnsemble) -> None:
+    again = PolicyEnsemble.train(assistant)
+    assert again.memo == policies.memo
+    assert again.learned is not None and policies.learned is not None
+    assert again.learned.vocabulary == policies.learned.vocabulary
+    assert np.array_equal(again.learned.coef, policies.learned.coef)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "policies.json").unlink(), "cannot read"),
+        (lambda d: (d / "policies.json").write_text("{not json"), "not valid JSON"),
+        (lambda d: (d / "policies.json").write_text('{"format": "x"}'), "not an assistc"),
+        (lambda d: (d / "learned.npz").write_bytes(b"garbage"), "policy weights"),
+    ],
+)
+def test_damaged_policies_give_a_clear_error(
+    tmp_path: Path, policies: PolicyEnsemble, damage: object, message: str
+) -> None:
+    policies.save(tmp_path)
+    damage(tmp_path)  # type: ignore[operator]
+    with pytest.raises(PolicyLoadError, match=message):
+        PolicyEnsemble.load(tmp_path)
+
+
+def test_other_format_version_and_wrong_shapes_are_refused(
+    tmp_path: Path, policies: PolicyEnsemble
+) -> None:
+    policies.save(tmp_path)
+    path = tmp_path / "policies.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "version": 99}))
+    with pytest.raises(PolicyLoadError, match="format version 99"):
+        PolicyEnsemble.load(tmp_path)
+    data["learned"]["classes"] = data["learned"]["classes"][:-1]
+    path.write_text(json.dumps(data))
+    with pytest.raises(PolicyLoadError, match="shape"):
+        PolicyEnsemble.load(tmp_path)
+
+
+def test_no_stories_still_answers_rules_and_falls_back_otherwise() -> None:
+    bare = make_assistant(stories=[])
+    agent = _agent(bare, PolicyEnsemble.train(bare))
+    assert texts(agent.handle_message("u", "are you a bot?")) == ["I am a bot, powered by assistc."]
+    assert texts(agent.handle_message("u", "sad")) == [
+        "Sorry, I didn't get that. Could you rephrase?"
+    ]
