@@ -100,7 +100,7 @@ def check(
     raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)
 
 
-def run() -> None:
+def entry() -> None:
     """Console entry point that turns an unexpected exception into one clear line."""
     try:
         app()
@@ -216,3 +216,89 @@ def fmt(
 
 def _constant(text: str) -> Callable[[str], str]:
     return lambda _path: text
+
+
+# ---------------------------------------------------------------- runtime commands
+# Their work lives in `cli_serve`, imported only when one of them runs: it loads the
+# runtime (scikit-learn, the ASGI server), which `check` and `fmt` do not need.
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(envvar="ASSISTC_TOKEN", help="Require this bearer token (all but /health)."),
+]
+SeedOption = Annotated[int | None, typer.Option(help="Override config `seed`.")]
+
+
+@app.command()
+def train(project: ProjectArg = Path("."), seed: SeedOption = None) -> None:
+    """Build, then train the NLU and dialogue policy, reusing unchanged components."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.train(project, seed)
+
+
+@app.command("run")
+def run_command(
+    model: Annotated[
+        Path, typer.Argument(help="A bundle, a models folder, or an assistant's folder.")
+    ] = Path("."),
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 5005,
+    token: TokenOption = None,
+    store: Annotated[
+        Path | None, typer.Option(help="SQLite tracker store (default: in the project).")
+    ] = None,
+    memory: Annotated[bool, typer.Option(help="Keep conversations in memory only.")] = False,
+    project_dir: Annotated[Path | None, typer.Option(help="Where the Python actions live.")] = None,
+) -> None:
+    """Serve a trained bundle over Rasa's HTTP API (no watching: for production)."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.run(model, host, port, token, store, memory, project_dir)
+
+
+@app.command()
+def shell(
+    project: ProjectArg = Path("."),
+    debug: Annotated[bool, typer.Option(help="Start with the debug view on.")] = False,
+) -> None:
+    """Chat with the assistant in the terminal (/debug, /restart, /tracker, /quit)."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.shell(project, debug)
+
+
+class TestFormat(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+@app.command("test")
+def test_command(
+    project: ProjectArg = Path("."),
+    output: Annotated[TestFormat, typer.Option("--format")] = TestFormat.text,
+    junit: Annotated[
+        Path | None, typer.Option(help="Also write a JUnit XML report to this file.")
+    ] = None,
+) -> None:
+    """Run the assistant's conversation tests against the trained assistant."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.test(project, output.value, junit)
+
+
+@app.command()
+def dev(
+    project: ProjectArg = Path("."),
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 5005,
+    token: TokenOption = None,
+    seed: SeedOption = None,
+) -> None:
+    """Build, train and serve, then rebuild and swap on every save (conversations kept)."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.dev(project, host, port, token, seed)

@@ -1,0 +1,146 @@
+"""The work behind the CLI commands that need the runtime: train, run, shell, test, dev.
+
+Kept apart from `cli` so that `check` and `fmt` start without importing scikit-learn
+or the ASGI server."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from assistc.compiler.build import BuildError
+from assistc.compiler.cli import EXIT_OK, EXIT_PROBLEMS, OutputFormat, fail_usage, report
+from assistc.compiler.dev import DevSession, Watcher
+from assistc.compiler.pipeline import PipelineResult, compile_build_train
+from assistc.compiler.sources import ProjectNotFound
+from assistc.compiler.stubs import StubError
+from assistc.runtime.bundle import BundleError, LoadedBundle, load_bundle
+from assistc.runtime.dialogue.stores import (
+    InMemoryTrackerStore,
+    SQLiteTrackerStore,
+    TrackerStoreError,
+)
+from assistc.runtime.server.run import ServerError, serve, serve_bundle
+from assistc.runtime.shell import run_shell
+from assistc.runtime.testing import render_json as render_test_json
+from assistc.runtime.testing import render_junit, run_tests
+from assistc.runtime.testing import render_text as render_test_text
+from assistc.runtime.training import TrainingError, console_progress
+
+
+def train_or_exit(project: Path, seed: int | None, *, quiet: bool = False) -> PipelineResult:
+    progress = None if quiet else console_progress(Console(stderr=True))
+    try:
+        result = compile_build_train(project, seed=seed, progress=progress)
+    except ProjectNotFound as error:
+        raise fail_usage(f"[E0007] {error}") from None
+    except (BuildError, StubError, TrainingError) as error:
+        raise fail_usage(str(error)) from None
+    if result.trained is None:
+        report(result.compiled, OutputFormat.text)
+        typer.echo("not trained: fix the errors above", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    return result
+
+
+def train(project: Path, seed: int | None) -> None:
+    result = train_or_exit(project, seed)
+    trained = result.trained
+    assert trained is not None
+    for warning in trained.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if trained.unchanged:
+        typer.echo(f"nothing changed: model {trained.model_id} is up to date")
+        return
+    reused = ", ".join(trained.reused) or "nothing"
+    typer.echo(
+        f"trained {', '.join(trained.trained) or 'nothing'}; reused {reused}; "
+        f"{trained.total_seconds:.1f} s; model {trained.model_id} at {trained.path}"
+    )
+
+
+def _load_or_exit(model: Path) -> LoadedBundle:
+    try:
+        return load_bundle(model)
+    except BundleError as error:
+        raise fail_usage(str(error)) from None
+
+
+def default_store(project_dir: Path) -> Path:
+    return project_dir / ".assistc" / "tracker.sqlite"
+
+
+def run(
+    model: Path,
+    host: str,
+    port: int,
+    token: str | None,
+    store: Path | None,
+    memory: bool,
+    project_dir: Path | None,
+) -> None:
+    loaded = _load_or_exit(model)
+    actions_dir = project_dir or (model if (model / ".assistc").is_dir() else None)
+    store_path = None if memory else (store or default_store(actions_dir or Path(".")))
+    typer.echo(f"serving model {loaded.model_id} on http://{host}:{port}")
+    try:
+        serve_bundle(
+            model, store=store_path, project_dir=actions_dir, host=host, port=port, token=token
+        )
+    except (BundleError, ServerError, TrackerStoreError) as error:
+        raise fail_usage(str(error)) from None
+
+
+def _test_agent(project: Path) -> tuple[LoadedBundle, Path]:
+    result = train_or_exit(project, None, quiet=True)
+    assert result.trained is not None
+    return _load_or_exit(result.trained.path), result.compiled.sources.root
+
+
+def shell(project: Path, debug: bool) -> None:
+    loaded, root = _test_agent(project)
+    run_shell(loaded.agent(InMemoryTrackerStore(), project_dir=root), debug=debug)
+
+
+def test(project: Path, output: str, junit: Path | None) -> None:
+    loaded, root = _test_agent(project)
+    outcome = run_tests(loaded.agent(InMemoryTrackerStore(), project_dir=root))
+    renderers = {"json": render_test_json, "junit": render_junit, "text": render_test_text}
+    sys.stdout.write(renderers[output](outcome))
+    if junit is not None:
+        junit.write_text(render_junit(outcome), encoding="utf-8")
+    raise typer.Exit(EXIT_OK if outcome.passed else EXIT_PROBLEMS)
+
+
+def dev(project: Path, host: str, port: int, token: str | None, seed: int | None) -> None:
+    if not project.exists():
+        raise fail_usage(f"[E0007] {project}: no such file or folder")
+    root = project if project.is_dir() else project.parent
+    try:
+        store = SQLiteTrackerStore(default_store(root))
+    except TrackerStoreError as error:
+        raise fail_usage(str(error)) from None
+    session = DevSession(project, store, typer.echo, seed=seed)
+    watcher = Watcher(session)
+    watcher.start()
+    try:
+        if not session.first_build():
+            typer.echo("waiting for a save that fixes the errors above …")
+        while session.holder is None:
+            time.sleep(0.1)
+        typer.echo(
+            f"serving on http://{host}:{port} — talk to it with `assistc shell {project}` or "
+            f"curl -s {host}:{port}/webhooks/rest/webhook -d "
+            '\'{"sender": "me", "message": "hi"}\''
+        )
+        serve(session.holder, host, port, token)
+    except ServerError as error:
+        raise fail_usage(str(error)) from None
+    except ProjectNotFound as error:
+        raise fail_usage(f"[E0007] {error}") from None
+    finally:
+        watcher.stop()

@@ -1,0 +1,209 @@
+"""`assistc dev`: serve the assistant and swap in a new one a moment after each save.
+
+A watchdog observer reports file changes; a debounce timer turns an editor's burst of
+writes into one rebuild. A rebuild re-parses only changed files (the parse cache),
+retrains only changed components (the trainer's fingerprints) and swaps the new agent
+in atomically over the same tracker store, so conversations carry on. When the new
+sources have errors, the diagnostics are printed and the last good assistant keeps
+serving.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from assistc.compiler.build import BuildError
+from assistc.compiler.pipeline import PipelineResult, compile_build_train
+from assistc.compiler.reporting import render_text, summary_line
+from assistc.compiler.sources import ParseCache
+from assistc.compiler.stubs import CONTRACTS_PATH, StubError
+from assistc.runtime.bundle import BundleError, LoadedBundle, load_bundle
+from assistc.runtime.dialogue.stores import TrackerStore
+from assistc.runtime.server.holder import AgentHolder
+from assistc.runtime.training import TrainingError
+
+DEBOUNCE_SECONDS = 0.08
+IGNORED_PARTS = {".assistc", "__pycache__", ".git", ".venv", ".mypy_cache", ".ruff_cache"}
+IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", "~", ".tmp")
+
+Echo = Callable[[str], None]
+
+
+def is_relevant(path: Path, root: Path) -> bool:
+    """Sources, lookup/data files and action modules; not build output, caches,
+    editor swap files, or the generated contracts module."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        return False
+    if any(part in IGNORED_PARTS or part.startswith(".#") for part in relative.parts):
+        return False
+    if relative.as_posix() == CONTRACTS_PATH:
+        return False
+    return not path.name.endswith(IGNORED_SUFFIXES)
+
+
+@dataclass
+class Reload:
+    """One rebuild after a save: what changed and what came of it."""
+
+    changed_files: list[str]
+    ok: bool
+    line: str
+
+
+class DevSession:
+    """Owns the current assistant: rebuilds it and swaps it into the holder."""
+
+    def __init__(
+        self,
+        project: Path,
+        store: TrackerStore,
+        echo: Echo,
+        *,
+        seed: int | None = None,
+    ) -> None:
+        self.project = project
+        self.root = project if project.is_dir() else project.parent
+        self.store = store
+        self.echo = echo
+        self.seed = seed
+        self.cache: ParseCache = {}
+        self.holder: AgentHolder | None = None
+        self.current: LoadedBundle | None = None
+        self._lock = threading.Lock()
+
+    def first_build(self) -> bool:
+        """Build and load the assistant; False when the sources have errors."""
+        outcome = self._rebuild([])
+        if outcome.ok:
+            self.echo(outcome.line)
+        return outcome.ok
+
+    def rebuild(self, changed: list[str]) -> Reload:
+        with self._lock:
+            outcome = self._rebuild(changed)
+        self.echo(outcome.line)
+        return outcome
+
+    def _rebuild(self, changed: list[str]) -> Reload:
+        started = time.perf_counter()
+        what = ", ".join(changed) if changed else "start"
+        try:
+            result = compile_build_train(self.project, seed=self.seed, cache=self.cache)
+        except (BuildError, StubError, TrainingError) as error:
+            return Reload(changed, False, f"{what}: {error} — still serving the last good model")
+        self._prune_cache()
+        if result.trained is None:
+            return Reload(changed, False, self._diagnostics(result, what))
+        try:
+            loaded = load_bundle(result.trained.path)
+        except BundleError as error:
+            return Reload(changed, False, f"{what}: {error} — still serving the last good model")
+        parts = self._changed_parts(loaded)
+        agent = loaded.agent(self.store, project_dir=self.root)
+        if self.holder is None:
+            self.holder = AgentHolder(agent)
+        else:
+            self.holder.swap(agent)
+        self.current = loaded
+        elapsed = time.perf_counter() - started
+        trained = result.trained
+        retrained = ", ".join(trained.trained) if trained.trained else "nothing"
+        line = (
+            f"{what}: {parts}; retrained {retrained}; {elapsed * 1000:.0f} ms; "
+            f"model {trained.model_id}"
+        )
+        return Reload(changed, True, line)
+
+    def _changed_parts(self, loaded: LoadedBundle) -> str:
+        if self.current is None:
+            return f"{len(loaded.assistant.part_fingerprints())} parts"
+        before = self.current.assistant.part_fingerprints()
+        after = loaded.assistant.part_fingerprints()
+        changed = sorted(
+            name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+        )
+        if not changed:
+            return "no change to the assistant"
+        shown = ", ".join(changed[:4]) + (
+            f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+        )
+        return f"changed {shown}"
+
+    def _diagnostics(self, result: PipelineResult, what: str) -> str:
+        compiled = result.compiled
+        text = render_text(compiled.errors, compiled.sources.text_of)
+        summary = summary_line(compiled.errors, len(compiled.sources.project_files))
+        return f"{text}\n{what}: {summary} — still serving the last good model"
+
+    def _prune_cache(self) -> None:
+        """Keep one parse result per file: drop entries of older versions of a file."""
+        latest: dict[str, tuple[str, str]] = {}
+        for key in self.cache:
+            latest[key[0]] = key
+        for key in list(self.cache):
+            if latest[key[0]] != key:
+                del self.cache[key]
+
+
+class _Debouncer(FileSystemEventHandler):
+    """Collects changed paths and rebuilds once the writes have settled."""
+
+    def __init__(self, session: DevSession, delay: float = DEBOUNCE_SECONDS) -> None:
+        self.session = session
+        self.delay = delay
+        self.pending: set[str] = set()
+        self.timer: threading.Timer | None = None
+        self.lock = threading.Lock()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory and event.event_type != "moved":
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        for raw in paths:
+            if not raw:
+                continue
+            path = Path(raw if isinstance(raw, str) else raw.decode())
+            if is_relevant(path, self.session.root):
+                with self.lock:
+                    self.pending.add(path.relative_to(self.session.root).as_posix())
+                    self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = threading.Timer(self.delay, self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self) -> None:
+        with self.lock:
+            changed = sorted(self.pending)
+            self.pending.clear()
+            self.timer = None
+        if changed:
+            self.session.rebuild(changed)
+
+
+class Watcher:
+    """Watches the project folder and rebuilds the session on changes."""
+
+    def __init__(self, session: DevSession) -> None:
+        self.observer = Observer()
+        self.handler = _Debouncer(session)
+        self.observer.schedule(self.handler, str(session.root), recursive=True)
+
+    def start(self) -> None:
+        self.observer.start()
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=5)

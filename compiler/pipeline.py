@@ -1,0 +1,53 @@
+"""Compile → build → train, as one step the CLI commands and the dev loop share."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistc.compiler.build import write_build
+from assistc.compiler.compile import CompileResult, compile_project
+from assistc.compiler.sources import ParseCache
+from assistc.compiler.stubs import write_stubs
+from assistc.runtime import bundle
+from assistc.runtime.training import ProgressCallback, TrainResult, train
+
+
+@dataclass
+class PipelineResult:
+    compiled: CompileResult
+    trained: TrainResult | None = None
+    """None when the sources have errors (nothing was built or trained)."""
+    created_stubs: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def compile_build_train(
+    project: Path,
+    *,
+    seed: int | None = None,
+    cache: ParseCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> PipelineResult:
+    """Check the project; when it is clean, write the build folder and stubs and train
+    (reusing unchanged components). Raises BuildError, StubError, TrainingError."""
+    started = time.perf_counter()
+    compiled = compile_project(project, seed=seed, cache=cache, ignore_missing_actions=True)
+    timings = {"check": time.perf_counter() - started}
+    if compiled.assistant is None:
+        return PipelineResult(compiled, timings=timings)
+    assistant = compiled.assistant
+    root = compiled.sources.root
+    step = time.perf_counter()
+    write_build(root, assistant, compiled.stats)
+    stubs = write_stubs(assistant, root)
+    if stubs.created:
+        compiled = compile_project(project, seed=seed, cache=cache)
+        if compiled.assistant is None:
+            return PipelineResult(compiled, created_stubs=stubs.created, timings=timings)
+    timings["build"] = time.perf_counter() - step
+    step = time.perf_counter()
+    trained = train(assistant, bundle.models_dir(root), seed=seed, progress=progress)
+    timings["train"] = time.perf_counter() - step
+    return PipelineResult(compiled, trained, stubs.created, timings)
