@@ -22,11 +22,13 @@ Choices the runtime relies on (see /tmp/contract.md, "Python actions"):
 
 from __future__ import annotations
 
+import functools
 import keyword
 import os
+import re
 import tempfile
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -170,6 +172,8 @@ class _ActionView:
     """What the templates need to know about one action."""
 
     name: str
+    path: PurePosixPath | None
+    """The user's module, when its path is a safe relative one."""
     signature: str
     """The declaration as written in `.assist`, for docstrings."""
     function: str
@@ -207,6 +211,7 @@ def _views(assistant: Assistant) -> tuple[list[_ActionView], _Names]:
         views.append(
             _ActionView(
                 name=action.name,
+                path=module_path(action.implementation.path),
                 signature=_signature(action),
                 function=action.implementation.function,
                 input_class=base + "Input",
@@ -222,6 +227,7 @@ def _views(assistant: Assistant) -> tuple[list[_ActionView], _Names]:
 # --------------------------------------------------------------------------- rendering
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("assistc.compiler", "templates"),
@@ -240,6 +246,8 @@ def _environment() -> jinja2.Environment:
 def python_string(text: str) -> str:
     """A Python string literal for `text`, quoted as ruff format would: double quotes
     unless the text holds more of them than single quotes."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
     quote = "'" if text.count('"') > text.count("'") else '"'
     escaped = []
     for char in text:
@@ -254,6 +262,8 @@ def python_string(text: str) -> str:
     return quote + "".join(escaped) + quote
 
 
+_PLAIN = re.compile(r"[^\\\"'\x00-\x1f\x7f]*")
+"""Text that needs no escape and reads the same in double quotes."""
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -325,11 +335,13 @@ def generate_user_module(assistant: Assistant, path: str) -> str:
     actions takes the union of their Input classes and returns the union of their
     results."""
     views, _ = _views(assistant)
-    wanted = PurePosixPath(path)
+    return _render_user_module(views, module_path(path))
+
+
+def _render_user_module(views: Sequence[_ActionView], path: PurePosixPath | None) -> str:
     functions: dict[str, list[_ActionView]] = {}
-    for action, view in zip(python_actions(assistant.actions), views, strict=True):
-        assert isinstance(action.implementation, PythonImplementation)
-        if PurePosixPath(action.implementation.path) == wanted:
+    for view in views:
+        if view.path == path:
             functions.setdefault(view.function, []).append(view)
     imported = {"ActionContext"}
     for bound in functions.values():
@@ -381,32 +393,22 @@ def module_path(path: str) -> PurePosixPath | None:
 def write_stubs(assistant: Assistant, project_dir: Path) -> StubReport:
     """Write the contracts module (atomically, only when changed) and create the missing
     user modules and `actions/__init__.py`. Raises StubError when a file cannot be written."""
-    actions = python_actions(assistant.actions)
     contracts_file = project_dir / CONTRACTS_PATH
-    if not actions and not contracts_file.exists():
+    views, _ = _views(assistant)
+    if not views and not contracts_file.exists():
         return StubReport(None, False, (), ())
     created: list[str] = []
     changed = _write_if_changed(contracts_file, generate_contracts(assistant))
     package_init = contracts_file.parent / "__init__.py"
-    if _create(package_init, '"""The assistant\'s Python actions."""\n'):
+    if _create(package_init, lambda: '"""The assistant\'s Python actions."""\n'):
         created.append(_relative(package_init, project_dir))
     kept: list[str] = []
-    for path in _user_modules(actions):
-        target = project_dir / path
-        if _create(target, generate_user_module(assistant, str(path))):
+    for path in sorted({v.path for v in views if v.path is not None}):
+        if _create(project_dir / path, functools.partial(_render_user_module, views, path)):
             created.append(str(path))
         else:
             kept.append(str(path))
     return StubReport(CONTRACTS_PATH, changed, tuple(sorted(created)), tuple(kept))
-
-
-def _user_modules(actions: Iterable[Action]) -> list[PurePosixPath]:
-    paths = {
-        module_path(a.implementation.path)
-        for a in actions
-        if isinstance(a.implementation, PythonImplementation)
-    }
-    return sorted(p for p in paths if p is not None)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -433,13 +435,15 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def _create(path: Path, text: str) -> bool:
-    """Create `path` with `text` unless it exists (exclusive create: never overwrites,
+def _create(path: Path, text: Callable[[], str]) -> bool:
+    """Create `path` with `text()` unless it exists (exclusive create: never overwrites,
     even when another process creates it at the same moment)."""
+    if path.exists():
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+            out.write(text())
     except FileExistsError:
         return False
     except OSError as error:
