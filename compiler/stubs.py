@@ -6,7 +6,7 @@ modules are created once, when missing, and never touched again. The user's code
 its types from the contracts, so a changed declaration shows up as a type error in their
 editor (and in `compiler.pycheck`) instead of at run time.
 
-Choices the runtime relies on (see /tmp/contract.md, "Python actions"):
+Choices the runtime's Python action executor relies on:
 - field names are the slot names, so the runtime builds `XInput(**slots)` and reads
   outputs with `dataclasses.fields`;
 - inputs default to None (a slot may be unset); outputs have no default;
@@ -383,9 +383,12 @@ class StubReport:
 
 def module_path(path: str) -> PurePosixPath | None:
     """The action file as a safe relative path, or None when it is absolute, leaves the
-    project or is not a `.py` file (the checker reports those; nothing is written)."""
+    project, is not a `.py` file or is the contracts module (the checker reports those;
+    nothing is written)."""
     pure = PurePosixPath(path.replace("\\", "/"))
     if pure.is_absolute() or pure.suffix != ".py" or ".." in pure.parts or not pure.stem:
+        return None
+    if pure == PurePosixPath(CONTRACTS_PATH):
         return None
     return pure
 
@@ -422,8 +425,10 @@ def _write_if_changed(path: Path, text: str) -> bool:
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.fchmod(handle, mode)  # mkstemp makes the file private
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
                 out.write(text)
             os.replace(temp, path)

@@ -221,6 +221,7 @@ def test_contracts_are_rewritten_only_when_they_change(tmp_path: Path) -> None:
     assert contracts.stat().st_mtime_ns == stamp
     leftovers = [p.name for p in contracts.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+    assert contracts.stat().st_mode & 0o777 == 0o644  # not the temporary file's 0600
 
 
 def test_nothing_is_written_without_python_actions(tmp_path: Path) -> None:
