@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from assistc.runtime.dialogue.actions import (
     PythonActionExecutor,
 )
 from assistc.runtime.dialogue.domain import (
+    ACTION_BACK,
     ACTION_DEACTIVATE_LOOP,
     ACTION_DEFAULT_FALLBACK,
     ACTION_RESTART,
@@ -31,11 +33,13 @@ from assistc.runtime.dialogue.domain import (
 )
 from assistc.runtime.dialogue.events import (
     ACTION_LISTEN,
+    ACTION_SESSION_START,
     ActionExecuted,
     ActiveLoop,
     BotUttered,
     Event,
     Restarted,
+    SessionStarted,
     SlotSet,
     UserUtteranceReverted,
     UserUttered,
@@ -59,8 +63,18 @@ from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, ParseResult
 logger = logging.getLogger("assistc.runtime")
 
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't get that. Could you rephrase?"
-RESTART_RESPONSE = "utter_restart"
+_ENDS_TURN = (Restarted, UserUtteranceReverted, SessionStarted)
+"""Events after which the bot waits for the user (the history just changed under it)."""
 DEFAULT_FALLBACK_RESPONSE = "utter_default"
+
+_BUILTINS: dict[str, tuple[str, Callable[[], list[Event]]]] = {
+    ACTION_RESTART: ("utter_restart", lambda: [Restarted()]),
+    ACTION_BACK: ("utter_back", lambda: [UserUtteranceReverted(), UserUtteranceReverted()]),
+    ACTION_SESSION_START: ("", lambda: [SessionStarted()]),
+    ACTION_DEACTIVATE_LOOP: ("", lambda: [ActiveLoop(name=None), SlotSet(name=REQUESTED_SLOT)]),
+}
+"""Built-in actions other than listen and fallback: the response they send if the
+assistant has one (as in Rasa), and their events."""
 
 
 class MessageParser(Protocol):
@@ -186,7 +200,7 @@ class Agent:
                 return decisions
             result = self._run(decision.action, tracker)
             record([executed, *result.messages, *result.events])
-            if any(isinstance(e, Restarted | UserUtteranceReverted) for e in result.events):
+            if any(isinstance(e, _ENDS_TURN) for e in result.events):
                 break
         else:
             logger.warning(
@@ -204,15 +218,14 @@ class Agent:
         domain = self._domain
         seed = f"{tracker.sender_id}:{tracker.turn}"
         fallback = name in (ACTION_DEFAULT_FALLBACK, self.assistant.config.fallback_action)
-        if name == ACTION_RESTART:
+        if name in _BUILTINS:
+            response, make_events = _BUILTINS[name]
             messages = (
-                self._responses.render(RESTART_RESPONSE, {}, seed)
-                if (RESTART_RESPONSE in self._responses)
+                self._responses.render(response, tracker.slots, seed)
+                if response in self._responses
                 else []
             )
-            return ActionResult(events=[Restarted()], messages=messages)
-        if name == ACTION_DEACTIVATE_LOOP:
-            return ActionResult(events=[ActiveLoop(name=None), SlotSet(name=REQUESTED_SLOT)])
+            return ActionResult(events=make_events(), messages=messages)
         if name in domain.forms:
             result = run_form(domain.forms[name], tracker, domain, self._responses)
         elif name in self._responses:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from assistc.runtime.dialogue.events import ACTION_LISTEN
 from assistc.runtime.dialogue.tracker import TrackerDomain
 from assistc.runtime.ir import Action, Assistant, Entity, Form, Slot, UserStep
 
 ACTION_RESTART = "action_restart"
 ACTION_DEFAULT_FALLBACK = "action_default_fallback"
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"
-BUILTIN_ACTIONS = (ACTION_LISTEN, ACTION_RESTART, ACTION_DEFAULT_FALLBACK, ACTION_DEACTIVATE_LOOP)
+ACTION_BACK = "action_back"
 RESTART_INTENT = "restart"
 
 
@@ -58,11 +57,6 @@ class Domain:
             interruptions={form: frozenset(i) for form, i in interruptions.items()},
             tracker_domain=TrackerDomain.of(assistant),
         )
-
-    def action_names(self) -> list[str]:
-        """Every action a policy may predict, sorted."""
-        names = set(BUILTIN_ACTIONS) | set(self.responses) | set(self.forms) | set(self.actions)
-        return sorted(names)
 
 
 _cache: list[Domain] = []

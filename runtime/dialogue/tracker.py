@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistc.runtime.dialogue.events import (
-    ACTION_LISTEN,
     ActionExecuted,
     ActiveLoop,
-    BotUttered,
     Event,
     Restarted,
     SlotSet,
@@ -208,18 +206,3 @@ class Tracker:
 
     def __repr__(self) -> str:
         return f"Tracker({self.sender_id!r}, {len(self.events)} events)"
-
-
-def is_listening(tracker: Tracker) -> bool:
-    """Whether the bot is waiting for the user (the last action was `action_listen`)."""
-    return tracker.latest_action_name == ACTION_LISTEN
-
-
-def bot_events_since_user(tracker: Tracker) -> list[BotUttered]:
-    events: list[BotUttered] = []
-    for event in reversed(tracker.applied_events()):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, BotUttered):
-            events.append(event)
-    return events[::-1]

@@ -6,6 +6,9 @@ every test controls exactly which intent and entities a message has.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from assistc.runtime.dialogue.responses import BotMessage
 from assistc.runtime.ir import (
     Action,
     ActionParam,
@@ -305,5 +308,5 @@ def make_assistant(**overrides: object) -> Assistant:
     return Assistant.model_validate(data)
 
 
-def texts(messages: list[object]) -> list[str | None]:
-    return [getattr(m, "text", None) for m in messages]
+def texts(messages: Sequence[BotMessage]) -> list[str | None]:
+    return [message.text for message in messages]

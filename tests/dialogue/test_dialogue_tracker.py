@@ -63,13 +63,11 @@ def test_restart_forgets_slots_form_and_messages() -> None:
     domain = TrackerDomain(initial_slots={"vip": False}, forms=frozenset({"f"}))
     tracker = Tracker("u", [_user("x"), SlotSet(name="vip", value=True), ActiveLoop(name="f")])
     tracker = tracker.with_domain(domain)
-    assert tracker.active_form == "f"
+    before = (tracker.get_slot("vip"), tracker.active_form, tracker.latest_message)
     tracker.append(Restarted())
-    assert (tracker.get_slot("vip"), tracker.active_form, tracker.latest_message) == (
-        False,
-        None,
-        None,
-    )
+    after = (tracker.get_slot("vip"), tracker.active_form, tracker.latest_message)
+    assert before == (True, "f", _user("x").parse_data)
+    assert after == (False, None, None)
 
 
 def test_tracker_json_has_rasas_shape(make_agent: AgentFactory) -> None:
