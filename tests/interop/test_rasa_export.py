@@ -1,0 +1,74 @@
+"""`export_rasa`: the written project has Rasa's structure, and importing it again gives
+an assistant that checks cleanly with the same names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from interop_helpers import example_dir
+from rasa_schema import validate
+
+from assistc.compiler.compile import compile_project
+from assistc.compiler.rasa_export import annotated, export_rasa
+from assistc.compiler.rasa_import import import_rasa
+from assistc.runtime.ir import Assistant, EntityAnnotation, Example
+
+# The examples whose imports check without errors (see test_rasa_import.REAL_PROBLEMS).
+CLEAN = ("e2ebot", "formbot", "moodbot")
+
+
+def compiled_example(name: str, tmp_path: Path) -> Assistant:
+    import_rasa(example_dir(name), tmp_path / "imported")
+    result = compile_project(tmp_path / "imported")
+    assert result.assistant is not None, [(d.code, d.message) for d in result.errors]
+    return result.assistant
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_export_has_rasa_structure(name: str, tmp_path: Path) -> None:
+    assistant = compiled_example(name, tmp_path)
+    export_rasa(assistant, tmp_path / "rasa")
+    assert validate(tmp_path / "rasa") == []
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_export_then_import_round_trips(name: str, tmp_path: Path) -> None:
+    assistant = compiled_example(name, tmp_path)
+    export_rasa(assistant, tmp_path / "rasa")
+    report = import_rasa(tmp_path / "rasa", tmp_path / "again")
+    assert report.ok, report.summary()
+    again = compile_project(tmp_path / "again")
+    assert again.assistant is not None, [(d.code, d.message) for d in again.errors]
+    for kind in ("intents", "entities", "slots", "responses", "forms", "actions"):
+        before = sorted(item.name for item in getattr(assistant, kind))
+        after = sorted(item.name for item in getattr(again.assistant, kind))
+        assert before == after, kind
+    assert {r.name: r.variations for r in assistant.responses} == {
+        r.name: r.variations for r in again.assistant.responses
+    }
+    assert [len(t.steps) for t in assistant.tests] == [len(t.steps) for t in again.assistant.tests]
+
+
+def test_validator_catches_broken_projects(tmp_path: Path) -> None:
+    assistant = compiled_example("moodbot", tmp_path)
+    export_rasa(assistant, tmp_path / "rasa")
+    domain = tmp_path / "rasa" / "domain.yml"
+    domain.write_text(domain.read_text().replace("utter_greet:", "utter_hello:"))
+    problems = validate(tmp_path / "rasa")
+    assert any("undeclared action utter_greet" in p for p in problems)
+
+
+def test_annotations_use_rasa_syntax() -> None:
+    example = Example(
+        text="fly from Berlin to NYC",
+        intent="fly",
+        entities=[
+            EntityAnnotation(start=9, end=15, entity="city", value="Berlin", role="from"),
+            EntityAnnotation(start=19, end=22, entity="city", value="NYC", canonical="New York"),
+        ],
+    )
+    assert annotated(example) == (
+        'fly from [Berlin]{"entity": "city", "role": "from"} '
+        'to [NYC]{"entity": "city", "value": "New York"}'
+    )
