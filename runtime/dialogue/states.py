@@ -62,7 +62,10 @@ def dialogue_states(
     events: Iterable[Event], domain: Domain
 ) -> tuple[list[tuple[State, str]], State]:
     """(state, action chosen) for each policy-visible action, and the current state."""
-    slots: dict[str, Any] = dict(domain.tracker_domain.initial_slots)
+    slots = {
+        name: slot_tokens(name, value, domain)
+        for name, value in domain.tracker_domain.initial_slots.items()
+    }
     user: list[str] = []
     prev: str | None = None
     active: str | None = None
@@ -72,8 +75,8 @@ def dialogue_states(
         tokens = list(user)
         if prev is not None:
             tokens.append(f"prev:{prev}")
-        for name, value in slots.items():
-            tokens.extend(slot_tokens(name, value, domain))
+        for slot in slots.values():
+            tokens.extend(slot)
         return tuple(sorted(tokens))
 
     for event in applied_events(events):
@@ -84,7 +87,7 @@ def dialogue_states(
             }
             user = [f"intent:{parse.intent.name}", *sorted(entities)]
         elif isinstance(event, SlotSet) and event.name in slots:
-            slots[event.name] = event.value
+            slots[event.name] = slot_tokens(event.name, event.value, domain)
         elif isinstance(event, ActiveLoop):
             active = event.name if event.name in domain.forms else None
         elif isinstance(event, ActionExecuted) and event.name != ACTION_SESSION_START:
@@ -119,13 +122,16 @@ def _user_event(step: UserStep) -> UserUttered:
 def story_events(steps: Sequence[Step], domain: Domain) -> list[Event]:
     """The events of a conversation that follows `steps`, ending with `action_listen`."""
     tracker = Tracker("story", session_start_events(), domain=domain.tracker_domain)
+    last_action = ACTION_LISTEN  # kept here: asking the tracker would re-derive it each step
 
     def act(name: str, policy: str = "story") -> None:
+        nonlocal last_action
         tracker.append(ActionExecuted(name=name, policy=policy, timestamp=0.0))
+        last_action = name
 
     for step in steps:
         if isinstance(step, UserStep):
-            if tracker.latest_action_name != ACTION_LISTEN:
+            if last_action != ACTION_LISTEN:
                 act(ACTION_LISTEN)
             tracker.append(_user_event(step))
             tracker.extend(fill_slots(tracker, domain))
@@ -137,13 +143,14 @@ def story_events(steps: Sequence[Step], domain: Domain) -> list[Event]:
             form = domain.forms[step.form]
             act(form.name)
             tracker.append(ActiveLoop(name=form.name, timestamp=0.0))
+            slots = tracker.slots
             for form_slot in form.slots:
-                if tracker.get_slot(form_slot.slot) in (None, []):
+                if slots.get(form_slot.slot) in (None, []):
                     tracker.append(SlotSet(name=form_slot.slot, value=_FILLED, timestamp=0.0))
             act(form.name, FORM_POLICY)
             tracker.append(ActiveLoop(name=None, timestamp=0.0))
             for name in form.on_complete:
                 act(name, FORM_POLICY)
-    if tracker.latest_action_name != ACTION_LISTEN:
+    if last_action != ACTION_LISTEN:
         act(ACTION_LISTEN)
     return tracker.events
