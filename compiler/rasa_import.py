@@ -1236,14 +1236,20 @@ class _Converter:
         if "or" in step:
             return self._or_step(step["or"], body)
         if "intent" in step or "user" in step:
-            state.completed = None
+            if state.form is not None and not state.interrupted:
+                state.interrupted = True
+                self.note(
+                    "W1307",
+                    f"the user interrupts form {state.form}; in the language the steps after "
+                    f"`form {state.form}` happen once the form is complete",
+                    step,
+                )
             return self._user_step(step, body)
         if "action" in step:
             return self._action_step(str(step["action"]), body, state)
         if "active_loop" in step:
             loop = step["active_loop"]
             if loop is None:
-                state.completed = state.form
                 state.then_left = list(self.form_then.get(str(state.form), []))
                 state.form = None
             elif loop != state.form:
@@ -1348,6 +1354,20 @@ class _Converter:
 
     # ------------------------------------------------------------------ tests
 
+    def _payload_step(self, step: dict[str, Any], body: list[str]) -> str | None:
+        """A test turn given as an intent only: sent as a `/intent{…}` payload, which
+        the runtime reads without the NLU, as Rasa does."""
+        entities: dict[str, Any] = {}
+        for entity in _as_list(step.get("entities")):
+            pair = _single_key(entity)
+            if pair is None or pair[1] is None:
+                return f"entity {entity!r} without a value"
+            entities[self.names("entity", pair[0])] = pair[1]
+        intent = self.names("intent", step["intent"])
+        payload = "/" + intent + (json.dumps(entities) if entities else "")
+        body.append(f"  user {quote(payload)} as {intent}")
+        return None
+
     def _tests(self) -> list[_Block]:
         taken: set[str] = set()
         blocks: list[_Block] = []
@@ -1381,7 +1401,7 @@ class _Converter:
             body.append(line)
             return None
         if "intent" in step:
-            return "a user turn without text"
+            return self._payload_step(step, body)
         if "action" in step:
             raw = str(step["action"])
             if raw in self.responses:
@@ -1416,7 +1436,7 @@ class _Converter:
 @dataclass
 class _StoryState:
     form: str | None = None
-    completed: str | None = None
+    interrupted: bool = False
     then_left: list[str] = field(default_factory=list)
 
 

@@ -272,6 +272,39 @@ actions: [action_check]
     assert "action action_check() -> (size: text):" in texts["domain.assist"]
     assert "became the `then` steps" in texts["rules.assist"]
     assert report.ok
+    assert not any("interrupts" in m for m in messages(report, "W1307"))
+
+
+def test_a_story_interrupting_a_form_is_flagged(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [order, stop]
+slots:
+  size: {type: text, mappings: [{type: from_text}]}
+forms:
+  order_form: {required_slots: [size]}
+responses:
+  utter_ask_size: [{text: "which size?"}]
+  utter_sure: [{text: "sure?"}]
+""",
+            "data/stories.yml": """
+                stories:
+                - story: stop the form
+                  steps:
+                  - intent: order
+                  - action: order_form
+                  - active_loop: order_form
+                  - intent: stop
+                  - action: utter_sure
+                """,
+        },
+    )
+    assert_parses(texts)
+    flagged = [d for d in report.diagnostics if "interrupts form order_form" in d.message]
+    assert len(flagged) == 1 and flagged[0].span.line == 7
 
 
 def test_rule_conditions_and_unsupported_options(tmp_path: Path) -> None:
@@ -360,6 +393,9 @@ responses:
                     intent: greet
                   - action: utter_greet
                   - bot: How are you?
+                  - intent: mood
+                    entities:
+                    - feeling: great
                 """,
         },
     )
@@ -371,3 +407,4 @@ responses:
     tests = texts["tests.assist"]
     assert 'user "hello there" as greet' in tests
     assert "bot utter_greet" in tests and 'bot "How are you?"' in tests
+    assert 'user "/mood{\\"feeling\\": \\"great\\"}" as mood' in tests
