@@ -48,8 +48,12 @@ class YStr(str, Located):
     pass
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (what Rasa's ruamel reader uses)."""
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The (libyaml when available) safe loader with YAML 1.2 booleans (what Rasa's
+    ruamel reader uses)."""
 
 
 _Loader.yaml_implicit_resolvers = {
