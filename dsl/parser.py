@@ -10,48 +10,57 @@ still checked (several independent errors per run, no cascades).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import (
+    GrammarError,
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
-    VisitError,
 )
-from lark.indenter import DedentError, Indenter
+from lark.grammar import Rule, Terminal
+from lark.indenter import DedentError
+from lark.parsers.lalr_analysis import Reduce
 
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import describe_expected, describe_token
+from assistc.dsl.lexer import AssistIndenter, AssistLexer, LexFallback
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
 MAX_LINE_LENGTH = 10_000
 
 
-class _AssistIndenter(Indenter):
-    NL_type = "_NL"
-    OPEN_PAREN_types = ["LPAR", "LSQB"]
-    CLOSE_PAREN_types = ["RPAR", "RSQB"]
-    INDENT_type = "_INDENT"
-    DEDENT_type = "_DEDENT"
-    tab_len = 8
+def _make_lark(**lexing: Any) -> Lark:
+    parser = Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        maybe_placeholders=False,
+        cache=True,
+        **lexing,
+    )
+    return _install_ast_builder(parser)
 
 
 @functools.cache
-def _lark() -> Lark:
-    return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        postlex=_AssistIndenter(),
-        maybe_placeholders=False,
-        transformer=_ToAst(),
-        cache=True,
-    )
+def _fast_lark() -> Lark:
+    """The grammar with `AssistLexer`: used first, for every file."""
+    return _make_lark(lexer=AssistLexer)
+
+
+@functools.cache
+def _exact_lark() -> Lark:
+    """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
+    where the fast lexer gives up, so error messages are Lark's own."""
+    return _make_lark(lexer="contextual", postlex=AssistIndenter())
+
+
+_PARSE_ERRORS = (UnexpectedInput, DedentError)
 
 
 def parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
@@ -63,38 +72,46 @@ def parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     if long_line is not None:
         return ast.Module(path), [long_line]
     try:
-        return ast.Module(path, _parse_text(text, path)), []
-    except (UnexpectedInput, DedentError, VisitError):
+        return ast.Module(path, _parse_text(_fast_lark(), text, path)), []
+    except (LexFallback, *_PARSE_ERRORS):
         pass
     module = ast.Module(path)
     diagnostics: list[Diagnostic] = []
+    fast_lexer_gave_up = False
     for first_line, chunk in _top_level_chunks(text):
         # Leading newlines keep line numbers right without shifting spans afterwards.
+        padded = "\n" * (first_line - 1) + chunk
         try:
-            module.decls.extend(_parse_text("\n" * (first_line - 1) + chunk, path))
-        except (UnexpectedInput, DedentError, VisitError) as error:
+            module.decls.extend(_parse_text(_fast_lark(), padded, path))
+            continue
+        except (LexFallback, *_PARSE_ERRORS):
+            pass
+        try:
+            module.decls.extend(_parse_text(_exact_lark(), padded, path))
+            fast_lexer_gave_up = True
+        except _PARSE_ERRORS as error:
             diagnostics.append(_syntax_diagnostic(error, path, text))
+    if fast_lexer_gave_up and diagnostics:
+        # The fast lexer rejected text Lark accepts, so the whole file may parse after all
+        # (chunks split an action's parameter list whose `)` is at column 0).
+        try:
+            return ast.Module(path, _parse_text(_exact_lark(), text, path)), []
+        except _PARSE_ERRORS:
+            pass
     return module, diagnostics
 
 
-def _parse_text(text: str, path: str) -> list[ast.Decl]:
-    _FILE.path = path
-    decls: list[ast.Decl] = _lark().parse(text)  # type: ignore[assignment]
+def _parse_text(parser: Lark, text: str, path: str) -> list[ast.Decl]:
+    global _path
+    _path = path
+    decls: list[ast.Decl] = parser.parse(text)  # type: ignore[assignment]
     return decls
-
-
-class _CurrentFile:
-    """The file being parsed, for spans (the transformer is shared and built once)."""
-
-    path = ""
-
-
-_FILE = _CurrentFile()
 
 
 def _top_level_chunks(text: str) -> Iterator[tuple[int, str]]:
     """Split into (first line number, text) pieces, one per top-level definition."""
-    lines = text.splitlines(keepends=True)
+    # Only "\n" ends a line for Lark; `str.splitlines` would also split at "\u2028" etc.
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
     start = 0
     for index, line in enumerate(lines):
         starts_definition = line[:1] not in ("", " ", "\t", "\n", "\r", "#")
@@ -106,13 +123,15 @@ def _top_level_chunks(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _find_long_line(text: str, path: str) -> Diagnostic | None:
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.split("\n")
+    if max(map(len, lines)) <= MAX_LINE_LENGTH:
+        return None
+    for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_LENGTH:
             span = ast.Span(path, number, 1, number, 2)
             return Diagnostic(
                 "E0001",
-                f"line {number} is {len(line):,} characters long; the limit is "
-                f"{MAX_LINE_LENGTH:,}",
+                f"line {number} is {len(line):,} characters long; the limit is {MAX_LINE_LENGTH:,}",
                 span,
                 hint="split it: one example, variation or step per line",
             )
@@ -120,8 +139,6 @@ def _find_long_line(text: str, path: str) -> Diagnostic | None:
 
 
 def _syntax_diagnostic(error: Exception, path: str, text: str) -> Diagnostic:
-    if isinstance(error, VisitError):
-        error = error.orig_exc
     if isinstance(error, DedentError):
         line = _dedent_error_line(text)
         return Diagnostic(
@@ -154,8 +171,9 @@ def _syntax_diagnostic(error: Exception, path: str, text: str) -> Diagnostic:
         if token.type == "$END":
             line = max(1, text.count("\n"))
             span = ast.Span(path, line, 1, line, 2)
-            return Diagnostic("E0001", "the file ends in the middle of a definition", span,
-                              hint=expected)
+            return Diagnostic(
+                "E0001", "the file ends in the middle of a definition", span, hint=expected
+            )
         line = token.line or 1
         col = token.column or 1
         end_col = col + max(1, len(str(token.value).split("\n", 1)[0]))
@@ -179,7 +197,7 @@ def _syntax_diagnostic(error: Exception, path: str, text: str) -> Diagnostic:
 def _dedent_error_line(text: str) -> int:
     """The first line whose indentation is not one of the enclosing levels."""
     levels = [0]
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip(" \t")
         if not stripped or stripped.startswith("#"):
             continue
@@ -195,17 +213,126 @@ def _dedent_error_line(text: str) -> int:
 
 
 # --------------------------------------------------------------------------- tree → AST
+#
+# Lark calls one callback per reduced rule with the values of the rule's symbols. Lark's
+# own tree builder wraps every rule in a chain of generic filters and builds Tree objects
+# for inlined rules; `_rule_callback` instead precomputes, per rule, which children to keep
+# (the ones Lark would keep) and calls the builder method named after the rule directly.
+
+_Callback = Callable[[list[Any]], Any]
 
 
-def _position(item: Any, last: bool) -> ast.Span | None:
+def _install_ast_builder(parser: Lark) -> Lark:
+    """Make `parser.parse` return the list of declarations instead of a tree."""
+    lalr = parser.parser.parser.parser  # Lark → ParsingFrontend → LALR_Parser → _Parser
+    # Key by the parse table's own Rule objects: dict lookups then hit on identity.
+    rules = {
+        arg
+        for actions in lalr.parse_table.states.values()
+        for action, arg in actions.values()
+        if action is Reduce
+    }
+    lalr.callbacks = {rule: _rule_callback(rule, _AstBuilder()) for rule in rules}
+    return parser
+
+
+def _rule_callback(rule: Rule, builder: _AstBuilder) -> _Callback:
+    """Lark's child filtering for one rule, reduced to the cheapest equivalent."""
+    keep = [
+        (index, not symbol.is_term and symbol.name.startswith("_"))
+        for index, symbol in enumerate(rule.expansion)
+        if not (isinstance(symbol, Terminal) and symbol.filter_out)
+    ]
+    expand_single = rule.options.expand1 and not rule.alias  # `?rule` without `-> alias`
+    if expand_single and len(keep) == 1 and not keep[0][1]:
+        only = keep[0][0]
+        return lambda children: children[only]
+    name = rule.alias or rule.origin.name
+    build: _Callback = getattr(builder, name, None) or _inlined(name)
+    if expand_single:
+        build = _single_or(build)
+    indices = tuple(index for index, _ in keep)
+    if any(inline for _, inline in keep):
+        callback = _expanding_filter(keep, build)
+    elif indices == tuple(range(len(rule.expansion))):
+        callback = build
+    else:
+        callback = _picking_filter(indices, build)
+    return callback
+
+
+def _inlined(name: str) -> _Callback:
+    if not name.startswith("_"):
+        raise GrammarError(f"no AST builder for rule {name!r}")
+    return _same
+
+
+def _same(children: list[Any]) -> list[Any]:
+    """An inlined helper rule (`__x_plus_1`): its children go into the parent's list."""
+    return children
+
+
+def _picking_filter(indices: tuple[int, ...], build: _Callback) -> _Callback:
+    if len(indices) == 1:
+        (only,) = indices
+        return lambda children: build([children[only]])
+    return lambda children: build([children[index] for index in indices])
+
+
+def _expanding_filter(keep: list[tuple[int, bool]], build: _Callback) -> _Callback:
+    def callback(children: list[Any]) -> Any:
+        kept: list[Any] = []
+        for index, inline in keep:
+            if not inline:
+                kept.append(children[index])
+            elif kept:
+                kept += children[index]
+            else:  # left recursion: extend the inlined list in place, as Lark does
+                kept = children[index]
+        return build(kept)
+
+    return callback
+
+
+def _single_or(build: _Callback) -> _Callback:
+    return lambda children: children[0] if len(children) == 1 else build(children)
+
+
+_path = ""
+"""The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
+
+
+def _token_span(token: Token) -> ast.Span:
+    line = token.line or 1
+    column = token.column or 1
+    return ast.Span(_path, line, column, token.end_line or line, token.end_column or column)
+
+
+def _start(item: Any) -> tuple[int, int] | None:
+    """Where the first positioned thing in `item` starts (tokens, spanned nodes, or
+    tuples/lists of them); nodes without a span (config entries, enum members) have none."""
     if isinstance(item, Token):
-        return _token_span(item) if item.line is not None else None
+        return item.line or 1, item.column or 1
     span = getattr(item, "span", None)
-    if isinstance(span, ast.Span):
-        return span
+    if span is not None:
+        return span.line, span.col
     if isinstance(item, tuple | list):
-        for element in reversed(item) if last else item:
-            found = _position(element, last)
+        for element in item:
+            found = _start(element)
+            if found is not None:
+                return found
+    return None
+
+
+def _end(item: Any) -> tuple[int, int] | None:
+    if isinstance(item, Token):
+        return item.end_line or item.line or 1, item.end_column or item.column or 1
+    span = getattr(item, "span", None)
+    if span is not None:
+        return span.end_line, span.end_col
+    if isinstance(item, tuple | list):
+        for element in reversed(item):
+            found = _end(element)
             if found is not None:
                 return found
     return None
@@ -214,47 +341,37 @@ def _position(item: Any, last: bool) -> ast.Span | None:
 def _cover(children: list[Any]) -> ast.Span:
     """The span from the first to the last positioned child. Keywords are not kept in
     the tree, so a span starts at the first name or literal after them."""
-    first = _position(children, last=False)
-    last = _position(children, last=True)
-    if first is None or last is None:
-        return ast.Span(_FILE.path, 1, 1, 1, 1)
-    return ast.Span(first.file, first.line, first.col, last.end_line, last.end_col)
+    start = _start(children)
+    end = _end(children)
+    if start is None or end is None:
+        return ast.Span(_path, 1, 1, 1, 1)
+    return ast.Span(_path, start[0], start[1], end[0], end[1])
 
 
-def _token_span(token: Token) -> ast.Span:
-    return ast.Span(
-        _FILE.path,
-        token.line or 1,
-        token.column or 1,
-        token.end_line or token.line or 1,
-        token.end_column or token.column or 1,
-    )
+def _cover_tokens(first: Token, last: Token) -> ast.Span:
+    start = _start(first)
+    end = _end(last)
+    assert start is not None and end is not None
+    return ast.Span(_path, start[0], start[1], end[0], end[1])
 
 
 def _name(token: Token) -> ast.Name:
     return ast.Name(str(token), _token_span(token))
 
 
+_LETTERS = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    # Unknown escapes stay as written: regexes read naturally ("\d+").
+    escaped: str = match[0]
+    return _LETTERS.get(match[1], escaped)
+
+
 def _unescape(raw: str) -> str:
-    out: list[str] = []
-    index = 1
-    end = len(raw) - 1
-    letters = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
-    while index < end:
-        char = raw[index]
-        if char == "\\" and index + 1 < end + 1:
-            nxt = raw[index + 1]
-            if nxt in letters:
-                out.append(letters[nxt])
-                index += 2
-                continue
-            # Unknown escapes stay as written: regexes read naturally ("\d+").
-            out.append("\\")
-            index += 1
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    body = raw[1:-1]
+    return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
 
 
 def _string(token: Token) -> ast.StringLit:
@@ -265,29 +382,30 @@ def _name_or_string(token: Token) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
 
 
-def _tokens(children: list[Any], kind: str) -> list[Token]:
-    return [c for c in children if isinstance(c, Token) and c.type == kind]
-
-
 def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
     return [c for c in children if isinstance(c, cls)]
 
 
 def _title(token: Token) -> ast.Name:
     text = str(token).rstrip()
-    span = _token_span(token)
-    return ast.Name(text, ast.Span(span.file, span.line, span.col, span.line, span.col + len(text)))
+    line, col = token.line or 1, token.column or 1
+    return ast.Name(text, ast.Span(_path, line, col, line, col + len(text)))
 
 
-class _ToAst(Transformer[Token, Any]):
-    """Builds AST nodes bottom-up; method names are the grammar's rule names."""
+def _value_of(token: Token, kind: ast.ValueKind, data: Any) -> ast.Value:
+    return ast.Value(kind, data, _token_span(token))
+
+
+class _AstBuilder:
+    """Builds AST nodes bottom-up; method names are the grammar's rule (or alias) names,
+    and each gets the children Lark's tree would have."""
 
     def start(self, children: list[Any]) -> list[ast.Decl]:
         return [c for c in children if not isinstance(c, Token)]
 
     # ----- modules, config
     def dotted_name(self, children: list[Token]) -> ast.Name:
-        return ast.Name(".".join(str(c) for c in children), _cover(children))
+        return ast.Name(".".join(children), _cover_tokens(children[0], children[-1]))
 
     def use_decl(self, children: list[Any]) -> ast.UseDecl:
         return ast.UseDecl(children[0].text, children[0].span)
@@ -326,7 +444,7 @@ class _ToAst(Transformer[Token, Any]):
         return tuple(_name(t) for t in children)
 
     def entity_body(self, children: list[Any]) -> list[Any]:
-        return [c for c in children if not isinstance(c, Token)]
+        return children
 
     def entity_decl(self, children: list[Any]) -> ast.EntityDecl:
         name = _name(children[0])
@@ -338,22 +456,24 @@ class _ToAst(Transformer[Token, Any]):
 
     # ----- slots
     def type_expr(self, children: list[Any]) -> ast.TypeExpr:
-        arg = children[1] if len(children) > 1 else None
-        return ast.TypeExpr(_name(children[0]), arg, _cover(children))
+        name = _name(children[0])
+        if len(children) == 1:
+            return ast.TypeExpr(name, None, name.span)
+        return ast.TypeExpr(name, children[1], _cover(children))
 
     def map_entity(self, children: list[Token]) -> ast.EntityMapping:
         role = _name(children[1]) if len(children) > 1 else None
-        return ast.EntityMapping(_name(children[0]), role, _cover(children))
+        return ast.EntityMapping(_name(children[0]), role, _cover_tokens(children[0], children[-1]))
 
     def map_intent(self, children: list[Any]) -> ast.IntentMapping:
         return ast.IntentMapping(_name(children[0]), children[1], _cover(children))
 
     def map_text(self, children: list[Token]) -> ast.TextMapping:
         form = _name(children[0]) if children else None
-        return ast.TextMapping(form, _cover(children))
+        return ast.TextMapping(form, form.span if form else ast.Span(_path, 1, 1, 1, 1))
 
     def slot_body(self, children: list[Any]) -> list[Any]:
-        return [c for c in children if not isinstance(c, Token)]
+        return children
 
     def slot_decl(self, children: list[Any]) -> ast.SlotDecl:
         name = _name(children[0])
@@ -365,14 +485,16 @@ class _ToAst(Transformer[Token, Any]):
     # ----- phrases, intents
     def phrase_decl(self, children: list[Token]) -> ast.PhraseDecl:
         return ast.PhraseDecl(
-            _name(children[0]), tuple(_string(t) for t in children[1:]), _cover(children)
+            _name(children[0]),
+            tuple(_string(t) for t in children[1:]),
+            _cover_tokens(children[0], children[-1]),
         )
 
     def example(self, children: list[Token]) -> ast.StringLit:
         return _string(children[0])
 
     def generate(self, children: list[Token]) -> ast.GenerateCount:
-        return ast.GenerateCount(int(children[0]), _cover(children))
+        return ast.GenerateCount(int(children[0]), _token_span(children[0]))
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
         counts = _of_type(children, ast.GenerateCount)
@@ -385,13 +507,18 @@ class _ToAst(Transformer[Token, Any]):
 
     # ----- responses
     def cond_set(self, children: list[Token]) -> ast.CondTerm:
-        return ast.CondTerm(_name(children[0]), "set", None, _cover(children))
+        name = _name(children[0])
+        return ast.CondTerm(name, "set", None, name.span)
 
     def cond_unset(self, children: list[Token]) -> ast.CondTerm:
-        return ast.CondTerm(_name(children[0]), "unset", None, _cover(children))
+        name = _name(children[0])
+        return ast.CondTerm(name, "unset", None, name.span)
 
     def cond_compare(self, children: list[Any]) -> ast.CondTerm:
-        return ast.CondTerm(_name(children[0]), str(children[1]), children[2], _cover(children))  # type: ignore[arg-type]
+        value: ast.Value = children[2]
+        first = children[0]
+        span = ast.Span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
+        return ast.CondTerm(_name(first), str(children[1]), value, span)  # type: ignore[arg-type]
 
     def condition(self, children: list[Any]) -> tuple[ast.CondTerm, ...]:
         return tuple(children)
@@ -403,10 +530,12 @@ class _ToAst(Transformer[Token, Any]):
         return _string(children[0])
 
     def variation_body(self, children: list[Any]) -> list[Any]:
-        return [c for c in children if not isinstance(c, Token)]
+        return children
 
     def variation(self, children: list[Any]) -> ast.VariationNode:
         text = _string(children[0])
+        if len(children) == 1:
+            return ast.VariationNode(text, (), (), None, text.span)
         condition: tuple[ast.CondTerm, ...] = next(
             (c for c in children[1:] if isinstance(c, tuple)), ()
         )
@@ -427,27 +556,27 @@ class _ToAst(Transformer[Token, Any]):
 
     # ----- forms
     def c_min(self, children: list[Any]) -> ast.ConstraintNode:
-        return ast.ConstraintNode("min", (children[0],), _cover(children))
+        return ast.ConstraintNode("min", (children[0],), children[0].span)
 
     def c_max(self, children: list[Any]) -> ast.ConstraintNode:
-        return ast.ConstraintNode("max", (children[0],), _cover(children))
+        return ast.ConstraintNode("max", (children[0],), children[0].span)
 
     def c_matches(self, children: list[Token]) -> ast.ConstraintNode:
         lit = _string(children[0])
-        return ast.ConstraintNode("matches", (ast.Value("string", lit.value, lit.span),), _cover(children))
+        return ast.ConstraintNode("matches", (ast.Value("string", lit.value, lit.span),), lit.span)
 
     def c_one_of(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("one_of", tuple(children), _cover(children))
 
     def c_invalid(self, children: list[Token]) -> ast.ConstraintNode:
         token = children[0]
-        kind = "string" if token.type == "STRING" else "name"
+        kind: ast.ValueKind = "string" if token.type == "STRING" else "name"
         target = _name_or_string(token)
         data = target.value if isinstance(target, ast.StringLit) else target.text
-        return ast.ConstraintNode("invalid", (ast.Value(kind, data, target.span),), _cover(children))
+        return ast.ConstraintNode("invalid", (ast.Value(kind, data, target.span),), target.span)
 
     def ask_body(self, children: list[Any]) -> list[Any]:
-        return [c for c in children if not isinstance(c, Token)]
+        return children
 
     def ask(self, children: list[Any]) -> ast.AskNode:
         constraints: list[ast.ConstraintNode] = next(
@@ -480,10 +609,11 @@ class _ToAst(Transformer[Token, Any]):
 
     def impl_python(self, children: list[Token]) -> tuple[str, Any, Any, ast.Span]:
         function = _name(children[1]) if len(children) > 1 else None
-        return ("python", _string(children[0]), function, _cover(children))
+        return ("python", _string(children[0]), function, _cover_tokens(children[0], children[-1]))
 
     def impl_remote(self, children: list[Token]) -> tuple[str, Any, Any, ast.Span]:
-        return ("remote", _string(children[0]), None, _cover(children))
+        url = _string(children[0])
+        return ("remote", url, None, url.span)
 
     def action_decl(self, children: list[Any]) -> ast.ActionDecl:
         lists = {c[0]: c[1] for c in children if isinstance(c, tuple) and c[0] in ("in", "out")}
@@ -504,30 +634,40 @@ class _ToAst(Transformer[Token, Any]):
     # ----- stories, rules
     def entity_arg(self, children: list[Any]) -> ast.EntityArg:
         role = _name(children[1]) if len(children) == 3 else None
-        return ast.EntityArg(_name(children[0]), role, children[-1], _cover(children))
+        value: ast.Value = children[-1]
+        first = children[0]
+        span = ast.Span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
+        return ast.EntityArg(_name(first), role, value, span)
 
     def user_intent(self, children: list[Any]) -> ast.UserIntent:
-        return ast.UserIntent(
-            _name(children[0]), tuple(_of_type(children, ast.EntityArg)), _cover(children)
-        )
+        name = _name(children[0])
+        if len(children) == 1:
+            return ast.UserIntent(name, (), name.span)
+        return ast.UserIntent(name, tuple(_of_type(children, ast.EntityArg)), _cover(children))
 
     def user_step(self, children: list[Any]) -> ast.UserStepNode:
-        return ast.UserStepNode(tuple(children), _cover(children))
+        first: ast.Span = children[0].span
+        last: ast.Span = children[-1].span
+        span = ast.Span(_path, first.line, first.col, last.end_line, last.end_col)
+        return ast.UserStepNode(tuple(children), span)
 
     def bot_step(self, children: list[Token]) -> ast.BotStepNode:
-        return ast.BotStepNode(_name(children[0]), _cover(children))
+        name = _name(children[0])
+        return ast.BotStepNode(name, name.span)
 
     def run_step(self, children: list[Token]) -> ast.RunStepNode:
-        return ast.RunStepNode(_name(children[0]), _cover(children))
+        name = _name(children[0])
+        return ast.RunStepNode(name, name.span)
 
     def form_step(self, children: list[Token]) -> ast.FormStepNode:
-        return ast.FormStepNode(_name(children[0]), _cover(children))
+        name = _name(children[0])
+        return ast.FormStepNode(name, name.span)
 
     def slot_step(self, children: list[Any]) -> ast.SlotStepNode:
         return ast.SlotStepNode(_name(children[0]), children[1], _cover(children))
 
     def include_step(self, children: list[Token]) -> ast.IncludeStepNode:
-        return ast.IncludeStepNode(_title(children[0]), _cover(children))
+        return ast.IncludeStepNode(_title(children[0]), _token_span(children[0]))
 
     def story_decl(self, children: list[Any]) -> ast.StoryDecl:
         return ast.StoryDecl(_title(children[0]), tuple(children[1:]), _cover(children))
@@ -557,13 +697,17 @@ class _ToAst(Transformer[Token, Any]):
     # ----- tests
     def test_user(self, children: list[Token]) -> ast.TestUserNode:
         intent = _name(children[1]) if len(children) > 1 else None
-        return ast.TestUserNode(_string(children[0]), intent, _cover(children))
+        text = _string(children[0])
+        span = _cover_tokens(children[0], children[-1]) if intent else text.span
+        return ast.TestUserNode(text, intent, span)
 
     def test_bot(self, children: list[Token]) -> ast.TestBotNode:
-        return ast.TestBotNode(_name_or_string(children[0]), _cover(children))
+        expected = _name_or_string(children[0])
+        return ast.TestBotNode(expected, expected.span)
 
     def test_run(self, children: list[Token]) -> ast.TestRunNode:
-        return ast.TestRunNode(_name(children[0]), _cover(children))
+        name = _name(children[0])
+        return ast.TestRunNode(name, name.span)
 
     def test_slot(self, children: list[Any]) -> ast.TestSlotNode:
         return ast.TestSlotNode(_name(children[0]), children[1], _cover(children))
@@ -577,22 +721,22 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Value("string", lit.value, lit.span)
 
     def v_int(self, children: list[Token]) -> ast.Value:
-        return ast.Value("int", int(children[0]), _token_span(children[0]))
+        return _value_of(children[0], "int", int(children[0]))
 
     def v_float(self, children: list[Token]) -> ast.Value:
-        return ast.Value("float", float(children[0]), _token_span(children[0]))
+        return _value_of(children[0], "float", float(children[0]))
 
     def v_true(self, children: list[Any]) -> ast.Value:
-        return ast.Value("bool", True, _cover(children))
+        return ast.Value("bool", True, ast.Span(_path, 1, 1, 1, 1))
 
     def v_false(self, children: list[Any]) -> ast.Value:
-        return ast.Value("bool", False, _cover(children))
+        return ast.Value("bool", False, ast.Span(_path, 1, 1, 1, 1))
 
     def v_null(self, children: list[Any]) -> ast.Value:
-        return ast.Value("null", None, _cover(children))
+        return ast.Value("null", None, ast.Span(_path, 1, 1, 1, 1))
 
     def v_name(self, children: list[Token]) -> ast.Value:
-        return ast.Value("name", str(children[0]), _token_span(children[0]))
+        return _value_of(children[0], "name", str(children[0]))
 
     def v_list(self, children: list[Any]) -> ast.Value:
         return ast.Value("list", tuple(children), _cover(children))

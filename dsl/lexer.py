@@ -1,0 +1,214 @@
+"""A fast lexer for `assist.lark`: one master regex, keywords and indentation resolved inline.
+
+Lark's contextual lexer runs a separate regex per parser state and its `Indenter` post-lexer
+handles every token again in Python; together they were half of the parse time. This lexer
+matches each token with one compiled regex, decides keyword / NAME / TITLE by looking at
+the terminals the parser accepts in its current state (the contextual behaviour without
+per-state lexers), and computes INDENT/DEDENT itself.
+
+Contract: for any input it accepts, it yields exactly the tokens (types, values, positions)
+that Lark's contextual lexer plus `AssistIndenter` would. Where it cannot be sure — an
+unexpected character, an unterminated string, a keyword glued to a word, indentation that
+matches no enclosing block — it raises `LexFallback`, and the parser re-parses that text with
+Lark's own lexer, which produces the exact error message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from lark import Token
+from lark.common import LexerConf
+from lark.indenter import Indenter
+from lark.lexer import Lexer, LexerState
+
+NL = "_NL"
+INDENT = "_INDENT"
+DEDENT = "_DEDENT"
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class AssistIndenter(Indenter):
+    """Lark's own indentation post-lexer, for the exact (slow) path; `AssistLexer` mirrors it."""
+
+    NL_type = NL
+    OPEN_PAREN_types: ClassVar[list[str]] = ["LPAR", "LSQB"]
+    CLOSE_PAREN_types: ClassVar[list[str]] = ["RPAR", "RSQB"]
+    INDENT_type = INDENT
+    DEDENT_type = DEDENT
+    tab_len = 8
+
+
+OPEN_PARENS = tuple(AssistIndenter.OPEN_PAREN_types)
+CLOSE_PARENS = tuple(AssistIndenter.CLOSE_PAREN_types)
+TAB_LEN = AssistIndenter.tab_len
+
+
+class LexFallback(Exception):
+    """The fast lexer is not sure what Lark would do here; re-parse with Lark's lexer."""
+
+
+class _StateRules:
+    """What the parser accepts in one LALR state, in the form the lexer needs."""
+
+    __slots__ = ("accepts", "name", "title", "words")
+
+    def __init__(self, accepts: frozenset[str], keywords: dict[str, str]) -> None:
+        self.accepts = accepts
+        self.name = "NAME" in accepts
+        # A state accepting both NAME and TITLE would need Lark's ordering between them;
+        # the grammar has none, and if it ever does, such a state falls back.
+        self.title = "TITLE" in accepts
+        self.words = {word: kind for word, kind in keywords.items() if kind in accepts}
+
+
+class AssistLexer(Lexer):
+    """Plugged into Lark as `lexer=AssistLexer`; Lark builds one per grammar."""
+
+    __future_interface__ = 2
+
+    def __init__(self, conf: LexerConf) -> None:
+        patterns = {t.name: t.pattern for t in conf.terminals}
+        self._keywords = {
+            p.value: name
+            for name, p in patterns.items()
+            if p.type == "str" and _WORD.fullmatch(p.value)
+        }
+        self._symbols = {
+            p.value: name
+            for name, p in patterns.items()
+            if p.type == "str" and not _WORD.fullmatch(p.value)
+        }
+        self._compare = re.compile(patterns["COMPARE"].to_regexp())
+        operators = sorted(self._symbols, key=lambda s: (-len(s), s))
+        ops = "|".join([patterns["COMPARE"].to_regexp(), *map(re.escape, operators)])
+        ignore = "|".join(patterns[n].to_regexp() for n in conf.ignore if n != "COMMENT")
+        self._master = re.compile(
+            f"(?:{ignore})?(?:"
+            f"(?P<WORD>{patterns['NAME'].to_regexp()})"
+            f"|(?P<NL>{patterns[NL].to_regexp()})"
+            f"|(?P<STRING>{patterns['STRING'].to_regexp()})"
+            f"|(?P<FLOAT>{patterns['FLOAT'].to_regexp()})"
+            f"|(?P<INT>{patterns['INT'].to_regexp()})"
+            f"|(?P<OP>{ops}))"
+        )
+        self._title = re.compile(f"(?:{ignore})?({patterns['TITLE'].to_regexp()})")
+        self._tables: dict[int, dict[Any, _StateRules]] = {}
+        self._kept: dict[int, frozenset[str]] = {}
+
+    def _rules_for(self, parse_table: Any) -> tuple[dict[Any, _StateRules], frozenset[str]]:
+        """Per-state rules and the token types the tree keeps (others are shared objects)."""
+        key = id(parse_table)
+        if key not in self._tables:
+            terminals = set(self._keywords.values()) | set(self._symbols.values())
+            terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL}
+            kept: set[str] = set()
+            tables: dict[Any, _StateRules] = {}
+            for state, actions in parse_table.states.items():
+                accepts = frozenset(a for a in actions if a in terminals)
+                tables[state] = _StateRules(accepts, self._keywords)
+                for _, arg in actions.values():
+                    for symbol in getattr(arg, "expansion", ()):
+                        if symbol.is_term and not symbol.filter_out:
+                            kept.add(symbol.name)
+            self._tables[key] = tables
+            self._kept[key] = frozenset(kept)
+        return self._tables[key], self._kept[key]
+
+    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
+        tables, kept = self._rules_for(parser_state.parse_conf.parse_table)
+        stack: list[Any] = parser_state.state_stack  # fed in place by the parser
+        text: str = lexer_state.text.text
+        pos: int = lexer_state.text.start
+        end: int = lexer_state.text.end
+        shared: dict[str, Token] = {}
+        match = self._master.match
+        title_match = self._title.match
+        symbols = self._symbols
+        line = 1
+        line_start = 0
+        levels = [0]
+        parens = 0
+        while pos < end:
+            rules = tables[stack[-1]]
+            if rules.title:
+                if rules.name:
+                    raise LexFallback("a state accepting both NAME and TITLE")
+                found = title_match(text, pos)
+                if found is not None:
+                    start, pos = found.span(1)
+                    value = found.group(1)
+                    kind = rules.words.get(value, "TITLE")
+                    yield Token(
+                        kind,
+                        value,
+                        start,
+                        line,
+                        start - line_start + 1,
+                        line,
+                        pos - line_start + 1,
+                        pos,
+                    )
+                    continue
+            m = match(text, pos)
+            if m is None:
+                raise LexFallback("no token here")
+            group = m.lastgroup
+            assert group is not None
+            start, pos = m.span(group)
+            value = m.group(group)
+            if group == "WORD":
+                kind = rules.words.get(value) or ("NAME" if rules.name else "")
+                if not kind:
+                    raise LexFallback(f"word {value!r} not expected")
+            elif group == "NL":
+                last = value.rfind("\n")
+                if last < 0:
+                    raise LexFallback("a comment at the end of the text")
+                line += value.count("\n")
+                line_start = start + last + 1
+                if parens:
+                    continue
+                yield shared.get(NL) or shared.setdefault(NL, Token(NL, "\n"))
+                indent_str = value[last + 1 :]
+                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN
+                if indent > levels[-1]:
+                    levels.append(indent)
+                    yield Token(INDENT, indent_str)
+                else:
+                    while indent < levels[-1]:
+                        levels.pop()
+                        yield Token(DEDENT, indent_str)
+                    if indent != levels[-1]:
+                        raise LexFallback("indentation matches no enclosing block")
+                continue
+            elif group == "OP":
+                kind = symbols.get(value, "")
+                if kind not in rules.accepts:
+                    kind = "COMPARE" if self._compare.fullmatch(value) else ""
+                if kind in OPEN_PARENS:
+                    parens += 1
+                elif kind in CLOSE_PARENS:
+                    parens -= 1
+            else:
+                kind = group
+            if kind not in rules.accepts:
+                raise LexFallback(f"{kind or value!r} not expected")
+            if kind in kept:
+                yield Token(
+                    kind,
+                    value,
+                    start,
+                    line,
+                    start - line_start + 1,
+                    line,
+                    pos - line_start + 1,
+                    pos,
+                )
+            else:
+                yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+        while len(levels) > 1:
+            levels.pop()
+            yield Token(DEDENT, "")

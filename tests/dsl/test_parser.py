@@ -1,0 +1,144 @@
+"""The parser: the AST is pinned, the fast lexer agrees with Lark's own, errors are exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistc.dsl import ast
+from assistc.dsl import parser as parser_module
+from assistc.dsl.lexer import LexFallback
+from assistc.dsl.parser import parse_module
+
+DATA = Path(__file__).parent / "data"
+
+# Every construct once, with the layouts the lexer must get right: comments after code and
+# on their own lines (indented or not), tabs, CRLF, a parameter list over several lines
+# with `)` at column 0, a keyword used as a name, and titles with digits and spaces.
+VARIED = (
+    "# leading comment\n"
+    "\n"
+    "use stdlib.smalltalk  # trailing\n"
+    "config:\n"
+    "\tseed = -3\n"
+    "\tratio = 1.25\n"
+    "entity text: enum\r\n"
+    "  in\r\n"
+    '  "x y" = "a\\"b", "c\\\\d\\n"\r\n'
+    'slot intent: list[text] = [1, 2.5, true, false, null, x, "s"]\n'
+    "  from text\n"
+    "  from entity text:in\n"
+    "action f(\n"
+    "  a: text,\n"
+    "  b: list[int],\n"
+    ") -> (c: text):\n"
+    '  python "a.py" function g\n'
+    "response r:\n"
+    '  "hi" if a != 2 and not b and c >= 1.5\n'
+    "      # a comment in a nested block\n"
+    '    button "ok" -> affirm(text:in="x", n=2)\n'
+    "story 1st story, v2  :\n"
+    "  user a | b()\n"
+    "  include other story\n"
+    "rule r 2:\n"
+    "  when form f active\n"
+    "  user x\n"
+    "test t:\n"
+    '  user "x" as y\n'
+    '  bot "text"\n'
+    "  slot s = [a, b]\n"
+)
+
+
+def _exact(text: str, path: str = "f.assist") -> list[ast.Decl]:
+    """The declarations as Lark's contextual lexer and Indenter produce them."""
+    return parser_module._parse_text(parser_module._exact_lark(), text, path)
+
+
+def _fast(text: str, path: str = "f.assist") -> list[ast.Decl]:
+    return parser_module._parse_text(parser_module._fast_lark(), text, path)
+
+
+def test_ast_of_the_complete_sample_is_pinned() -> None:
+    """The AST (spans included) of t1.assist, as the first version of the parser built it."""
+    module, diagnostics = parse_module((DATA / "t1.assist").read_text(), "t1.assist")
+    assert diagnostics == []
+    pinned = (DATA / "t1.ast.txt").read_text().splitlines()
+    assert [repr(decl) for decl in module.decls] == pinned
+
+
+@pytest.mark.parametrize("name", ["t1.assist", "varied"])
+def test_fast_lexer_gives_the_same_ast_as_larks_lexer(name: str) -> None:
+    text = VARIED if name == "varied" else (DATA / name).read_text()
+    fast = _fast(text)
+    assert fast == _exact(text)
+    assert len(fast) > 5
+
+
+def test_varied_layout_parses_cleanly() -> None:
+    module, diagnostics = parse_module(VARIED, "v.assist")
+    assert diagnostics == []
+    kinds = [type(decl).__name__ for decl in module.decls]
+    assert kinds == [
+        "UseDecl", "ConfigDecl", "EntityDecl", "SlotDecl", "ActionDecl", "ResponseDecl",
+        "StoryDecl", "RuleDecl", "TestDecl",
+    ]  # fmt: skip
+    story = module.decls[6]
+    assert isinstance(story, ast.StoryDecl)
+    assert story.title.text == "1st story, v2"
+
+
+def test_glued_keyword_falls_back_to_larks_lexer() -> None:
+    """`userbot` is `user bot` to Lark's contextual lexer (a keyword, then a name); the fast
+    lexer is not sure and hands over, so the result is still Lark's."""
+    text = "story s:\n  userbot\n"
+    with pytest.raises(LexFallback):
+        _fast(text)
+    module, diagnostics = parse_module(text, "g.assist")
+    assert diagnostics == []
+    assert module.decls == _exact(text, "g.assist")
+    story = module.decls[0]
+    assert isinstance(story, ast.StoryDecl)
+    step = story.steps[0]
+    assert isinstance(step, ast.UserStepNode)
+    assert step.alternatives[0].intent.text == "bot"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "col"),
+    [
+        ('intent a:\n  "never closed\n', "E0002", 2, 3),
+        ("intent a:\n  $\n", "E0004", 2, 3),
+        ('intent a:\n    "x"\n  "y"\n', "E0003", 3, 1),
+        ("story s:\n  bot\n", "E0001", 2, 6),
+        ("slot s: text\n  from intent\n", "E0001", 2, 14),
+    ],
+)
+def test_syntax_errors_keep_their_code_and_position(
+    text: str, code: str, line: int, col: int
+) -> None:
+    module, diagnostics = parse_module(text, "e.assist")
+    assert [(d.code, d.span.line, d.span.col) for d in diagnostics] == [(code, line, col)]
+    assert module.decls == []
+
+
+def test_each_broken_definition_is_reported_and_the_others_kept() -> None:
+    text = 'intent a:\n  "x"\nintent b:\n  "y\nslot s: text\nstory t:\n  bot\nslot u: int\n'
+    module, diagnostics = parse_module(text, "m.assist")
+    assert [(d.code, d.span.line) for d in diagnostics] == [("E0002", 4), ("E0001", 7)]
+    names = [
+        decl.name.text for decl in module.decls if isinstance(decl, ast.IntentDecl | ast.SlotDecl)
+    ]
+    assert names == ["a", "s", "u"]
+
+
+def test_spans_point_at_the_source() -> None:
+    text = 'intent greet:\n  "hello there"\nresponse r:\n  "x" if n == 2\n'
+    module, _ = parse_module(text, "s.assist")
+    intent, response = module.decls
+    assert isinstance(intent, ast.IntentDecl) and isinstance(response, ast.ResponseDecl)
+    assert intent.name.span == ast.Span("s.assist", 1, 8, 1, 13)
+    assert intent.examples[0].span == ast.Span("s.assist", 2, 3, 2, 16)
+    term = response.variations[0].condition[0]
+    assert (term.op, term.span) == ("==", ast.Span("s.assist", 4, 10, 4, 16))
