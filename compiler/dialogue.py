@@ -12,8 +12,9 @@ from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
 
-MAX_BRANCHES = 256
+MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
+MAX_INCLUDE_DEPTH = 32
 
 
 @dataclass
@@ -45,6 +46,7 @@ class DialogueResolver:
         self.forms = forms
         self.expanded: dict[str, list[list[_Located]]] = {}
         self.expanding: set[str] = set()
+        self.truncated: set[str] = set()
 
     @property
     def problems(self) -> list[Diagnostic]:
@@ -113,6 +115,16 @@ class DialogueResolver:
         if story is None:
             self.problems.append(self.scope.table.undefined(self.scope.table.stories, node.title))
             return [[]]
+        if len(self.expanding) >= MAX_INCLUDE_DEPTH:
+            self.problems.append(
+                Diagnostic(
+                    "E0115",
+                    f"includes nest more than {MAX_INCLUDE_DEPTH} stories deep",
+                    node.title.span,
+                    hint="flatten the chain: include shared prefixes directly",
+                )
+            )
+            return [[]]
         if node.title.text in self.expanding:
             self.problems.append(
                 Diagnostic(
@@ -139,10 +151,26 @@ class DialogueResolver:
                 else self._step_options(node)
             )
             paths = [path + option for path, option in itertools.product(paths, options)]
-            paths = paths[:MAX_BRANCHES]
+            if len(paths) > MAX_BRANCHES:
+                paths = paths[:MAX_BRANCHES]
+                self._too_many_branches(story)
         self.expanding.discard(title)
         self.expanded[title] = paths
         return paths
+
+    def _too_many_branches(self, story: ast.StoryDecl) -> None:
+        if story.title.text in self.truncated:
+            return
+        self.truncated.add(story.title.text)
+        self.problems.append(
+            Diagnostic(
+                "W1103",
+                f"story `{story.title.text}` has more than {MAX_BRANCHES} paths through its "
+                f"or-branches and includes; only the first {MAX_BRANCHES} are used",
+                story.title.span,
+                hint="split it into several stories",
+            )
+        )
 
     # ------------------------------------------------------------------ top level
 

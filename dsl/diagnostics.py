@@ -74,6 +74,7 @@ CODES: dict[str, str] = {
     "E1002": "contradicting rules",
     "W1101": "step can never happen",
     "W1102": "unused definition",
+    "W1103": "story has too many branches",
     # Rasa import (compiler/rasa_import.py; documented in docs/rasa.md)
     "E1301": "Rasa YAML file does not parse",
     "W1302": "unsupported Rasa feature (kept as a comment)",
