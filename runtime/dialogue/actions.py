@@ -104,6 +104,8 @@ class PythonActionExecutor:
     def __init__(self, project_dir: Path | None) -> None:
         self.project_dir = project_dir.resolve() if project_dir is not None else None
         self._stamps: dict[str, tuple[int, int]] = {}
+        self._packages: set[str] = {"actions"}
+        """Top-level modules of the project that actions were imported from."""
 
     def reload(self) -> None:
         """Forget loaded modules so the next call imports them afresh."""
@@ -112,21 +114,20 @@ class PythonActionExecutor:
             self._purge()
 
     def _purge(self) -> None:
-        for top in self._tops():
+        for top in self._packages:
             for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
                 del sys.modules[name]
         importlib.invalidate_caches()
 
-    def _tops(self) -> set[str]:
-        return {name.split(".")[0] for name in self._stamps} | {"actions"}
-
     def _file_stamps(self) -> dict[str, tuple[int, int]]:
+        """(mtime, size) of every Python file of the project's action packages."""
         assert self.project_dir is not None
         stamps: dict[str, tuple[int, int]] = {}
-        for top in sorted(self._tops()):
+        for top in sorted(self._packages):
             folder = self.project_dir / top
             files = sorted(folder.rglob("*.py")) if folder.is_dir() else []
-            for file in files:
+            single = self.project_dir / f"{top}.py"
+            for file in [*files, single] if single.is_file() else files:
                 stat = file.stat()
                 stamps[str(file)] = (stat.st_mtime_ns, stat.st_size)
         return stamps
@@ -135,9 +136,10 @@ class PythonActionExecutor:
         """The action module and the contracts module (None when absent)."""
         assert self.project_dir is not None
         root = str(self.project_dir)
+        top = dotted.split(".")[0]
         with self._import_lock:
+            self._packages.add(top)
             stamps = self._file_stamps()
-            top = dotted.split(".")[0]
             loaded = sys.modules.get(top)
             foreign = loaded is not None and not all(
                 Path(p).resolve().parent == self.project_dir

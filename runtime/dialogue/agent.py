@@ -48,6 +48,7 @@ from assistc.runtime.dialogue.events import (
 from assistc.runtime.dialogue.forms import run_form
 from assistc.runtime.dialogue.payloads import parse_payload
 from assistc.runtime.dialogue.policies import PolicyDecision, PolicyEnsemble
+from assistc.runtime.dialogue.remote import RemoteActionExecutor
 from assistc.runtime.dialogue.responses import (
     BotMessage,
     ResponseRenderer,
@@ -98,7 +99,7 @@ class Agent:
         executors: dict[str, ActionExecutor] | None = None,
     ) -> None:
         """`executors` maps an implementation kind (`python`, `remote`) to its executor;
-        Python actions run in-process by default."""
+        by default Python actions run in-process and remote ones over HTTP."""
         self.assistant = assistant
         self.nlu = nlu
         self.policies = policies
@@ -108,7 +109,10 @@ class Agent:
         self._domain = domain_of(assistant)
         self._responses = ResponseRenderer(assistant)
         self._python = PythonActionExecutor(project_dir)
-        self._executors: dict[str, ActionExecutor] = {"python": self._python, **(executors or {})}
+        self._executors: dict[str, ActionExecutor] = {"python": self._python}
+        if any(a.implementation.kind == "remote" for a in assistant.actions):
+            self._executors["remote"] = RemoteActionExecutor()
+        self._executors.update(executors or {})
         self._payload_intents = self._domain.intents | {RESTART_INTENT, NLU_FALLBACK_INTENT}
         self._decisions: dict[str, list[PolicyDecision]] = {}
         self._noticed: set[str] = set()

@@ -157,3 +157,22 @@ def test_action_paths_map_to_module_names() -> None:
     for bad in ("../x.py", "/abs/x.py", "actions/x.txt"):
         with pytest.raises(ActionError):
             module_name(bad)
+
+
+def test_editing_a_helper_module_reloads_the_actions_using_it(
+    make_agent: AgentFactory, tmp_path: Path
+) -> None:
+    orders = """
+    from actions.helpers import word
+
+    def check(i, ctx):
+        ctx.send(word())
+        return {}
+    """
+    project = _project(tmp_path, orders)
+    helper = project / "actions" / "helpers.py"
+    helper.write_text("def word():\n    return 'old'\n")
+    agent = make_agent(project_dir=project)
+    assert texts(agent.handle_message("u", "check")) == ["old"]
+    _touch_later(helper, "def word():\n    return 'new'\n")
+    assert texts(agent.handle_message("u", "check")) == ["new"]
