@@ -34,6 +34,11 @@ from assistc.compiler.stubs import (
     python_string,
     write_stubs,
 )
+from assistc.runtime.dialogue.actions import PythonActionExecutor
+from assistc.runtime.dialogue.events import SlotSet
+from assistc.runtime.dialogue.responses import ResponseRenderer
+from assistc.runtime.dialogue.slots import coerce_value
+from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Action, Assistant
 
 
@@ -285,8 +290,6 @@ def conforms(value: object, annotation: object) -> bool:
     "values into str; the contracts (as specified) type them float/int",
 )
 def test_contract_types_agree_with_the_runtimes_slot_values(projects: dict[str, Path]) -> None:
-    from assistc.runtime.dialogue.slots import coerce_value
-
     assistant = pizza()
     contracts = load_contracts(projects["pizza"])
     entities = {e.name: e for e in assistant.entities}
@@ -301,3 +304,28 @@ def test_contract_types_agree_with_the_runtimes_slot_values(projects: dict[str, 
                 if not conforms(value, hints[param.slot]):
                     wrong.append((action.name, param.slot, raw, value, hints[param.slot]))
     assert wrong == []
+
+
+def test_the_runtime_runs_an_action_written_against_the_contracts(tmp_path: Path) -> None:
+    """End to end with the real executor: the user's function receives the generated
+    Input class and its Output becomes SlotSet events."""
+    assistant = pizza()
+    write_stubs(assistant, tmp_path)
+    (tmp_path / "actions" / "orders.py").write_text(
+        "from actions._contracts import ActionContext, PlaceOrderInput, PlaceOrderOutput\n\n"
+        "def place_order(inputs: PlaceOrderInput, ctx: ActionContext) -> PlaceOrderOutput:\n"
+        "    ctx.send(f'{type(inputs).__name__} {inputs.size} {inputs.toppings}')\n"
+        "    return PlaceOrderOutput(order_id='PZ1', total=12.5)\n"
+    )
+    tracker = Tracker(
+        "u", [SlotSet(name="size", value="small"), SlotSet(name="toppings", value=["ham"])]
+    )
+    action = next(a for a in assistant.actions if a.name == "place_order")
+    result = PythonActionExecutor(tmp_path).run(
+        action, tracker, assistant, ResponseRenderer(assistant)
+    )
+    assert [m.text for m in result.messages] == ["PlaceOrderInput small ['ham']"]
+    assert {(e.name, e.value) for e in result.events if isinstance(e, SlotSet)} == {
+        ("order_id", "PZ1"),
+        ("total", 12.5),
+    }
