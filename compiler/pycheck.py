@@ -287,19 +287,20 @@ def _missing(
     )
 
 
-def _annotation_names(node: ast.expr | None) -> set[str]:
-    """Every name an annotation mentions (`a.B | "C"` → {a, B, C}); `None` counts."""
+def _contract_names(node: ast.expr | None, suffix: str) -> set[str]:
+    """The contract classes (names ending in `suffix`) and `None` that an annotation
+    mentions: `c.PlaceOrderInput | "Other"` → {PlaceOrderInput}. Annotations naming none
+    of them (`Any`, `Mapping[str, object]`) are the user's choice and are not checked."""
     found: set[str] = set()
     for sub in ast.walk(node) if node is not None else []:
-        if isinstance(sub, ast.Name):
-            found.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            found.add(sub.attr)
+        if isinstance(sub, ast.Name | ast.Attribute):
+            name = sub.id if isinstance(sub, ast.Name) else sub.attr
+            found |= {name} if name.endswith(suffix) and name != suffix else set()
         elif isinstance(sub, ast.Constant) and sub.value is None:
             found.add("None")
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             try:
-                found |= _annotation_names(ast.parse(sub.value, mode="eval").body)
+                found |= _contract_names(ast.parse(sub.value, mode="eval").body, suffix)
             except SyntaxError:
                 continue
     return found
@@ -335,10 +336,10 @@ def _check_function(
         return []  # `def f(*args)`: nothing names the inputs
     found: list[Diagnostic] = []
     first = positional[0]
-    mentioned = _annotation_names(first.annotation)
+    mentioned = _contract_names(first.annotation, "Input")
     for binding in sharing:
         expected = bases[binding.name] + "Input"
-        if first.annotation is not None and expected not in mentioned:
+        if first.annotation is not None and mentioned and expected not in mentioned:
             found.append(
                 problem(
                     module.span(first.annotation),
@@ -346,7 +347,7 @@ def _check_function(
                     f"passes `{expected}`",
                 )
             )
-    returns = _annotation_names(node.returns)
+    returns = _contract_names(node.returns, "Output")
     for binding in sharing:
         expected = bases[binding.name] + "Output" if binding.outputs else "None"
         if node.returns is None and binding.outputs:
@@ -356,7 +357,7 @@ def _check_function(
                     f"has no return annotation; action `{binding.name}` returns `{expected}`",
                 )
             )
-        elif node.returns is not None and expected not in returns:
+        elif node.returns is not None and returns and expected not in returns:
             found.append(
                 problem(
                     module.span(node.returns),

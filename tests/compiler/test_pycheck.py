@@ -191,6 +191,8 @@ ACCEPTED_SIGNATURES = [
     "def place_order(inputs, ctx, extra=None) -> PlaceOrderOutput | None:",
     "def place_order(*args) -> PlaceOrderOutput:",
     "def place_order(inputs, /, ctx, *, flag=False) -> PlaceOrderOutput:",
+    "def place_order(inputs: Any, ctx: object) -> Mapping[str, object]:",
+    "def place_order(inputs: SimpleNamespace, ctx) -> 'dict[str, Any]':",
 ]
 
 
