@@ -16,15 +16,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from assistc import __version__
-from assistc.runtime.ir import IR_VERSION
-from assistc.runtime.server.holder import AgentHolder, ServedMessage
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from assistc import __version__
+from assistc.runtime.ir import IR_VERSION
+from assistc.runtime.server.holder import AgentHolder, ServedMessage
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_ID_CHARS = 256

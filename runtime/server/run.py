@@ -9,9 +9,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+
+from assistc.runtime.bundle import load_bundle
+from assistc.runtime.dialogue.stores import InMemoryTrackerStore, SQLiteTrackerStore
 from assistc.runtime.server.app import DEFAULT_MAX_BODY_BYTES, create_app
 from assistc.runtime.server.holder import AgentHolder
 
@@ -90,6 +94,29 @@ class ServerThread:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def serve_bundle(
+    model: Path,
+    *,
+    store: Path | None,
+    project_dir: Path | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    log_level: str = "info",
+) -> None:
+    """Serve a trained bundle (`model`: see `bundle.resolve`) until interrupted.
+
+    Conversations go to the SQLite file `store` (None keeps them in memory); Python
+    actions are imported from `project_dir`. Raises `BundleError`, `TrackerStoreError` or
+    `ServerError` with a message for the user.
+    """
+    loaded = load_bundle(model)
+    tracker_store = InMemoryTrackerStore() if store is None else SQLiteTrackerStore(store)
+    holder = AgentHolder(loaded.agent(tracker_store, project_dir=project_dir))
+    serve(holder, host, port, token, max_body_bytes=max_body_bytes, log_level=log_level)
 
 
 def _server(

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from runtime_fakes import FakeAgent
+
 from assistc import __version__
 from assistc.runtime.server import AgentHolder, ServerError, ServerThread
-from runtime_fakes import FakeAgent
 
 TOKEN = "s3cret"
 

@@ -1,0 +1,287 @@
+"""Incremental training: retrain only the components whose inputs changed.
+
+Each component depends on a known part of the IR. Its fingerprint covers exactly that
+part (plus the seed), and the data it is trained on is built from the same part, so a
+matching fingerprint in an earlier bundle means the earlier component is the one training
+would produce again: it is reused (hard-linked) instead of retrained. Editing a response
+text retrains no NLU; editing one intent's examples retrains the intent classifier (and
+the entity tagger only if annotations changed); editing nothing trains nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from rich.console import Console
+from rich.status import Status
+
+from assistc.runtime import bundle
+from assistc.runtime.bundle import BundleError, BundleManifest
+from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.ir import Assistant, Example, canonical_json, fingerprint
+from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.matcher import EntityMatcher
+from assistc.runtime.nlu.tagger import EntityTagger
+
+DEFAULT_KEEP = 5
+"""Bundles kept in a models folder after training (the newest ones)."""
+
+StepStatus = Literal["reused", "training", "trained"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of training, for a progress display."""
+
+    component: str
+    status: StepStatus
+    index: int
+    """1-based position of the component among the `total`."""
+    total: int
+    seconds: float = 0.0
+    """Time the component took (when `status` is `trained`)."""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class TrainingError(Exception):
+    """The assistant cannot be trained; the message says why and what to change."""
+
+
+class _Savable(Protocol):
+    def save(self, folder: Path) -> None: ...
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model_id: str
+    path: Path
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Training time per trained component."""
+    total_seconds: float = 0.0
+    unchanged: bool = False
+    """Nothing changed since the latest bundle, which is returned as it is."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _all_examples(assistant: Assistant) -> list[Example]:
+    return [example for intent in assistant.intents for example in intent.examples]
+
+
+def _annotated_examples(assistant: Assistant) -> list[Example]:
+    return [example for example in _all_examples(assistant) if example.entities]
+
+
+def component_inputs(ir_data: dict[str, Any]) -> dict[str, Any]:
+    """Per component, the IR data it is trained on (what its fingerprint covers);
+    `ir_data` is the assistant's JSON form (`model_dump(mode="json")`)."""
+    config = ir_data["config"]
+    nlu_config = {"language": config["language"], "seed": config["seed"]}
+    examples = [example for intent in ir_data["intents"] for example in intent["examples"]]
+    dialogue_config = {
+        key: value
+        for key, value in config.items()
+        if key not in ("nlu_fallback_threshold", "min_examples", "holdout", "language")
+    }
+    return {
+        "intent_classifier": {
+            "examples": [[example["intent"], example["text"]] for example in examples],
+            "config": nlu_config,
+        },
+        "entity_tagger": {
+            "examples": [example for example in examples if example["entities"]],
+            "entities": ir_data["entities"],
+            "config": nlu_config,
+        },
+        "entity_matcher": {"entities": ir_data["entities"], "language": config["language"]},
+        "policies": {
+            **{part: ir_data[part] for part in ("stories", "rules", "slots", "forms", "actions")},
+            **{part: [item["name"] for item in ir_data[part]] for part in _NAMED_ONLY},
+            "config": dialogue_config,
+        },
+    }
+
+
+_NAMED_ONLY = ("intents", "entities", "responses")
+"""IR parts whose names (not contents) the policies depend on."""
+
+
+def component_fingerprints(assistant: Assistant) -> dict[str, str]:
+    inputs = component_inputs(assistant.model_dump(mode="json"))
+    return {name: fingerprint(data) for name, data in inputs.items()}
+
+
+class _Trainer:
+    """Trains the components of one assistant, building the matcher at most once (with a
+    huge lookup table, building it dominates)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    @functools.cached_property
+    def matcher(self) -> EntityMatcher:
+        return EntityMatcher.build(self.assistant.entities)
+
+    def train(self, name: str) -> _Savable:
+        assistant = self.assistant
+        if name == "intent_classifier":
+            return IntentClassifier.train(_all_examples(assistant), assistant.config)
+        if name == "entity_tagger":  # learns from the annotations, matcher hits as features
+            return EntityTagger.train(_annotated_examples(assistant), self.matcher)
+        if name == "entity_matcher":
+            return self.matcher
+        return PolicyEnsemble.train(assistant)
+
+
+def check_trainable(assistant: Assistant) -> list[str]:
+    """Raise `TrainingError` for an assistant that cannot be trained; return warnings."""
+    if not assistant.intents:
+        raise TrainingError(
+            f"assistant {assistant.name!r} has no intents: there is nothing to train; "
+            "define at least one intent with examples"
+        )
+    empty = [intent.name for intent in assistant.intents if not intent.examples]
+    if empty:
+        raise TrainingError(f"intent(s) without examples: {', '.join(empty)}; add examples")
+    minimum = assistant.config.min_examples
+    return [
+        f"intent {intent.name!r} has only {len(intent.examples)} example(s); "
+        f"{minimum} or more make it recognisable"
+        for intent in assistant.intents
+        if len(intent.examples) < minimum
+    ]
+
+
+def train(
+    assistant: Assistant,
+    models_dir: Path,
+    *,
+    seed: int | None = None,
+    progress: ProgressCallback | None = None,
+    keep: int = DEFAULT_KEEP,
+) -> TrainResult:
+    """Train `assistant` into a new bundle in `models_dir`, reusing unchanged components.
+
+    `seed` overrides the assistant's `config.seed`. Raises `TrainingError` (nothing is
+    written) when the assistant cannot be trained or a component fails to train.
+    """
+    started = time.perf_counter()
+    warnings = check_trainable(assistant)
+    if seed is not None:
+        config = assistant.config.model_copy(update={"seed": seed})
+        assistant = assistant.model_copy(update={"config": config})
+    ir_data = assistant.model_dump(mode="json")
+    ir_json = canonical_json(ir_data)
+    ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()
+    fingerprints = {name: fingerprint(data) for name, data in component_inputs(ir_data).items()}
+    latest = _latest(models_dir)
+    if (
+        latest is not None
+        and latest.ir_fingerprint == ir_fingerprint
+        and latest.fingerprints == fingerprints
+    ):
+        return TrainResult(
+            model_id=latest.model_id,
+            path=models_dir / latest.model_id,
+            reused=list(bundle.COMPONENTS),
+            total_seconds=time.perf_counter() - started,
+            unchanged=True,
+            warnings=warnings,
+        )
+    previous = {
+        (name, manifest.fingerprints.get(name)): path / name
+        for path, manifest in reversed(bundle.list_bundles(models_dir))  # newest wins
+        for name in bundle.COMPONENTS
+    }
+    trainer = _Trainer(assistant)
+    seconds: dict[str, float] = {}
+    writers: dict[str, Callable[[Path], None]] = {}
+    total = len(bundle.COMPONENTS)
+    for index, name in enumerate(bundle.COMPONENTS, start=1):
+        source = previous.get((name, fingerprints[name]))
+        if source is not None and source.is_dir():
+            writers[name] = functools.partial(bundle.link_component, source)
+            _report(progress, Progress(name, "reused", index, total))
+            continue
+        _report(progress, Progress(name, "training", index, total))
+        component_started = time.perf_counter()
+        writers[name] = _train_component(trainer, name).save
+        seconds[name] = time.perf_counter() - component_started
+        _report(progress, Progress(name, "trained", index, total, seconds[name]))
+    created = datetime.now(UTC)
+    manifest = BundleManifest(
+        format_version=bundle.FORMAT_VERSION,
+        model_id=f"{created:%Y%m%d-%H%M%S}-{fingerprint(fingerprints, ir_fingerprint)[:8]}",
+        assistant=assistant.name,
+        ir_fingerprint=ir_fingerprint,
+        seed=assistant.config.seed,
+        fingerprints=fingerprints,
+        created_at=created.isoformat(),
+    )
+    path = bundle.write_bundle(models_dir, manifest, ir_json, writers)
+    bundle.prune(models_dir, keep)
+    return TrainResult(
+        model_id=manifest.model_id,
+        path=path,
+        trained=list(seconds),
+        reused=[name for name in bundle.COMPONENTS if name not in seconds],
+        seconds=seconds,
+        total_seconds=time.perf_counter() - started,
+        warnings=warnings,
+    )
+
+
+def _train_component(trainer: _Trainer, name: str) -> _Savable:
+    label = name.replace("_", " ")
+    try:
+        return trainer.train(name)
+    except MemoryError:
+        raise TrainingError(
+            f"training the {label} ran out of memory; "
+            "is a lookup table or an example set unexpectedly huge?"
+        ) from None
+    except (ValueError, TypeError, KeyError) as error:
+        raise TrainingError(f"training the {label} failed: {error}") from error
+
+
+def _latest(models_dir: Path) -> BundleManifest | None:
+    try:
+        return bundle.read_manifest(bundle.resolve(models_dir))
+    except BundleError:
+        return None
+
+
+def console_progress(console: Console) -> ProgressCallback:
+    """Progress for a terminal: a spinner while a component trains, then one line per
+    component (what was reused, what was trained and how long it took)."""
+    spinner: list[Status] = []
+
+    def show(step: Progress) -> None:
+        label = step.component.replace("_", " ")
+        if step.status == "training":
+            spinner.append(console.status(f"training the {label} ({step.index}/{step.total})"))
+            spinner[-1].start()
+            return
+        while spinner:
+            spinner.pop().stop()
+        if step.status == "trained":
+            console.print(f"trained {label} in {step.seconds:.1f} s")
+        else:
+            console.print(f"reused {label} (unchanged)")
+
+    return show
+
+
+def _report(progress: ProgressCallback | None, step: Progress) -> None:
+    if progress is not None:
+        progress(step)

@@ -1,0 +1,349 @@
+"""Model bundles (round trip, corruption) and incremental training (what is reused)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from runtime_assistant import make_assistant
+
+from assistc.runtime import bundle, ir, training
+from assistc.runtime.bundle import BundleError, load_bundle
+from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.training import Progress, TrainingError, component_fingerprints, train
+
+ALL = list(bundle.COMPONENTS)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, training.TrainResult]:
+    """One trained bundle shared by the read-only tests of this module."""
+    folder = tmp_path_factory.mktemp("models")
+    return folder, train(make_assistant(), folder)
+
+
+def copy_models(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def edit_intent(assistant: ir.Assistant, name: str, example: ir.Example) -> ir.Assistant:
+    intents = [
+        i.model_copy(update={"examples": [*i.examples, example]}) if i.name == name else i
+        for i in assistant.intents
+    ]
+    return assistant.model_copy(update={"intents": intents})
+
+
+def test_round_trip(trained: tuple[Path, training.TrainResult]) -> None:
+    folder, result = trained
+    assert result.trained == ALL and result.reused == []
+    assert (folder / "latest").read_text().strip() == result.model_id
+    loaded = load_bundle(folder)
+    assert loaded.model_id == result.model_id
+    assert loaded.assistant == make_assistant()
+    assert loaded.fingerprints == component_fingerprints(make_assistant())
+    assert loaded.manifest.ir_fingerprint == make_assistant().fingerprint
+    assert loaded.nlu.parse("hello there").intent.name == "greet"
+    assert load_bundle(result.path).model_id == result.model_id  # the bundle folder itself
+    assert not list(folder.glob(".tmp-*"))
+    for name in ALL:
+        assert not list((result.path / name).rglob("*.pkl"))
+
+
+def test_nothing_changed_trains_nothing(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    again = train(make_assistant(), folder)
+    assert again.unchanged
+    assert again.model_id == trained[1].model_id
+    assert again.trained == []
+    assert len([p for p in folder.iterdir() if p.is_dir()]) == 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "retrained"),
+    [
+        (  # a response's text: no component depends on it
+            lambda a: a.model_copy(
+                update={
+                    "responses": [
+                        r.model_copy(update={"variations": [ir.Variation(text="Ciao!")]})
+                        if r.name == "utter_bye"
+                        else r
+                        for r in a.responses
+                    ]
+                }
+            ),
+            [],
+        ),
+        (  # one plain example more: only the intent classifier
+            lambda a: edit_intent(a, "greet", ir.Example(text="howdy", intent="greet")),
+            ["intent_classifier"],
+        ),
+        (  # an annotated example more: classifier and tagger
+            lambda a: edit_intent(
+                a,
+                "weather",
+                ir.Example(
+                    text="rain in Oslo",
+                    intent="weather",
+                    entities=[ir.EntityAnnotation(start=8, end=12, entity="city", value="Oslo")],
+                ),
+            ),
+            ["intent_classifier", "entity_tagger"],
+        ),
+        (  # a lookup value more: tagger and matcher
+            lambda a: a.model_copy(
+                update={
+                    "entities": [
+                        e.model_copy(update={"values": [*e.values, ir.EnumValue(name="Oslo")]})
+                        for e in a.entities
+                    ]
+                }
+            ),
+            ["entity_tagger", "entity_matcher"],
+        ),
+        (  # a story step: only the policies
+            lambda a: a.model_copy(
+                update={"stories": [ir.Story(name="s", steps=a.stories[0].steps[:2])]}
+            ),
+            ["policies"],
+        ),
+        (  # the NLU fallback threshold is read at parse time: nothing retrains
+            lambda a: a.model_copy(
+                update={"config": a.config.model_copy(update={"nlu_fallback_threshold": 0.5})}
+            ),
+            [],
+        ),
+    ],
+    ids=["response-text", "plain-example", "annotated-example", "lookup", "story", "threshold"],
+)
+def test_only_changed_components_retrain(
+    trained: tuple[Path, training.TrainResult],
+    tmp_path: Path,
+    edit: object,
+    retrained: list[str],
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    edited = edit(make_assistant())  # type: ignore[operator]
+    assert edited != make_assistant()
+    result = train(edited, folder)
+    assert result.trained == retrained
+    assert result.reused == [name for name in ALL if name not in retrained]
+    assert not result.unchanged
+    assert result.model_id != trained[1].model_id
+    loaded = load_bundle(folder)
+    assert loaded.model_id == result.model_id
+    assert loaded.assistant == edited
+    for name in result.reused:  # reused components are hard links to the old files
+        old = sorted((trained[1].path / name).rglob("*"))
+        new = sorted((result.path / name).rglob("*"))
+        assert [p.name for p in old] == [p.name for p in new]
+
+
+def test_reverting_an_edit_reuses_the_older_bundle(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    edited = edit_intent(make_assistant(), "greet", ir.Example(text="yo", intent="greet"))
+    assert train(edited, folder).trained == ["intent_classifier"]
+    reverted = train(make_assistant(), folder)
+    assert reverted.trained == []
+
+
+def test_seed_override_retrains_every_seeded_component(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    result = train(make_assistant(), folder, seed=7)
+    assert result.trained == ["intent_classifier", "entity_tagger", "policies"]
+    assert load_bundle(folder).manifest.seed == 7
+
+
+def test_progress_reports_every_component(tmp_path: Path) -> None:
+    steps: list[Progress] = []
+    train(make_assistant(), tmp_path, progress=steps.append)
+    assert [(s.component, s.status) for s in steps if s.status != "training"] == [
+        (name, "trained") for name in ALL
+    ]
+    assert [s.index for s in steps if s.status == "trained"] == [1, 2, 3, 4]
+    steps.clear()
+    edited = edit_intent(make_assistant(), "greet", ir.Example(text="yo", intent="greet"))
+    train(edited, tmp_path, progress=steps.append)
+    assert ("entity_matcher", "reused") in [(s.component, s.status) for s in steps]
+
+
+def test_old_bundles_are_pruned(tmp_path: Path) -> None:
+    for number in range(4):
+        example = ir.Example(text=f"hey number {number}", intent="greet")
+        train(edit_intent(make_assistant(), "greet", example), tmp_path, keep=2)
+    bundles = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert len(bundles) == 2
+    assert load_bundle(tmp_path).path in bundles
+
+
+# ------------------------------------------------------------------ bad assistants
+
+
+def test_empty_assistant_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match="no intents"):
+        train(ir.Assistant(name="empty"), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_intent_without_examples_is_a_clear_error(tmp_path: Path) -> None:
+    assistant = make_assistant(
+        intents=[*make_assistant().intents, ir.Intent(name="x", examples=[])]
+    )
+    with pytest.raises(TrainingError, match="without examples: x"):
+        train(assistant, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_intent_with_one_example_trains_with_a_warning(tmp_path: Path) -> None:
+    lonely = ir.Intent(name="thanks", examples=[ir.Example(text="thank you", intent="thanks")])
+    result = train(make_assistant(intents=[*make_assistant().intents, lonely]), tmp_path)
+    assert any("'thanks' has only 1 example" in warning for warning in result.warnings)
+    assert load_bundle(tmp_path).nlu.parse("thank you").intent.name == "thanks"
+
+
+def test_huge_lookup_trains(tmp_path: Path) -> None:
+    cities = [ir.EnumValue(name=f"Town{number}") for number in range(20_000)]
+    huge = ir.Entity(name="city", kind="lookup", values=cities)
+    result = train(make_assistant(entities=[huge]), tmp_path)
+    loaded = load_bundle(tmp_path)
+    assert loaded.model_id == result.model_id
+    entities = loaded.nlu.parse("weather in Town4711").entities
+    assert [e.value for e in entities if e.entity == "city"] == ["Town4711"]
+
+
+def test_a_failing_component_leaves_nothing_half_written(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    before = sorted(folder.iterdir())
+
+    def broken(cls: object, assistant: ir.Assistant) -> object:
+        raise ValueError("cannot fit")
+
+    monkeypatch.setattr(PolicyEnsemble, "train", classmethod(broken))
+    edited = make_assistant(stories=[])
+    with pytest.raises(TrainingError, match="training the policies failed: cannot fit"):
+        train(edited, folder)
+    assert sorted(folder.iterdir()) == before
+    assert load_bundle(folder).model_id == trained[1].model_id
+
+
+def test_a_failing_save_leaves_nothing_half_written(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    before = sorted(folder.iterdir())
+
+    def full_disk(source: Path, target: Path) -> None:
+        target.mkdir()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bundle, "link_component", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        train(make_assistant(stories=[]), folder)
+    assert sorted(folder.iterdir()) == before
+
+
+# ------------------------------------------------------------------ corrupt bundles
+
+
+@pytest.fixture
+def bundle_copy(trained: tuple[Path, training.TrainResult], tmp_path: Path) -> Path:
+    folder = copy_models(trained[0], tmp_path / "models")
+    return folder / trained[1].model_id
+
+
+def test_missing_component_file(bundle_copy: Path) -> None:
+    for file in (bundle_copy / "intent_classifier").iterdir():
+        file.unlink()
+    with pytest.raises(BundleError, match=str(bundle_copy.name)):
+        load_bundle(bundle_copy)
+
+
+def test_truncated_component_file(bundle_copy: Path) -> None:
+    victim = max((bundle_copy / "entity_matcher").iterdir(), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    with pytest.raises(BundleError):
+        load_bundle(bundle_copy)
+
+
+def test_corrupt_policies(bundle_copy: Path) -> None:
+    for file in (bundle_copy / "policies").iterdir():
+        file.write_text("{broken")
+    with pytest.raises(BundleError):
+        load_bundle(bundle_copy)
+
+
+def test_manifest_problems(bundle_copy: Path) -> None:
+    manifest = bundle_copy / "bundle.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "format_version": 99}))
+    with pytest.raises(BundleError, match=r"format version 99.*retrain"):
+        load_bundle(bundle_copy)
+    manifest.write_text(json.dumps({**data, "fingerprints": "nope"}))
+    with pytest.raises(BundleError, match="malformed"):
+        load_bundle(bundle_copy)
+    manifest.write_text("not json")
+    with pytest.raises(BundleError, match="unreadable"):
+        load_bundle(bundle_copy)
+    manifest.unlink()
+    with pytest.raises(BundleError, match="no trained model"):
+        load_bundle(bundle_copy)
+
+
+def test_edited_ir_is_detected(bundle_copy: Path) -> None:
+    ir_file = bundle_copy / "assistant.json"
+    ir_file.write_text(ir_file.read_text().replace("Bye!", "Bye?"))
+    with pytest.raises(BundleError, match="does not match"):
+        load_bundle(bundle_copy)
+
+
+def test_invalid_ir_with_a_matching_fingerprint(bundle_copy: Path) -> None:
+    invalid = '{"name": 3}'
+    (bundle_copy / "assistant.json").write_text(invalid)
+    manifest = bundle_copy / "bundle.json"
+    data = json.loads(manifest.read_text())
+    data["ir_fingerprint"] = hashlib.sha256(invalid.encode()).hexdigest()
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(BundleError, match="not a valid IR"):
+        load_bundle(bundle_copy)
+
+
+def test_bad_paths(tmp_path: Path, bundle_copy: Path) -> None:
+    with pytest.raises(BundleError, match="no trained model"):
+        load_bundle(tmp_path / "nowhere")
+    (bundle_copy.parent / "latest").write_text("../elsewhere\n")
+    with pytest.raises(BundleError, match="does not name a bundle"):
+        load_bundle(bundle_copy.parent)
+
+
+def test_assistant_folder_resolves_to_its_latest_bundle(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    copy_models(trained[0], bundle.models_dir(tmp_path))
+    assert load_bundle(tmp_path).model_id == trained[1].model_id
+
+
+def test_console_progress_lines(tmp_path: Path) -> None:
+    output = io.StringIO()
+    show = training.console_progress(Console(file=output))
+    show(Progress("intent_classifier", "training", 1, 4))
+    show(Progress("intent_classifier", "trained", 1, 4, 2.25))
+    show(Progress("policies", "reused", 4, 4))
+    assert output.getvalue().splitlines()[-2:] == [
+        "trained intent classifier in 2.2 s",
+        "reused policies (unchanged)",
+    ]
