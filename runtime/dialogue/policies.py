@@ -282,6 +282,8 @@ class PolicyEnsemble:
             np.savez(
                 folder / WEIGHTS_FILE, coef=self.learned.coef, intercept=self.learned.intercept
             )
+        else:
+            (folder / WEIGHTS_FILE).unlink(missing_ok=True)
         data = {
             "format": FORMAT,
             "version": FORMAT_VERSION,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +169,44 @@ def test_no_stories_still_answers_rules_and_falls_back_otherwise() -> None:
     assert texts(agent.handle_message("u", "sad")) == [
         "Sorry, I didn't get that. Could you rephrase?"
     ]
+
+
+TRAIN_AND_HASH = """
+import hashlib, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from dialogue_fixtures import make_assistant
+from assistc.runtime.dialogue.policies import PolicyEnsemble
+with tempfile.TemporaryDirectory() as folder:
+    PolicyEnsemble.train(make_assistant()).save(Path(folder))
+    for name in ("policies.json", "learned.npz"):
+        print(hashlib.sha256((Path(folder) / name).read_bytes()).hexdigest())
+"""
+
+
+def test_saved_policies_are_byte_identical_across_hash_seeds() -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        here = str(Path(__file__).parent)
+        done = subprocess.run(
+            [sys.executable, "-c", TRAIN_AND_HASH, here],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].split()) == 2
+
+
+def test_saving_without_a_learned_policy_leaves_no_stale_weights(
+    tmp_path: Path, policies: PolicyEnsemble
+) -> None:
+    policies.save(tmp_path)
+    bare = PolicyEnsemble.train(make_assistant(stories=[], rules=[]))
+    assert bare.learned is None
+    bare.save(tmp_path)
+    assert not (tmp_path / "learned.npz").exists()
+    assert PolicyEnsemble.load(tmp_path).learned is None
