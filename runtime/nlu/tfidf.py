@@ -1,0 +1,119 @@
+"""TF-IDF features for intent classification: word 1-2 grams plus char 2-5 grams.
+
+A small hand-written vectoriser rather than sklearn's, because the same code must run at
+training and at prediction time, persist as plain arrays (no pickle), and featurise one
+message in microseconds. Word and character blocks are L2-normalised separately, as a
+sklearn FeatureUnion of two TfidfVectorizers would be.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from assistc.runtime.nlu.text import tokenize
+
+CHAR_NGRAMS = (2, 5)
+CHAR_CACHE_SIZE = 200_000
+
+
+def _words(text: str) -> list[str]:
+    return [t.norm for t in tokenize(text) if t.is_word]
+
+
+def _word_features(words: list[str]) -> list[str]:
+    """Unigrams and bigrams, prefixed so they never collide with char n-grams."""
+    return [f"w {w}" for w in words] + [f"b {a} {b}" for a, b in itertools.pairwise(words)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_ngrams(word: str) -> tuple[str, ...]:
+    """Char n-grams of one word padded with spaces (sklearn's `char_wb`)."""
+    padded = f" {word} "
+    low, high = CHAR_NGRAMS
+    return tuple(
+        padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)
+    )
+
+
+class TfidfFeaturizer:
+    """Vocabulary + idf; `transform` gives a sparse row per message."""
+
+    def __init__(self, vocabulary: list[str], idf: npt.NDArray[np.float64], n_word: int) -> None:
+        self.vocabulary = vocabulary
+        self.index = {feat: i for i, feat in enumerate(vocabulary)}
+        self.idf = idf
+        self.n_word = n_word
+        """Features [0, n_word) are the word block, the rest the char block."""
+        self._char_cache: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], min_df: int = 1) -> TfidfFeaturizer:
+        word_df: Counter[str] = Counter()
+        char_df: Counter[str] = Counter()
+        for text in texts:
+            words = _words(text)
+            word_df.update(set(_word_features(words)))
+            char_df.update({g for w in words for g in _char_ngrams(w)})
+        word_vocab = sorted(f for f, df in word_df.items() if df >= min_df)
+        char_vocab = sorted(f for f, df in char_df.items() if df >= min_df)
+        vocabulary = word_vocab + char_vocab
+        n_docs = len(texts)
+        df = [word_df[f] for f in word_vocab] + [char_df[f] for f in char_vocab]
+        idf = np.array([math.log((1 + n_docs) / (1 + d)) + 1.0 for d in df], dtype=np.float64)
+        return cls(vocabulary, idf, len(word_vocab))
+
+    def _char_indices(self, word: str) -> tuple[int, ...]:
+        """Known char n-gram indices of a word; cached because words repeat a lot."""
+        cached = self._char_cache.get(word)
+        if cached is None:
+            cached = tuple(i for g in _char_ngrams(word) if (i := self.index.get(g)) is not None)
+            if len(self._char_cache) < CHAR_CACHE_SIZE:
+                self._char_cache[word] = cached
+        return cached
+
+    def _indices(self, text: str) -> list[int]:
+        words = _words(text)
+        indices = [i for f in _word_features(words) if (i := self.index.get(f)) is not None]
+        for w in words:
+            indices += self._char_indices(w)
+        return indices
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Sublinear-tf TF-IDF rows, each block L2-normalised (vectorised over the batch)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, text in enumerate(texts):
+            indices = self._indices(text)
+            cols += indices
+            rows += [r] * len(indices)
+        n = len(texts)
+        matrix = sparse.csr_matrix(
+            (np.ones(len(cols)), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+            shape=(n, len(self.vocabulary)),
+        )
+        matrix.sum_duplicates()
+        matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]
+        row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
+        is_char = matrix.indices >= self.n_word
+        squares = matrix.data**2
+        word_norm = np.bincount(row_of[~is_char], squares[~is_char], minlength=n)
+        char_norm = np.bincount(row_of[is_char], squares[is_char], minlength=n)
+        norms = np.sqrt(np.where(is_char, char_norm[row_of], word_norm[row_of]))
+        matrix.data /= norms
+        return matrix
+
+    def to_json(self) -> dict[str, Any]:
+        return {"vocabulary": self.vocabulary, "n_word": self.n_word}
+
+    @classmethod
+    def from_parts(cls, meta: dict[str, Any], idf: npt.NDArray[np.float64]) -> TfidfFeaturizer:
+        return cls(list(meta["vocabulary"]), idf, int(meta["n_word"]))
