@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import keyword
 import random
 import sys
 import types
@@ -13,18 +14,24 @@ from pathlib import Path
 
 import pytest
 from golden import assert_golden, updating
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from stub_samples import (
     GOLDEN,
     RUFF_RULES,
     SAMPLES,
     awkward,
+    enum,
+    param,
     pizza,
     python,
     remote_only,
     run_mypy,
     run_ruff,
+    t,
 )
 
+from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.stubs import (
     CONTRACTS_PATH,
     StubError,
@@ -34,6 +41,7 @@ from assistc.compiler.stubs import (
     python_string,
     write_stubs,
 )
+from assistc.dsl.ast import Span
 from assistc.runtime.dialogue.actions import PythonActionExecutor
 from assistc.runtime.dialogue.events import SlotSet
 from assistc.runtime.dialogue.responses import ResponseRenderer
@@ -298,11 +306,12 @@ def test_contract_types_agree_with_the_runtimes_slot_values(projects: dict[str, 
         if action.name not in contracts.INPUT_TYPES:
             continue
         hints = typing.get_type_hints(contracts.INPUT_TYPES[action.name])
-        for param in action.inputs:
-            for raw in RAW_VALUES[param.slot]:
-                value = coerce_value(raw, param.type, entities)
-                if not conforms(value, hints[param.slot]):
-                    wrong.append((action.name, param.slot, raw, value, hints[param.slot]))
+        for given_param in action.inputs:
+            slot = given_param.slot
+            for raw in RAW_VALUES[slot]:
+                value = coerce_value(raw, given_param.type, entities)
+                if not conforms(value, hints[slot]):
+                    wrong.append((action.name, slot, raw, value, hints[slot]))
     assert wrong == []
 
 
@@ -329,3 +338,56 @@ def test_the_runtime_runs_an_action_written_against_the_contracts(tmp_path: Path
         ("order_id", "PZ1"),
         ("total", 12.5),
     }
+
+
+IDENTIFIER = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+SLOT_NAME = IDENTIFIER.filter(lambda name: not keyword.iskeyword(name))
+
+
+@st.composite
+def assistants(draw: st.DrawFn) -> Assistant:
+    """Assistants with arbitrary identifiers: colliding, shadowing, keyword-like names."""
+    enums = draw(st.lists(IDENTIFIER, max_size=4, unique=True))
+    members = st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=4, unique=True)
+    entities = [enum(name, *draw(members)) for name in enums]
+    kinds = ["text", "bool", "int", "float", "any"]
+    slot_types = st.sampled_from([t(k) for k in kinds] + [t("entity", e) for e in enums])
+    types_ = st.one_of(slot_types, slot_types.map(lambda item: t("list", item=item)))
+    params = st.lists(st.tuples(SLOT_NAME, types_), max_size=4, unique_by=lambda p: p[0])
+    names = draw(st.lists(IDENTIFIER, min_size=1, max_size=5, unique=True))
+    actions = [
+        Action(
+            name=name,
+            inputs=[param(s, st_) for s, st_ in draw(params)],
+            outputs=[param(s, st_) for s, st_ in draw(params)],
+            implementation=python(f"actions/m{draw(st.integers(0, 2))}.py", name),
+        )
+        for name in names
+    ]
+    return Assistant(name="generated", entities=entities, actions=actions)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(assistant=assistants())
+def test_any_assistant_gives_working_contracts(assistant: Assistant, tmp_path: Path) -> None:
+    """Whatever the names, the contracts run, keep one distinct class per action with the
+    slot names as fields, and the generated stubs pass the static check."""
+    project = tmp_path / str(abs(hash(assistant.to_json())))
+    write_stubs(assistant, project)
+    contracts = load_contracts(project)
+    assert sorted(contracts.INPUT_TYPES) == sorted(a.name for a in assistant.actions)
+    classes = [*contracts.INPUT_TYPES.values(), *contracts.OUTPUT_TYPES.values()]
+    assert len(set(classes)) == len(classes)
+    for action in assistant.actions:
+        fields = [f.name for f in dataclasses.fields(contracts.INPUT_TYPES[action.name])]
+        assert fields == [p.slot for p in action.inputs]
+        typing.get_type_hints(contracts.INPUT_TYPES[action.name])  # annotations resolve
+        if action.outputs:
+            typing.get_type_hints(contracts.OUTPUT_TYPES[action.name])
+    for module in sorted((project / "actions").glob("m*.py")):
+        compile(module.read_text(), str(module), "exec")
+    span = Span("x.assist", 1, 1, 1, 2)
+    bindings = [ActionBinding.from_action(a, span) for a in assistant.actions]
+    assert check_action_bindings([b for b in bindings if b], project) == []
