@@ -113,7 +113,9 @@ def _mapping_values(
         return [
             entity.value
             for entity in parse.entities
-            if entity.entity == mapping.entity and entity.role == mapping.role
+            if entity.entity == mapping.entity
+            and entity.role == mapping.role
+            and entity.value is not None
         ]
     if mapping.kind == "intent":
         return [mapping.value] if parse.intent.name == mapping.intent else []
