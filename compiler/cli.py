@@ -64,9 +64,11 @@ def fail_usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def compile_or_exit(project: Path, seed: int | None = None) -> CompileResult:
+def compile_or_exit(
+    project: Path, seed: int | None = None, *, sample_templates: bool = True
+) -> CompileResult:
     try:
-        return compile_project(project, seed=seed)
+        return compile_project(project, seed=seed, sample_templates=sample_templates)
     except ProjectNotFound as error:
         raise fail_usage(f"[E0007] {error}") from None
 
@@ -94,7 +96,7 @@ def check(
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
 ) -> None:
     """Parse and type-check an assistant. Exit 0 clean, 1 problems, 2 usage or I/O."""
-    result = compile_or_exit(project)
+    result = compile_or_exit(project, sample_templates=False)
     report(result, output)
     failed = result.errors or (strict and result.warnings)
     raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)

@@ -52,10 +52,12 @@ def compile_project(
     seed: int | None = None,
     cache: ParseCache | None = None,
     ignore_missing_actions: bool = False,
+    sample_templates: bool = True,
 ) -> CompileResult:
     """Check the assistant at `root` and lower it to IR. Raises `ProjectNotFound` when
     `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
-    is for `build`, which creates missing action modules from a template."""
+    is for `build`, which creates missing action modules from a template;
+    `sample_templates` off (for `check`) skips sampling examples from templates."""
     sources = load_sources(root, cache)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
@@ -68,7 +70,7 @@ def compile_project(
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
     problems.extend(slot_problems)
-    examples = generate_intents(table, entities, config)
+    examples = generate_intents(table, entities, config, sample_templates=sample_templates)
     problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)
     responses = resolve_responses(scope)

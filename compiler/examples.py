@@ -34,11 +34,25 @@ class Lit:
 @dataclass(frozen=True, slots=True)
 class Seq:
     items: tuple[Expansion, ...]
+    size: int
+    """How many expansions (computed once: sampling asks for it often)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Alt:
     options: tuple[Expansion, ...]
+    size: int
+
+
+def seq(items: tuple[Expansion, ...]) -> Seq:
+    size = 1
+    for item in items:
+        size *= count(item)
+    return Seq(items, size)
+
+
+def alt(options: tuple[Expansion, ...]) -> Alt:
+    return Alt(options, sum(count(option) for option in options))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +79,8 @@ def count(node: Expansion) -> int:
     """How many expansions (an upper bound on distinct examples)."""
     if isinstance(node, Lit):
         return 1
-    if isinstance(node, Seq):
-        total = 1
-        for item in node.items:
-            total *= count(item)
-        return total
-    if isinstance(node, Alt):
-        return sum(count(option) for option in node.options)
+    if isinstance(node, Seq | Alt):
+        return node.size
     if isinstance(node, Fill):
         return len(node.values)
     return count(node.body)
@@ -126,49 +135,58 @@ def sample(node: Expansion, rng: random.Random) -> list[Piece]:
 
 def render(pieces: list[Piece], intent: str) -> ir.Example | None:
     """Join pieces into an example with whitespace collapsed, keeping exact offsets.
-    Returns None for an example that comes out empty."""
+    Returns None for an example that comes out empty.
+
+    Works word by word (`str.split` does the scanning): a space is written before a
+    word only when whitespace separated it from the previous one, and an annotation
+    starts at its first word, so its span never includes the space before it."""
     out: list[str] = []
-    stack: list[tuple[Open, int]] = []
+    length = 0
+    need_space = False
+    opened: list[tuple[Open, int | None]] = []
     spans: list[tuple[Open, int, int]] = []
     for piece in pieces:
         if piece is None:
-            opened, start = stack.pop()
-            spans.append((opened, start, len(out)))
-        elif isinstance(piece, tuple):
-            stack.append((piece, len(out)))
-        else:
-            for char in piece:
-                if char.isspace():
-                    if out and out[-1] != " ":
-                        out.append(" ")
-                else:
-                    out.append(char)
-    text = "".join(out)
-    stripped = text.rstrip()
-    if not stripped:
-        return None
-    entities: list[ir.EntityAnnotation] = []
-    for (entity, role, canonical), start, end in spans:
-        end = min(end, len(stripped))
-        while start < end and stripped[start] == " ":
-            start += 1
-        while end > start and stripped[end - 1] == " ":
-            end -= 1
-        if start == end:
+            label, start = opened.pop()
+            if start is not None and length > start:
+                spans.append((label, start, length))
             continue
-        value = stripped[start:end]
-        entities.append(
-            ir.EntityAnnotation(
-                start=start,
-                end=end,
-                entity=entity,
-                value=value,
-                role=role,
-                canonical=canonical if canonical != value else None,
-            )
+        if isinstance(piece, tuple):
+            opened.append((piece, None))
+            continue
+        words = piece.split()
+        if not words:
+            need_space = need_space or bool(piece)
+            continue
+        if piece[0].isspace():
+            need_space = True
+        for index, word in enumerate(words):
+            if length and (need_space or index):
+                out.append(" ")
+                length += 1
+            need_space = False
+            if opened and opened[-1][1] is None:
+                opened[:] = [(label, length if start is None else start) for label, start in opened]
+            out.append(word)
+            length += len(word)
+        if piece[-1].isspace():
+            need_space = True
+    if not length:
+        return None
+    text = "".join(out)
+    entities = [
+        ir.EntityAnnotation(
+            start=start,
+            end=end,
+            entity=entity,
+            value=text[start:end],
+            role=role,
+            canonical=canonical if canonical != text[start:end] else None,
         )
+        for (entity, role, canonical), start, end in spans
+    ]
     entities.sort(key=lambda e: (e.start, e.end, e.entity))
-    return ir.Example(text=stripped, intent=intent, entities=entities)
+    return ir.Example(text=text, intent=intent, entities=entities)
 
 
 # --------------------------------------------------------------------------- checking
@@ -210,6 +228,7 @@ class _Resolver:
         self.phrase_trees: dict[str, Expansion] = {}
         self.used_phrases: set[str] = set()
         self.used_entities: set[str] = set()
+        self.fill_cache: dict[str, tuple[tuple[str, str | None], ...]] = {}
 
     def compile(self, literal: ast.StringLit, depth: int = 0) -> Expansion | None:
         try:
@@ -230,7 +249,7 @@ class _Resolver:
             return None
 
     def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Seq:
-        return Seq(tuple(self._node(node, literal, depth) for node in nodes))
+        return seq(tuple(self._node(node, literal, depth) for node in nodes))
 
     def _node(self, node: tpl.Node, literal: ast.StringLit, depth: int) -> Expansion:
         if isinstance(node, tpl.Text):
@@ -238,8 +257,8 @@ class _Resolver:
         if isinstance(node, tpl.Choice):
             options = [self._nodes(option, literal, depth) for option in node.options]
             if node.optional:
-                options.append(Seq(()))
-            return Alt(tuple(options))
+                options.append(seq(()))
+            return alt(tuple(options))
         if isinstance(node, tpl.Placeholder):
             return self._placeholder(node, literal, depth)
         return self._annotation(node, literal, depth)
@@ -248,39 +267,50 @@ class _Resolver:
         return literal.offset_span(start, end)
 
     def _placeholder(self, node: tpl.Placeholder, literal: ast.StringLit, depth: int) -> Expansion:
-        span = self._span(literal, node.start, node.end)
         if node.name in self.table.phrases:
             if node.role:
+                span = self._span(literal, node.start, node.end)
                 self.problems.append(
                     Diagnostic("E0110", f"phrase `{node.name}` cannot take a role", span)
                 )
-            return self._phrase(node.name, span, depth)
+            return self._phrase(node.name, literal, node, depth)
         entity = self.entities.get(node.name)
         if entity is None:
+            span = self._span(literal, node.start, node.end)
             missing = self.table.undefined(self.table.entities, ast.Name(node.name, span))
             message = f"no entity or phrase named `{node.name}`"
             self.problems.append(Diagnostic(missing.code, message, span, hint=missing.hint))
             raise _Unresolved
         self.used_entities.add(node.name)
-        self._check_role(entity, node.role, span)
-        values = entity.fill_values()
-        allowed = self.value_filter.get(node.name) if self.value_filter else None
-        if allowed is not None:
-            values = [pair for pair in values if pair[0] in allowed] or values
+        self._check_role(entity, node.role, literal, node.start, node.end)
+        values = self._fill_values(entity)
         if not values:
             self.problems.append(
                 Diagnostic(
                     "E0304",
                     f"entity `{node.name}` has no values to fill this placeholder",
-                    span,
+                    self._span(literal, node.start, node.end),
                     hint="give the entity sample values on indented lines, "
                     'e.g.  "+44 20 7946 0958"',
                 )
             )
             raise _Unresolved
-        return Fill(node.name, node.role, tuple(values))
+        return Fill(node.name, node.role, values)
 
-    def _phrase(self, name: str, span: ast.Span, depth: int) -> Expansion:
+    def _fill_values(self, entity: ResolvedEntity) -> tuple[tuple[str, str | None], ...]:
+        """The values a placeholder of `entity` takes (computed once per entity)."""
+        cached = self.fill_cache.get(entity.name)
+        if cached is None:
+            values = entity.fill_values()
+            allowed = self.value_filter.get(entity.name) if self.value_filter else None
+            if allowed is not None:
+                values = [pair for pair in values if pair[0] in allowed] or values
+            cached = self.fill_cache[entity.name] = tuple(values)
+        return cached
+
+    def _phrase(
+        self, name: str, literal: ast.StringLit, node: tpl.Placeholder, depth: int
+    ) -> Expansion:
         self.used_phrases.add(name)
         if name in self.phrase_trees:
             return self.phrase_trees[name]
@@ -289,7 +319,7 @@ class _Resolver:
                 Diagnostic(
                     "E0115",
                     f"phrase `{name}` refers to itself",
-                    span,
+                    self._span(literal, node.start, node.end),
                     hint="phrases may nest, but not in a cycle",
                 )
             )
@@ -302,12 +332,11 @@ class _Resolver:
             if tree is None:
                 raise _Unresolved
             options.append(tree)
-        tree = Alt(tuple(options))
+        tree = alt(tuple(options))
         self.phrase_trees[name] = tree
         return tree
 
     def _annotation(self, node: tpl.Annotation, literal: ast.StringLit, depth: int) -> Expansion:
-        span = self._span(literal, node.start, node.end)
         entity = self.entities.get(node.entity)
         body = self._nodes(node.body, literal, depth)
         if entity is None:
@@ -317,15 +346,16 @@ class _Resolver:
             )
             raise _Unresolved
         self.used_entities.add(node.entity)
-        self._check_role(entity, node.role, span)
+        self._check_role(entity, node.role, literal, node.start, node.end)
         canonical = node.value
         if entity.ir.kind == "enum":
-            canonical = self._enum_value(entity, node, body, span)
+            canonical = self._enum_value(entity, node, body, literal)
         return Annotate(body, node.entity, node.role, canonical)
 
     def _enum_value(
-        self, entity: ResolvedEntity, node: tpl.Annotation, body: Seq, span: ast.Span
+        self, entity: ResolvedEntity, node: tpl.Annotation, body: Seq, literal: ast.StringLit
     ) -> str | None:
+        span = self._span(literal, node.start, node.end)
         members = [v.name for v in entity.ir.values]
         if node.value is not None:
             if node.value not in members:
@@ -356,7 +386,9 @@ class _Resolver:
             )
         )
 
-    def _check_role(self, entity: ResolvedEntity, role: str | None, span: ast.Span) -> None:
+    def _check_role(
+        self, entity: ResolvedEntity, role: str | None, literal: ast.StringLit, start: int, end: int
+    ) -> None:
         if role is None or role in entity.ir.roles:
             return
         declared = ", ".join(entity.ir.roles) or "none"
@@ -364,7 +396,7 @@ class _Resolver:
             Diagnostic(
                 "E0110",
                 f"entity `{entity.name}` has no role `{role}`",
-                span,
+                self._span(literal, start, end),
                 hint=f"declared roles: {declared}; add `roles {role}` to the entity",
             )
         )
@@ -384,18 +416,29 @@ class ExamplesResult:
 
 
 def generate_intents(
-    table: SymbolTable, entities: dict[str, ResolvedEntity], config: ir.Config
+    table: SymbolTable,
+    entities: dict[str, ResolvedEntity],
+    config: ir.Config,
+    *,
+    sample_templates: bool = True,
 ) -> ExamplesResult:
+    """Check every intent's templates and generate its examples.
+
+    With `sample_templates` off (what `check` does) only hand-written examples are
+    produced; counts still come from the templates, so every warning is the same, and
+    texts duplicated across intents are found among the hand-written ones (`build`
+    also compares the generated ones)."""
     problems: list[Diagnostic] = []
     resolver = _Resolver(table, entities, problems)
+    holding_out = config.holdout > 0 and sample_templates
     holdout_resolver = (
         _Resolver(table, entities, [], _holdout_values(entities, config, test=True))
-        if config.holdout > 0
+        if holding_out
         else None
     )
     train_resolver = (
         _Resolver(table, entities, [], _holdout_values(entities, config, test=False))
-        if config.holdout > 0
+        if holding_out
         else None
     )
     intents: list[ir.Intent] = []
@@ -407,7 +450,7 @@ def generate_intents(
         rng = random.Random(_seed(config.seed, decl.name.text))
         sampler = train_resolver or resolver
         trees = compiled if sampler is resolver else _compile_intent(decl, sampler)
-        examples, stat = _generate(decl, trees, requested, rng)
+        examples, stat = _generate(decl, trees, requested, rng, sample_templates=sample_templates)
         holdout: list[ir.Example] = []
         if holdout_resolver is not None:
             test_trees = _compile_intent(decl, holdout_resolver)
@@ -460,6 +503,7 @@ def _generate(
     requested: int,
     rng: random.Random,
     literals: bool = True,
+    sample_templates: bool = True,
 ) -> tuple[list[ir.Example], IntentStats]:
     intent = decl.name.text
     stat = IntentStats(requested=requested)
@@ -481,6 +525,9 @@ def _generate(
                 add(pieces)
     stat.handwritten = len(examples)
     stat.possible = stat.handwritten + sum(count(t.tree) for t in choices)
+    if not sample_templates:
+        stat.examples = min(max(requested, stat.handwritten), stat.possible)
+        return examples, stat
     if choices and len(examples) < requested:
         if stat.possible <= requested:
             for template in choices:
@@ -530,12 +577,12 @@ def _check_intent(
                     hint="one text must mean one intent: remove or reword one of them",
                 )
             )
-    if len(examples) < config.min_examples and compiled:
+    if stat.examples < config.min_examples and compiled:
         problems.append(
             Diagnostic(
                 "W0402",
-                f"intent `{intent}` has {len(examples)} distinct example"
-                f"{'s' if len(examples) != 1 else ''}; at least {config.min_examples} "
+                f"intent `{intent}` has {stat.examples} distinct example"
+                f"{'s' if stat.examples != 1 else ''}; at least {config.min_examples} "
                 "are needed to learn it well",
                 decl.name.span,
                 hint="add examples or templates (the threshold is config `min_examples`)",

@@ -12,9 +12,11 @@ compiler can point at the exact column of a problem.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SPECIAL = "()[]{}|"
+_PLAIN = re.compile(r"[^()\[\]{}|\\]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +105,18 @@ class _Parser:
     def sequence(self, closing: str | None) -> tuple[Node, ...]:
         nodes: list[Node] = []
         text: list[str] = []
-
-        def flush() -> None:
-            if text:
-                nodes.append(Text("".join(text)))
-                text.clear()
-
         source = self.source
         while self.pos < len(source):
+            plain = _PLAIN.match(source, self.pos)
+            if plain is not None:
+                text.append(plain.group())
+                self.pos = plain.end()
+                continue
             char = source[self.pos]
-            if char == "\\" and self.pos + 1 < len(source) and source[self.pos + 1] in SPECIAL:
-                text.append(source[self.pos + 1])
-                self.pos += 2
+            if char == "\\":
+                following = source[self.pos + 1 : self.pos + 2]
+                text.append(following if following in SPECIAL else "\\")
+                self.pos += 2 if following in SPECIAL else 1
                 continue
             if char == "|":
                 break
@@ -127,21 +129,17 @@ class _Parser:
                     self.pos + 1,
                     hint="write `\\" + char + "` for a literal character",
                 )
+            if text:
+                nodes.append(Text("".join(text)))
+                text.clear()
             if char == "(":
-                flush()
                 nodes.append(self.group())
-                continue
-            if char == "[":
-                flush()
+            elif char == "[":
                 nodes.append(self.bracket())
-                continue
-            if char == "{":
-                flush()
+            else:
                 nodes.append(self.placeholder())
-                continue
-            text.append(char)
-            self.pos += 1
-        flush()
+        if text:
+            nodes.append(Text("".join(text)))
         return tuple(nodes)
 
     def _expect_close(self, opener_pos: int, closing: str) -> None:

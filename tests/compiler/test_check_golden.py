@@ -37,7 +37,7 @@ def materialise(case: Path, root: Path) -> None:
 
 
 def check_output(root: Path) -> tuple[str, list[dict[str, object]]]:
-    result = compile_project(root)
+    result = compile_project(root, sample_templates=False)
     text = render_text(result.diagnostics, result.sources.text_of)
     text += summary_line(result.diagnostics, len(result.sources.project_files)) + "\n"
     records = [json.loads(line) for line in render_json(result.diagnostics).splitlines()]

@@ -1,0 +1,153 @@
+"""How `assistc check` scales: synthetic assistants of 1k, 10k and 100k source lines.
+
+Reports, per size: the wall time of the whole `assistc check` process, lines per
+second, the in-process check time, and the time to re-check after editing one file
+(the dev loop's path: parse results of unchanged files come from the cache).
+
+    python benchmarks/check_scale.py [--sizes 1000 10000 100000] [--runs 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistc.compiler.compile import compile_project
+from assistc.compiler.sources import ParseCache
+
+LINES_PER_FILE = 500
+
+
+def module_text(index: int) -> str:
+    """One file of a synthetic assistant (about LINES_PER_FILE lines): entities, slots,
+    intents with templates, responses, a form, stories, rules and a test."""
+    n = index
+    parts = [
+        f'entity colour{n}: enum\n  red{n} = "crimson{n}"\n  blue{n}\n  green{n}\n',
+        f"slot colour{n}: colour{n}\n",
+        f"slot count{n}: int\n  from entity number\n",
+        f'phrase polite{n} = "please" | "kindly" | ""\n',
+    ]
+    body_lines = 8
+    intent = 0
+    while body_lines < LINES_PER_FILE - 60:
+        examples = "\n".join(
+            f'  "(show|give) me item {n} {intent} variant {k} in {{colour{n}}} {{polite{n}}}"'
+            for k in range(8)
+        )
+        parts.append(f"intent ask{n}_{intent}:\n{examples}\n  generate 20\n")
+        parts.append(
+            f'response utter_answer{n}_{intent}:\n  "Here is {{colour{n}}} {intent}."\n'
+            f'  "Item {intent} in {{colour{n}}}!" if colour{n} == red{n}\n'
+        )
+        parts.append(
+            f"rule answer {n} {intent}:\n  user ask{n}_{intent}\n  bot utter_answer{n}_{intent}\n"
+        )
+        body_lines += 18
+        intent += 1
+    parts.append(
+        f'form pick{n}:\n  ask colour{n} "Which colour?"\n  ask count{n} "How many?"\n'
+        f"    min 1\n    max 10\n  then utter_answer{n}_0\n"
+    )
+    parts.append(
+        f"story pick {n}:\n  user ask{n}_0(colour{n}=red{n})\n  form pick{n}\n"
+        f"  user ask{n}_1\n  bot utter_answer{n}_1\n"
+    )
+    parts.append(f'test pick {n}:\n  user "show me item {n} 0 variant 1 in red{n}"\n')
+    return "\n".join(parts)
+
+
+def make_project(folder: Path, lines: int) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.assist").write_text("use stdlib.smalltalk\nuse stdlib.entities\n")
+    total = 2
+    index = 0
+    while total < lines:
+        text = module_text(index)
+        (folder / f"module_{index:04d}.assist").write_text(text, encoding="utf-8")
+        total += text.count("\n")
+        index += 1
+    return total
+
+
+def time_process(folder: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "assistc.compiler", "check", str(folder)],
+            capture_output=True,
+            check=False,
+        )
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def time_in_process(folder: Path, runs: int) -> tuple[list[float], list[float]]:
+    """(full checks without a cache, re-checks after editing one file with the cache)."""
+    full: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = compile_project(folder)
+        full.append(time.perf_counter() - started)
+        assert not result.errors, result.errors[:3]
+    cache: ParseCache = {}
+    compile_project(folder, cache=cache)
+    edited = folder / "module_0000.assist"
+    original = edited.read_text(encoding="utf-8")
+    incremental: list[float] = []
+    for run in range(runs):
+        edited.write_text(original.replace("variant 0", f"variant 0 edit {run}"), "utf-8")
+        started = time.perf_counter()
+        compile_project(folder, cache=cache)
+        incremental.append(time.perf_counter() - started)
+    edited.write_text(original, encoding="utf-8")
+    return full, incremental
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            folder = Path(tmp) / f"p{size}"
+            lines = make_project(folder, size)
+            process = time_process(folder, args.runs)
+            full, incremental = time_in_process(folder, args.runs)
+            rows.append(
+                {
+                    "lines": lines,
+                    "files": len(list(folder.glob("*.assist"))),
+                    "process_s_median": statistics.median(process),
+                    "lines_per_s": lines / statistics.median(process),
+                    "in_process_s_median": statistics.median(full),
+                    "one_file_recheck_s_median": statistics.median(incremental),
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(
+        f"{'lines':>8} {'files':>6} {'check (s)':>10} {'lines/s':>9} "
+        f"{'in-proc (s)':>11} {'re-check 1 file (s)':>20}"
+    )
+    for row in rows:
+        print(
+            f"{row['lines']:>8} {row['files']:>6} {row['process_s_median']:>10.2f} "
+            f"{row['lines_per_s']:>9.0f} {row['in_process_s_median']:>11.2f} "
+            f"{row['one_file_recheck_s_median']:>20.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
