@@ -176,6 +176,12 @@ def _fits(type_text: str, members: frozenset[str], value: Any) -> bool:
     return isinstance(value, str) and (not members or value in members)
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -381,15 +387,17 @@ class _Converter:
         pipeline = [c for c in _as_list(config.get("pipeline")) if isinstance(c, dict)]
         policies = [p for p in _as_list(config.get("policies")) if isinstance(p, dict)]
         for component in pipeline:
-            if component.get("name") == "FallbackClassifier" and "threshold" in component:
-                lines.append(f"  nlu_fallback_threshold = {float(component['threshold'])}")
+            threshold = _number(component.get("threshold"))
+            if component.get("name") == "FallbackClassifier" and threshold is not None:
+                lines.append(f"  nlu_fallback_threshold = {threshold}")
         max_history: int | None = None
         for policy in policies:
-            if isinstance(policy.get("max_history"), int) and max_history is None:
-                max_history = policy["max_history"]
+            history = policy.get("max_history")
+            if isinstance(history, int) and not isinstance(history, bool) and max_history is None:
+                max_history = history
             if policy.get("name") == "RulePolicy":
-                if "core_fallback_threshold" in policy:
-                    value = float(policy["core_fallback_threshold"])
+                value = _number(policy.get("core_fallback_threshold"))
+                if value is not None:
                     lines.append(f"  core_fallback_threshold = {value}")
                 action = policy.get("core_fallback_action_name")
                 if isinstance(action, str):
@@ -678,7 +686,7 @@ class _Converter:
         kind = mapping.get("type")
         info = self.slots[raw]
         conditions = [c for c in _as_list(mapping.get("conditions")) if isinstance(c, dict)]
-        loops = {c.get("active_loop") for c in conditions}
+        loops = {str(c["active_loop"]) for c in conditions if isinstance(c.get("active_loop"), str)}
         for key in ("not_intent", "group"):
             if key in mapping:
                 self.unsupported(f"mapping option {key}: {mapping[key]}", mapping, out, "  ")
@@ -701,7 +709,7 @@ class _Converter:
             written = value_text(mapping.get("value"), info.members)
             intents = _as_list(mapping.get("intent"))
             if written is None or not intents:
-                self.unsupported(f"from_intent mapping {dict(mapping)}", mapping, out, "  ")
+                self.unsupported(f"from_intent mapping {mapping}", mapping, out, "  ")
             for intent in intents:
                 out.append(f"  from intent {self.names('intent', intent)} = {written}")
         elif kind == "from_text":
@@ -788,7 +796,7 @@ class _Converter:
                 continue
             written = value_text(value, info.members)
             if written is None:
-                self.unsupported(f"response condition {dict(condition)}", condition, out, "  ")
+                self.unsupported(f"response condition {condition}", condition, out, "  ")
                 continue
             terms.append(f"{info.name} == {written}")
         return terms
@@ -917,7 +925,9 @@ class _Converter:
             if isinstance(c, dict) and "active_loop" in c
         ]
         steps = [s for s in _as_list(rule.get("steps")) if not _is_requested_slot_step(s)]
-        if len(loops) != 1 or loops[0] not in self.forms or len(steps) < 3:
+        if len(loops) != 1 or not isinstance(loops[0], str) or loops[0] not in self.forms:
+            return None
+        if len(steps) < 3:
             return None
         form = str(loops[0])
         if not (
@@ -980,7 +990,7 @@ class _Converter:
                     "W1304", f"action `{raw}` looks like a response but none is defined", item
                 )
             if pair is not None and isinstance(pair[1], dict) and pair[1]:
-                self.unsupported(f"action options {dict(pair[1])}", item, lines)
+                self.unsupported(f"action options {pair[1]}", item, lines)
             name = self.names("action", raw)
             outputs = [self.slots[s] for s in self.action_outputs.get(raw, []) if s in self.slots]
             signature = f"action {name}()"
@@ -1029,7 +1039,7 @@ class _Converter:
             name = self.names("intent", raw)
             notes: list[str] = []
             if raw in where:
-                self.unsupported(f"intent options {dict(where[raw][raw])}", where[raw], notes)
+                self.unsupported(f"intent options {where[raw][raw]}", where[raw], notes)
             if "/" in raw:
                 self.note(
                     "W1302",
@@ -1249,6 +1259,8 @@ class _Converter:
             return self._action_step(str(step["action"]), body, state)
         if "active_loop" in step:
             loop = step["active_loop"]
+            if loop is not None and not isinstance(loop, str):
+                return f"active_loop {loop!r} is not a form name"
             if loop is None:
                 state.then_left = list(self.form_then.get(str(state.form), []))
                 state.form = None
@@ -1379,6 +1391,10 @@ class _Converter:
                 reason = self._test_step(step, body)
                 if reason is not None and problem is None:
                     problem = (reason, step)
+            if problem is None and not any(
+                line.lstrip().startswith(("user ", "bot ", "run ", "slot ")) for line in body
+            ):
+                problem = ("it has no steps", story)
             if problem is not None:
                 self.note("W1308", f"test {head!r} left out: {problem[0]}", problem[1])
                 lines = [comment(f"test {head!r} left out: {problem[0]}"), f"# test {head}:"]
@@ -1415,7 +1431,9 @@ class _Converter:
             body.append(f"  bot {quote(str(step['bot']))}")
             return None
         if "active_loop" in step:
-            body.append("  " + comment(f"active_loop: {json.dumps(step['active_loop'])}"))
+            body.append(
+                "  " + comment(f"active_loop: {json.dumps(step['active_loop'], default=str)}")
+            )
             return None
         if "slot_was_set" in step:
             for entry in _as_list(step["slot_was_set"]):
