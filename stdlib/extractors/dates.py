@@ -33,11 +33,12 @@ from datetime import date, datetime, timedelta
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
-_MONTH = rf"(?P<month>{'|'.join(sorted(en.MONTHS, key=len, reverse=True))})\b\.?"
-_WEEKDAY = "|".join(w for w in en.WEEKDAYS if w.endswith("day"))  # `sun`, `sat`: words
-_ORDINAL_WORDS = "|".join(sorted((w for w, v in en.ORDINALS.items() if v <= 30), key=len)[::-1])
+_MONTH = rf"(?P<month>{word_alternation(en.MONTHS)})\b\.?"
+_WEEKDAY = word_alternation(w for w in en.WEEKDAYS if w.endswith("day"))  # not `sun`, `sat`
+_ORDINAL_WORDS = word_alternation(w for w, v in en.ORDINALS.items() if v <= 30)
 _DAY = (
     rf"(?P<day>[0-9]{{1,2}}(?:{en.ORDINAL_SUFFIX})?"
     rf"|(?:(?:twenty|thirty)(?:\s+|-))?(?:{_ORDINAL_WORDS}))(?![\w:])"

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.number import DIGIT_NUMBER, digit_value
 from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _SYMBOLS = {
@@ -65,13 +66,9 @@ _SCALES["billion"] = 10**9
 _CENT = Decimal("0.01")
 
 
-def _alternation(names: list[str]) -> str:
-    """A regex alternation of literal names, longest first so none shadows a longer one."""
-    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-
-
-_CURRENCY = rf"(?:(?:{_alternation([*_CODES, *_WORDS])})\b|{_alternation(list(_SYMBOLS))})"
-_DIGITS = rf"(?P<digits>{DIGIT_NUMBER})(?:\s?(?P<scale>{_alternation(list(_SCALES))})\b)?"
+_NAMES = word_alternation([*(code.lower() for code in _CODES), *_WORDS])
+_CURRENCY = rf"(?:(?:{_NAMES})\b|{word_alternation(_SYMBOLS)})"
+_DIGITS = rf"(?P<digits>{DIGIT_NUMBER})(?:\s?(?P<scale>{word_alternation(_SCALES)})\b)?"
 _CENTS = rf"(?:\s+and\s+(?P<cents>[0-9]{{1,2}}|{WORD_NUMBER})\s+cents?\b)?"
 _CURRENCY_FIRST = re.compile(rf"(?<![\w$€£¥₹])(?P<currency>{_CURRENCY})\s?{_DIGITS}", _FLAGS)
 _AMOUNT_FIRST = re.compile(

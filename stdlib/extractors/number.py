@@ -18,6 +18,7 @@ from decimal import Decimal
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.numwords import find_word_numbers
+from assistc.stdlib.extractors.patterns import word_alternation
 
 _SCALE_WORDS: dict[str, int] = {**en.HUNDRED, **en.SCALES, **en.DOZEN}
 
@@ -29,7 +30,7 @@ DIGIT_NUMBER = (
 
 _NUMBER = re.compile(
     rf"(?<![\w.,:/+-])(?P<number>-?{DIGIT_NUMBER})"
-    rf"(?:\s*(?P<scale>{'|'.join(_SCALE_WORDS)})\b)?"
+    rf"(?:\s*(?P<scale>{word_alternation(_SCALE_WORDS)})\b)?"
     rf"(?!{en.ORDINAL_SUFFIX}\b)",
     re.IGNORECASE | re.ASCII,
 )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistc.stdlib.extractors import words_en as en
+from assistc.stdlib.extractors.patterns import word_alternation
 
 _UNIT, _TEEN, _TENS, _HUNDRED, _SCALE, _DOZEN, _ZERO, _ARTICLE = range(8)
 
@@ -44,19 +45,17 @@ _KIND: dict[str, tuple[int, int]] = {**_CARDINAL_KIND, **_ORDINAL_KIND}
 _MULTIPLIERS = (*en.HUNDRED, *en.SCALES, *en.DOZEN)
 
 
-def _alternation(words: list[str] | tuple[str, ...]) -> str:
-    """A regex alternation of whole words, longest first so no word shadows a longer one."""
-    return "|".join(sorted(words, key=lambda w: (-len(w), w)))
+_WORD = rf"(?:{word_alternation(_KIND)})\b"
+_START = rf"(?<![\w-])(?:{en.ARTICLE}\s+(?=(?:{word_alternation(_MULTIPLIERS)})\b))?{_WORD}"
+_NEXT = rf"(?:\s+|\s*-\s*)(?:{en.CONJUNCTION}\s+)?{_WORD}"
+_RUN = re.compile(rf"{_START}(?:{_NEXT})*", re.IGNORECASE | re.ASCII)
+WORD_NUMBER = rf"{_START}(?:{_NEXT}){{0,7}}"
+"""Regex source for a run of up to 8 number words, for patterns that embed an amount.
 
+Bounded because a pattern that needs something after the run (`in two weeks`) would
+otherwise rescan a long run of number words from every word in it: quadratic time.
+"""
 
-_WORD = rf"(?:{_alternation(list(_KIND))})\b"
-WORD_NUMBER = (
-    rf"(?<![\w-])(?:{en.ARTICLE}\s+(?=(?:{_alternation(_MULTIPLIERS)})\b))?"
-    rf"{_WORD}(?:(?:\s+|\s*-\s*)(?:{en.CONJUNCTION}\s+)?{_WORD})*"
-)
-"""Regex source for a run of number words; a run may hold several numbers."""
-
-_RUN = re.compile(WORD_NUMBER, re.IGNORECASE | re.ASCII)
 _TOKEN = re.compile(r"[a-z]+", re.IGNORECASE | re.ASCII)
 
 # The kinds that may come right before each kind inside one number (none: only first).

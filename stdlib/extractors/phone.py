@@ -23,14 +23,13 @@ _PHONE = re.compile(
     r"(?![0-9]|[A-Za-z])",
     re.ASCII,
 )
-_GROUP_START = re.compile(r"(?:^|(?<=[ .-]))[0-9(+]")
-_GROUP_END = re.compile(r"[0-9)](?=[ .-]|$)")
+_GROUP = re.compile(r"\(?[0-9]+\)?")
 
 
-def _valid(digits: str, plus: bool) -> bool:
+def _valid(digits: int, plus: bool, first_digit: str) -> bool:
     if plus:
-        return 8 <= len(digits) <= 15
-    return len(digits) == 10 or (len(digits) == 11 and digits[0] in "01")
+        return 8 <= digits <= 15
+    return digits == 10 or (digits == 11 and first_digit in "01")
 
 
 def _best_span(candidate: str) -> tuple[int, int, float] | None:
@@ -39,16 +38,20 @@ def _best_span(candidate: str) -> tuple[int, int, float] | None:
     Greedy group matching may swallow neighbouring numbers (`room 12 555 123 4567`,
     `555 123 4567 2 times`), so the match is cut back to whole groups until it fits.
     """
-    ends = [m.end() for m in _GROUP_END.finditer(candidate)]
-    for start in (m.start() for m in _GROUP_START.finditer(candidate)):
-        for end in reversed(ends):
-            if end <= start:
-                break
-            span = candidate[start:end]
-            plus = span.startswith("+")
-            if _valid("".join(c for c in span if c.isdigit()), plus):
-                grouped = plus or not span.isdigit()
-                return start, end, 1.0 if grouped else 0.6
+    groups = list(_GROUP.finditer(candidate))
+    counts = [0]
+    for group in groups:
+        counts.append(counts[-1] + sum(c.isdigit() for c in group.group()))
+    has_plus = candidate.startswith("+")
+    for first in range(len(groups)):
+        plus = has_plus and first == 0
+        for last in range(len(groups) - 1, first - 1, -1):
+            first_group = groups[first].group()
+            if not _valid(counts[last + 1] - counts[first], plus, first_group.lstrip("(")[0]):
+                continue
+            start = 0 if plus else groups[first].start()
+            grouped = plus or first != last or first_group.startswith("(")
+            return start, groups[last].end(), 1.0 if grouped else 0.6
     return None
 
 

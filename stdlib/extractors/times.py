@@ -22,10 +22,11 @@ from datetime import datetime
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
-_HOUR_WORDS = sorted((w for w, v in {**en.UNITS, **en.TEENS}.items() if 1 <= v <= 12), key=len)
-_HOUR = rf"(?P<hour>[0-9]{{1,2}}|(?:{'|'.join(reversed(_HOUR_WORDS))})\b)"
+_HOUR_WORDS = word_alternation(w for w, v in {**en.UNITS, **en.TEENS}.items() if 1 <= v <= 12)
+_HOUR = rf"(?P<hour>[0-9]{{1,2}}|(?:{_HOUR_WORDS})\b)"
 _MERIDIEM = r"(?P<meridiem>[ap]\.?m\b\.?)"
 _PART_OF_DAY = (
     r"(?:\s+(?:in\s+the\s+(?P<part>morning|afternoon|evening)|at\s+(?P<night>night)"
