@@ -106,14 +106,13 @@ def component_inputs(ir_data: dict[str, Any]) -> dict[str, Any]:
         "entity_matcher": {"entities": ir_data["entities"], "language": config["language"]},
         "policies": {
             **{part: ir_data[part] for part in ("stories", "rules", "slots", "forms", "actions")},
-            **{part: [item["name"] for item in ir_data[part]] for part in _NAMED_ONLY},
+            "intents": [intent["name"] for intent in ir_data["intents"]],
+            "responses": [response["name"] for response in ir_data["responses"]],
+            # an enum-typed slot's value is a dialogue feature: the kind matters, not values
+            "entities": [[entity["name"], entity["kind"]] for entity in ir_data["entities"]],
             "config": dialogue_config,
         },
     }
-
-
-_NAMED_ONLY = ("intents", "entities", "responses")
-"""IR parts whose names (not contents) the policies depend on."""
 
 
 def component_fingerprints(assistant: Assistant) -> dict[str, str]:

@@ -110,6 +110,12 @@ def test_nothing_changed_trains_nothing(
             ),
             ["entity_tagger", "entity_matcher"],
         ),
+        (  # lookup → enum: an enum slot's value is a dialogue feature, so policies too
+            lambda a: a.model_copy(
+                update={"entities": [e.model_copy(update={"kind": "enum"}) for e in a.entities]}
+            ),
+            ["entity_tagger", "entity_matcher", "policies"],
+        ),
         (  # a story step: only the policies
             lambda a: a.model_copy(
                 update={"stories": [ir.Story(name="s", steps=a.stories[0].steps[:2])]}
@@ -123,7 +129,15 @@ def test_nothing_changed_trains_nothing(
             [],
         ),
     ],
-    ids=["response-text", "plain-example", "annotated-example", "lookup", "story", "threshold"],
+    ids=[
+        "response-text",
+        "plain-example",
+        "annotated-example",
+        "lookup",
+        "entity-kind",
+        "story",
+        "threshold",
+    ],
 )
 def test_only_changed_components_retrain(
     trained: tuple[Path, training.TrainResult],

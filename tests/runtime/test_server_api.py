@@ -187,7 +187,7 @@ def test_same_sender_in_order_different_senders_in_parallel(
         rest = []
         for text in texts[1:]:
             rest.append(pool.submit(send, text))
-            time.sleep(0.1)  # let the server receive each request before the next one
+            time.sleep(0.25)  # let the server receive each request before the next one
         agent.gate.set()
         assert [future.result() for future in [first, *rest]] == [200] * len(texts)
     assert agent.trackers["same"].texts == texts
