@@ -1,0 +1,104 @@
+"""How long the built-in entity extractors take on realistic chat messages.
+
+Prints the median (and 90th percentile) time to run all eight extractors on one message,
+and the median per extractor, in microseconds. `--json` prints the same figures as JSON.
+Usage: .venv/bin/python benchmarks/builtin_extractors.py [--json] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from datetime import datetime
+
+from assistc.stdlib.extractors import BUILTIN_EXTRACTORS, extract_builtin
+
+MESSAGES = (
+    "hi there",
+    "I'd like to book a table for four people tomorrow at 7pm",
+    "can I get two large pizzas and a dozen wings delivered to 12 Baker Street",
+    "my email is jane.doe@example.com and my phone is +44 20 7946 0958",
+    "call me back on (555) 123-4567 after 5:30 pm please",
+    "how much is the premium plan? is it $12 a month or 12 euros?",
+    "transfer 250 dollars to my savings account on March 3rd",
+    "I want to fly from London to New York next friday and come back on the 21st",
+    "what's the weather like today",
+    "set a reminder for half past five in the evening",
+    "the second option sounds good, thanks!",
+    "can you check www.example.com/pricing for me",
+    "my order number is 483920 and it still hasn't arrived after three weeks",
+    "no, that's not what I asked",
+    "I need to move my appointment from monday to 2026-04-14 at 09:15",
+    "is the shop open on sunday around noon?",
+    "send the invoice to accounts@acme.co.uk by the end of the day",
+    "we are a team of twenty-five, can we get a discount on 1,200 licenses",
+    "yes please",
+    "I paid £45.99 twice in 3 days, please refund one of them",
+    "book me a cab in 2 hours to the airport",
+    "what's the difference between the basic and pro plans",
+    "can I reschedule to the third of may at quarter past ten",
+    "my new number is 555-867-5309",
+    "I'd like to order 3 coffees and one hundred and five cookies for the office party",
+    "ok",
+    "check https://status.example.org/incidents?id=42 is everything down?",
+    "I'm 34 years old and I live at 221B Baker Street",
+    "how about next monday at 10am or tuesday at 2pm",
+    "this is the 4th time I'm asking, I want my 20 USD back",
+)
+NOW = datetime(2026, 3, 12, 9, 30)
+
+
+def _time_us(name: str, message: str, repeats: int) -> float:
+    """Median time in microseconds of one extractor on one message."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        extract_builtin(name, message, now=NOW)
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1000
+
+
+def measure(repeats: int) -> dict[str, object]:
+    """Per message: the sum over extractors of each one's median time on it."""
+    per_extractor: dict[str, list[float]] = {name: [] for name in BUILTIN_EXTRACTORS}
+    for message in MESSAGES:
+        for name in BUILTIN_EXTRACTORS:
+            per_extractor[name].append(_time_us(name, message, repeats))
+    per_message = [sum(times) for times in zip(*per_extractor.values(), strict=True)]
+    return {
+        "messages": len(MESSAGES),
+        "repeats": repeats,
+        "all_extractors_median_us": round(statistics.median(per_message), 1),
+        "all_extractors_p90_us": round(statistics.quantiles(per_message, n=10)[-1], 1),
+        "all_extractors_max_us": round(max(per_message), 1),
+        "per_extractor_median_us": {
+            name: round(statistics.median(times), 1) for name, times in per_extractor.items()
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--repeats", type=int, default=200, help="runs per message (default 200)")
+    args = parser.parse_args()
+    figures = measure(args.repeats)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"{figures['messages']} messages, {figures['repeats']} runs each")
+    print(
+        f"all {len(BUILTIN_EXTRACTORS)} extractors, median per message: "
+        f"{figures['all_extractors_median_us']} µs "
+        f"(p90 {figures['all_extractors_p90_us']} µs, max {figures['all_extractors_max_us']} µs)"
+    )
+    per_extractor = figures["per_extractor_median_us"]
+    assert isinstance(per_extractor, dict)
+    for name, median in per_extractor.items():
+        print(f"  {name:8s} {median:7.1f} µs")
+
+
+if __name__ == "__main__":
+    main()
