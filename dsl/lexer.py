@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from lark import Token
 from lark.common import LexerConf
@@ -44,6 +44,20 @@ class AssistIndenter(Indenter):
 OPEN_PARENS = tuple(AssistIndenter.OPEN_PAREN_types)
 CLOSE_PARENS = tuple(AssistIndenter.CLOSE_PAREN_types)
 TAB_LEN = AssistIndenter.tab_len
+
+
+class FastToken(NamedTuple):
+    """A token the AST keeps (a name or a literal): a tuple is far cheaper to make than
+    Lark's `Token`, and has every attribute the parser and the AST builder read."""
+
+    type: str
+    value: str
+    start_pos: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    end_pos: int
 
 
 class LexFallback(Exception):
@@ -117,7 +131,8 @@ class AssistLexer(Lexer):
             self._kept[key] = frozenset(kept)
         return self._tables[key], self._kept[key]
 
-    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
+    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Any]:
+        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps."""
         tables, kept = self._rules_for(parser_state.parse_conf.parse_table)
         stack: list[Any] = parser_state.state_stack  # fed in place by the parser
         text: str = lexer_state.text.text
@@ -127,6 +142,7 @@ class AssistLexer(Lexer):
         match = self._master.match
         title_match = self._title.match
         symbols = self._symbols
+        make = FastToken._make
         line = 1
         line_start = 0
         levels = [0]
@@ -141,15 +157,17 @@ class AssistLexer(Lexer):
                     start, pos = found.span(1)
                     value = found.group(1)
                     kind = rules.words.get(value, "TITLE")
-                    yield Token(
-                        kind,
-                        value,
-                        start,
-                        line,
-                        start - line_start + 1,
-                        line,
-                        pos - line_start + 1,
-                        pos,
+                    yield make(
+                        (
+                            kind,
+                            value,
+                            start,
+                            line,
+                            start - line_start + 1,
+                            line,
+                            pos - line_start + 1,
+                            pos,
+                        )
                     )
                     continue
             m = match(text, pos)
@@ -197,15 +215,17 @@ class AssistLexer(Lexer):
             if kind not in rules.accepts:
                 raise LexFallback(f"{kind or value!r} not expected")
             if kind in kept:
-                yield Token(
-                    kind,
-                    value,
-                    start,
-                    line,
-                    start - line_start + 1,
-                    line,
-                    pos - line_start + 1,
-                    pos,
+                yield make(
+                    (
+                        kind,
+                        value,
+                        start,
+                        line,
+                        start - line_start + 1,
+                        line,
+                        pos - line_start + 1,
+                        pos,
+                    )
                 )
             else:
                 yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))

@@ -30,7 +30,7 @@ from lark.parsers.lalr_analysis import Reduce
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import describe_expected, describe_token
-from assistc.dsl.lexer import AssistIndenter, AssistLexer, LexFallback
+from assistc.dsl.lexer import AssistIndenter, AssistLexer, FastToken, LexFallback
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
 MAX_LINE_LENGTH = 10_000
@@ -298,11 +298,15 @@ def _single_or(build: _Callback) -> _Callback:
     return lambda children: children[0] if len(children) == 1 else build(children)
 
 
+_TOKENS = (Token, FastToken)
+"""Tokens from Lark's lexer (the exact path) and from the fast one."""
+TokenLike = Token | FastToken
+
 _path = ""
 """The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
 
 
-def _token_span(token: Token) -> ast.Span:
+def _token_span(token: TokenLike) -> ast.Span:
     line = token.line or 1
     column = token.column or 1
     return ast.Span(_path, line, column, token.end_line or line, token.end_column or column)
@@ -311,7 +315,7 @@ def _token_span(token: Token) -> ast.Span:
 def _start(item: Any) -> tuple[int, int] | None:
     """Where the first positioned thing in `item` starts (tokens, spanned nodes, or
     tuples/lists of them); nodes without a span (config entries, enum members) have none."""
-    if isinstance(item, Token):
+    if isinstance(item, _TOKENS):
         return item.line or 1, item.column or 1
     span = getattr(item, "span", None)
     if span is not None:
@@ -325,7 +329,7 @@ def _start(item: Any) -> tuple[int, int] | None:
 
 
 def _end(item: Any) -> tuple[int, int] | None:
-    if isinstance(item, Token):
+    if isinstance(item, _TOKENS):
         return item.end_line or item.line or 1, item.end_column or item.column or 1
     span = getattr(item, "span", None)
     if span is not None:
@@ -348,15 +352,15 @@ def _cover(children: list[Any]) -> ast.Span:
     return ast.Span(_path, start[0], start[1], end[0], end[1])
 
 
-def _cover_tokens(first: Token, last: Token) -> ast.Span:
+def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
     start = _start(first)
     end = _end(last)
     assert start is not None and end is not None
     return ast.Span(_path, start[0], start[1], end[0], end[1])
 
 
-def _name(token: Token) -> ast.Name:
-    return ast.Name(str(token), _token_span(token))
+def _name(token: TokenLike) -> ast.Name:
+    return ast.Name(token.value, _token_span(token))
 
 
 _LETTERS = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
@@ -374,11 +378,11 @@ def _unescape(raw: str) -> str:
     return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
 
 
-def _string(token: Token) -> ast.StringLit:
-    return ast.StringLit(_unescape(str(token)), _token_span(token))
+def _string(token: TokenLike) -> ast.StringLit:
+    return ast.StringLit(_unescape(token.value), _token_span(token))
 
 
-def _name_or_string(token: Token) -> ast.Name | ast.StringLit:
+def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
 
 
@@ -386,13 +390,13 @@ def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
     return [c for c in children if isinstance(c, cls)]
 
 
-def _title(token: Token) -> ast.Name:
-    text = str(token).rstrip()
+def _title(token: TokenLike) -> ast.Name:
+    text = token.value.rstrip()
     line, col = token.line or 1, token.column or 1
     return ast.Name(text, ast.Span(_path, line, col, line, col + len(text)))
 
 
-def _value_of(token: Token, kind: ast.ValueKind, data: Any) -> ast.Value:
+def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
     return ast.Value(kind, data, _token_span(token))
 
 
@@ -401,11 +405,12 @@ class _AstBuilder:
     and each gets the children Lark's tree would have."""
 
     def start(self, children: list[Any]) -> list[ast.Decl]:
-        return [c for c in children if not isinstance(c, Token)]
+        return [c for c in children if not isinstance(c, _TOKENS)]
 
     # ----- modules, config
-    def dotted_name(self, children: list[Token]) -> ast.Name:
-        return ast.Name(".".join(children), _cover_tokens(children[0], children[-1]))
+    def dotted_name(self, children: list[TokenLike]) -> ast.Name:
+        text = ".".join(c.value for c in children)
+        return ast.Name(text, _cover_tokens(children[0], children[-1]))
 
     def use_decl(self, children: list[Any]) -> ast.UseDecl:
         return ast.UseDecl(children[0].text, children[0].span)
@@ -420,19 +425,19 @@ class _AstBuilder:
     def kind_enum(self, children: list[Any]) -> tuple[str, None]:
         return ("enum", None)
 
-    def kind_lookup(self, children: list[Token]) -> tuple[str, ast.StringLit]:
+    def kind_lookup(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
         return ("lookup", _string(children[1]))
 
-    def kind_regex(self, children: list[Token]) -> tuple[str, ast.StringLit]:
+    def kind_regex(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
         return ("regex", _string(children[1]))
 
-    def kind_builtin(self, children: list[Token]) -> tuple[str, ast.Name]:
+    def kind_builtin(self, children: list[TokenLike]) -> tuple[str, ast.Name]:
         return ("builtin", _name(children[1]))
 
     def kind_free(self, children: list[Any]) -> tuple[str, None]:
         return ("free", None)
 
-    def enum_member(self, children: list[Token]) -> ast.EnumMember:
+    def enum_member(self, children: list[TokenLike]) -> ast.EnumMember:
         head = children[0]
         synonyms = tuple(_string(t) for t in children[1:])
         if head.type == "STRING":
@@ -440,7 +445,7 @@ class _AstBuilder:
             return ast.EnumMember(ast.Name(lit.value, lit.span), synonyms, quoted=True)
         return ast.EnumMember(_name(head), synonyms, quoted=False)
 
-    def roles_line(self, children: list[Token]) -> tuple[ast.Name, ...]:
+    def roles_line(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
         return tuple(_name(t) for t in children)
 
     def entity_body(self, children: list[Any]) -> list[Any]:
@@ -461,14 +466,14 @@ class _AstBuilder:
             return ast.TypeExpr(name, None, name.span)
         return ast.TypeExpr(name, children[1], _cover(children))
 
-    def map_entity(self, children: list[Token]) -> ast.EntityMapping:
+    def map_entity(self, children: list[TokenLike]) -> ast.EntityMapping:
         role = _name(children[1]) if len(children) > 1 else None
         return ast.EntityMapping(_name(children[0]), role, _cover_tokens(children[0], children[-1]))
 
     def map_intent(self, children: list[Any]) -> ast.IntentMapping:
         return ast.IntentMapping(_name(children[0]), children[1], _cover(children))
 
-    def map_text(self, children: list[Token]) -> ast.TextMapping:
+    def map_text(self, children: list[TokenLike]) -> ast.TextMapping:
         form = _name(children[0]) if children else None
         return ast.TextMapping(form, form.span if form else ast.Span(_path, 1, 1, 1, 1))
 
@@ -483,18 +488,18 @@ class _AstBuilder:
         return ast.SlotDecl(name, type_expr, initial, tuple(body), _cover(children))
 
     # ----- phrases, intents
-    def phrase_decl(self, children: list[Token]) -> ast.PhraseDecl:
+    def phrase_decl(self, children: list[TokenLike]) -> ast.PhraseDecl:
         return ast.PhraseDecl(
             _name(children[0]),
             tuple(_string(t) for t in children[1:]),
             _cover_tokens(children[0], children[-1]),
         )
 
-    def example(self, children: list[Token]) -> ast.StringLit:
+    def example(self, children: list[TokenLike]) -> ast.StringLit:
         return _string(children[0])
 
-    def generate(self, children: list[Token]) -> ast.GenerateCount:
-        return ast.GenerateCount(int(children[0]), _token_span(children[0]))
+    def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
+        return ast.GenerateCount(int(children[0].value), _token_span(children[0]))
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
         counts = _of_type(children, ast.GenerateCount)
@@ -506,11 +511,11 @@ class _AstBuilder:
         )
 
     # ----- responses
-    def cond_set(self, children: list[Token]) -> ast.CondTerm:
+    def cond_set(self, children: list[TokenLike]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "set", None, name.span)
 
-    def cond_unset(self, children: list[Token]) -> ast.CondTerm:
+    def cond_unset(self, children: list[TokenLike]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "unset", None, name.span)
 
@@ -518,7 +523,7 @@ class _AstBuilder:
         value: ast.Value = children[2]
         first = children[0]
         span = ast.Span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
-        return ast.CondTerm(_name(first), str(children[1]), value, span)  # type: ignore[arg-type]
+        return ast.CondTerm(_name(first), children[1].value, value, span)
 
     def condition(self, children: list[Any]) -> tuple[ast.CondTerm, ...]:
         return tuple(children)
@@ -526,7 +531,7 @@ class _AstBuilder:
     def button(self, children: list[Any]) -> ast.ButtonNode:
         return ast.ButtonNode(_string(children[0]), children[1], _cover(children))
 
-    def image(self, children: list[Token]) -> ast.StringLit:
+    def image(self, children: list[TokenLike]) -> ast.StringLit:
         return _string(children[0])
 
     def variation_body(self, children: list[Any]) -> list[Any]:
@@ -561,14 +566,14 @@ class _AstBuilder:
     def c_max(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("max", (children[0],), children[0].span)
 
-    def c_matches(self, children: list[Token]) -> ast.ConstraintNode:
+    def c_matches(self, children: list[TokenLike]) -> ast.ConstraintNode:
         lit = _string(children[0])
         return ast.ConstraintNode("matches", (ast.Value("string", lit.value, lit.span),), lit.span)
 
     def c_one_of(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("one_of", tuple(children), _cover(children))
 
-    def c_invalid(self, children: list[Token]) -> ast.ConstraintNode:
+    def c_invalid(self, children: list[TokenLike]) -> ast.ConstraintNode:
         token = children[0]
         kind: ast.ValueKind = "string" if token.type == "STRING" else "name"
         target = _name_or_string(token)
@@ -582,11 +587,11 @@ class _AstBuilder:
         constraints: list[ast.ConstraintNode] = next(
             (c for c in children if isinstance(c, list)), []
         )
-        has_prompt = len(children) > 1 and isinstance(children[1], Token)
+        has_prompt = len(children) > 1 and isinstance(children[1], _TOKENS)
         prompt = _name_or_string(children[1]) if has_prompt else None
         return ast.AskNode(_name(children[0]), prompt, tuple(constraints), _cover(children))
 
-    def then(self, children: list[Token]) -> ast.Name:
+    def then(self, children: list[TokenLike]) -> ast.Name:
         return _name(children[0])
 
     def form_decl(self, children: list[Any]) -> ast.FormDecl:
@@ -607,11 +612,11 @@ class _AstBuilder:
     def action_outputs(self, children: list[Any]) -> tuple[str, tuple[ast.Param, ...]]:
         return ("out", tuple(_of_type(children, ast.Param)))
 
-    def impl_python(self, children: list[Token]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_python(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
         function = _name(children[1]) if len(children) > 1 else None
         return ("python", _string(children[0]), function, _cover_tokens(children[0], children[-1]))
 
-    def impl_remote(self, children: list[Token]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_remote(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
         url = _string(children[0])
         return ("remote", url, None, url.span)
 
@@ -651,22 +656,22 @@ class _AstBuilder:
         span = ast.Span(_path, first.line, first.col, last.end_line, last.end_col)
         return ast.UserStepNode(tuple(children), span)
 
-    def bot_step(self, children: list[Token]) -> ast.BotStepNode:
+    def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
         name = _name(children[0])
         return ast.BotStepNode(name, name.span)
 
-    def run_step(self, children: list[Token]) -> ast.RunStepNode:
+    def run_step(self, children: list[TokenLike]) -> ast.RunStepNode:
         name = _name(children[0])
         return ast.RunStepNode(name, name.span)
 
-    def form_step(self, children: list[Token]) -> ast.FormStepNode:
+    def form_step(self, children: list[TokenLike]) -> ast.FormStepNode:
         name = _name(children[0])
         return ast.FormStepNode(name, name.span)
 
     def slot_step(self, children: list[Any]) -> ast.SlotStepNode:
         return ast.SlotStepNode(_name(children[0]), children[1], _cover(children))
 
-    def include_step(self, children: list[Token]) -> ast.IncludeStepNode:
+    def include_step(self, children: list[TokenLike]) -> ast.IncludeStepNode:
         return ast.IncludeStepNode(_title(children[0]), _token_span(children[0]))
 
     def story_decl(self, children: list[Any]) -> ast.StoryDecl:
@@ -675,7 +680,7 @@ class _AstBuilder:
     def when_start(self, children: list[Any]) -> tuple[str, Any]:
         return ("start", None)
 
-    def when_form(self, children: list[Token]) -> tuple[str, Any]:
+    def when_form(self, children: list[TokenLike]) -> tuple[str, Any]:
         return ("form", _name(children[0]))
 
     def when_slots(self, children: list[Any]) -> tuple[str, Any]:
@@ -695,17 +700,17 @@ class _AstBuilder:
         )
 
     # ----- tests
-    def test_user(self, children: list[Token]) -> ast.TestUserNode:
+    def test_user(self, children: list[TokenLike]) -> ast.TestUserNode:
         intent = _name(children[1]) if len(children) > 1 else None
         text = _string(children[0])
         span = _cover_tokens(children[0], children[-1]) if intent else text.span
         return ast.TestUserNode(text, intent, span)
 
-    def test_bot(self, children: list[Token]) -> ast.TestBotNode:
+    def test_bot(self, children: list[TokenLike]) -> ast.TestBotNode:
         expected = _name_or_string(children[0])
         return ast.TestBotNode(expected, expected.span)
 
-    def test_run(self, children: list[Token]) -> ast.TestRunNode:
+    def test_run(self, children: list[TokenLike]) -> ast.TestRunNode:
         name = _name(children[0])
         return ast.TestRunNode(name, name.span)
 
@@ -716,15 +721,15 @@ class _AstBuilder:
         return ast.TestDecl(_title(children[0]), tuple(children[1:]), _cover(children))
 
     # ----- values
-    def v_string(self, children: list[Token]) -> ast.Value:
+    def v_string(self, children: list[TokenLike]) -> ast.Value:
         lit = _string(children[0])
         return ast.Value("string", lit.value, lit.span)
 
-    def v_int(self, children: list[Token]) -> ast.Value:
-        return _value_of(children[0], "int", int(children[0]))
+    def v_int(self, children: list[TokenLike]) -> ast.Value:
+        return _value_of(children[0], "int", int(children[0].value))
 
-    def v_float(self, children: list[Token]) -> ast.Value:
-        return _value_of(children[0], "float", float(children[0]))
+    def v_float(self, children: list[TokenLike]) -> ast.Value:
+        return _value_of(children[0], "float", float(children[0].value))
 
     def v_true(self, children: list[Any]) -> ast.Value:
         return ast.Value("bool", True, ast.Span(_path, 1, 1, 1, 1))
@@ -735,8 +740,8 @@ class _AstBuilder:
     def v_null(self, children: list[Any]) -> ast.Value:
         return ast.Value("null", None, ast.Span(_path, 1, 1, 1, 1))
 
-    def v_name(self, children: list[Token]) -> ast.Value:
-        return _value_of(children[0], "name", str(children[0]))
+    def v_name(self, children: list[TokenLike]) -> ast.Value:
+        return _value_of(children[0], "name", children[0].value)
 
     def v_list(self, children: list[Any]) -> ast.Value:
         return ast.Value("list", tuple(children), _cover(children))

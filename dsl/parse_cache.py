@@ -1,0 +1,233 @@
+"""Parse results cached by content, and many files parsed on both cores.
+
+Two cache levels: in this process (the dev loop re-checks one edited file; the others are
+dictionary hits) and on disk, in a folder the caller names (the project's
+`.assistc/cache/parse/`), so a fresh `assistc check` of unchanged files skips parsing.
+
+An entry's key hashes the file's text, the path written into spans, and a fingerprint of
+the code that builds the AST (grammar, lexer, parser, AST and diagnostic classes), so any
+change there invalidates old entries. Entries are pickles of our own AST — our cache, never
+user input; one that cannot be read is ignored and rebuilt. Each file keeps one entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+from typing import Any
+
+from assistc.dsl import ast, diagnostics
+from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.parser import parse_module
+
+Result = tuple[ast.Module, list[Diagnostic]]
+FORMAT_VERSION = "1"
+"""Bump when the entry layout changes (the parser's own changes are fingerprinted)."""
+PARSER_FILES = ("assist.lark", "ast.py", "diagnostics.py", "lexer.py", "parser.py")
+PARALLEL_MIN_BYTES = 1_000_000
+"""Below this much text to parse, starting a second process costs more than it saves."""
+
+_memory: dict[str, tuple[str, Result]] = {}
+"""Display path → (key, result): the latest parse of each file in this process."""
+
+
+@functools.cache
+def parser_fingerprint() -> str:
+    """Changes whenever the code that turns text into an AST changes."""
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    for name in PARSER_FILES:
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    return digest.hexdigest()
+
+
+def _key(text: str, display: str) -> str:
+    digest = hashlib.sha256(parser_fingerprint().encode())
+    digest.update(display.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _entry_path(cache_dir: Path, display: str, key: str) -> Path:
+    """`<hash of the path>-<key>.pickle`: the prefix finds a file's older entries."""
+    owner = hashlib.sha256(display.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return cache_dir / f"{owner}-{key[:32]}.pickle"
+
+
+def clear_memory_cache() -> None:
+    """Forget this process's parses (the on-disk entries stay)."""
+    _memory.clear()
+
+
+def parse_text_cached(text: str, display: str, cache_dir: Path | None = None) -> Result:
+    """`parse_module(text, display)`, answered from the caches when the text was parsed
+    before. `cache_dir=None` uses the in-process cache only."""
+    return parse_many([(display, text)], cache_dir, jobs=1)[0]
+
+
+def parse_file_cached(path: Path, cache_dir: Path | None, display: str | None = None) -> Result:
+    """Read and parse one file through the caches. Spans name `display` (default: `path`
+    as written). A file that cannot be read gives an empty module and an E0005."""
+    shown = display if display is not None else path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "not valid UTF-8" if isinstance(error, UnicodeDecodeError) else error.strerror
+        problem = Diagnostic("E0005", f"cannot read {shown}: {reason}", ast.Span(shown, 1, 1, 1, 1))
+        return ast.Module(shown), [problem]
+    return parse_text_cached(text, shown, cache_dir)
+
+
+def parse_many(
+    sources: Sequence[tuple[str, str]], cache_dir: Path | None = None, jobs: int | None = None
+) -> list[Result]:
+    """Parse `(display, text)` pairs, in order, through the caches. When the files that
+    miss the caches add up to `PARALLEL_MIN_BYTES` or more, they are shared between this
+    process and `jobs - 1` others (default: one per CPU)."""
+    keys = [_key(text, display) for display, text in sources]
+    results: list[Result | None] = [None] * len(sources)
+    missing: list[int] = []
+    for index, ((display, _), key) in enumerate(zip(sources, keys, strict=True)):
+        found = _memory.get(display)
+        if found is not None and found[0] == key:
+            results[index] = found[1]
+            continue
+        loaded = _load(_entry_path(cache_dir, display, key)) if cache_dir else None
+        if loaded is None:
+            missing.append(index)
+        else:
+            results[index] = loaded
+            _memory[display] = (key, loaded)
+    for index, (result, blob) in zip(missing, _parse_missing(sources, missing, jobs), strict=True):
+        display = sources[index][0]
+        results[index] = result
+        _memory[display] = (keys[index], result)
+        if cache_dir is not None:
+            _store(cache_dir, display, keys[index], blob or _dumps(result))
+    return [_fresh(result) for result in results if result is not None]
+
+
+def _fresh(result: Result) -> Result:
+    """A copy the caller may change: the module's list and the diagnostics list are new,
+    the nodes (immutable) are shared."""
+    module, problems = result
+    return ast.Module(module.path, list(module.decls)), list(problems)
+
+
+def _parse_missing(
+    sources: Sequence[tuple[str, str]], missing: list[int], jobs: int | None
+) -> list[tuple[Result, bytes | None]]:
+    """Parse the files that missed; with workers, also their pickled results (the
+    workers' answers, ready to be written to the disk cache as they are)."""
+    workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
+    size = sum(len(sources[i][1]) for i in missing)
+    if workers < 1 or size < PARALLEL_MIN_BYTES or len(missing) < 2:
+        return [(parse_module(sources[i][1], sources[i][0]), None) for i in missing]
+    groups = _balanced(missing, [len(sources[i][1]) for i in missing], workers + 1)
+    answers: dict[int, tuple[Result, bytes | None]] = {}
+    # Forked workers start in milliseconds with the grammar already loaded.
+    context = get_context("fork" if "fork" in get_all_start_methods() else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            (group, pool.submit(_parse_group, [sources[i] for i in group])) for group in groups[1:]
+        ]
+        for index in groups[0]:  # this process takes the first share itself
+            answers[index] = (parse_module(sources[index][1], sources[index][0]), None)
+        for group, future in futures:
+            for index, blob in zip(group, future.result(), strict=True):
+                answers[index] = (_loads(blob), blob)
+    return [answers[index] for index in missing]
+
+
+def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int]]:
+    """Split into `parts` groups of similar total size (largest first, to the lightest)."""
+    groups: list[list[int]] = [[] for _ in range(parts)]
+    totals = [0] * parts
+    for size, index in sorted(zip(sizes, indices, strict=True), reverse=True):
+        lightest = totals.index(min(totals))
+        groups[lightest].append(index)
+        totals[lightest] += size
+    return [sorted(group) for group in groups if group] or [[]]
+
+
+def _parse_group(sources: list[tuple[str, str]]) -> list[bytes]:
+    """In a worker process: parse, and send the results back pickled."""
+    return [_dumps(parse_module(text, display)) for display, text in sources]
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _fields_reducer(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    names = tuple(field.name for field in dataclasses.fields(cls))
+
+    def reduce(node: Any) -> tuple[Any, ...]:
+        return cls, tuple(getattr(node, name) for name in names)
+
+    return reduce
+
+
+@functools.cache
+def _dispatch_table() -> dict[type[Any], Callable[[Any], tuple[Any, ...]]]:
+    """Pickle each node as its class and field values: loading then calls the class,
+    several times faster than the generic path for frozen slotted dataclasses."""
+    classes = [
+        value
+        for module in (ast, diagnostics)
+        for value in vars(module).values()
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    ]
+    return {cls: _fields_reducer(cls) for cls in classes}
+
+
+def _dumps(result: Result) -> bytes:
+    module, problems = result
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    pickler.dump((module.path, tuple(module.decls), tuple(problems)))
+    return stream.getvalue()
+
+
+def _loads(blob: bytes) -> Result:
+    path, decls, problems = pickle.loads(blob)
+    return ast.Module(path, list(decls)), list(problems)
+
+
+def _load(entry: Path) -> Result | None:
+    try:
+        blob = entry.read_bytes()
+    except OSError:
+        return None
+    try:
+        return _loads(blob)
+    except Exception:  # a corrupt or outdated entry is rebuilt, never fatal
+        return None
+
+
+def _store(cache_dir: Path, display: str, key: str, blob: bytes) -> None:
+    """Write atomically, and drop the file's older entries. A cache that cannot be
+    written (read-only checkout, full disk) only costs speed."""
+    entry = _entry_path(cache_dir, display, key)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob(entry.name.split("-", 1)[0] + "-*.pickle"):
+            if old != entry:
+                old.unlink(missing_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(blob)
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,114 @@
+"""The parse cache: same answers as parsing, from memory or disk, rebuilt when broken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistc.dsl import parse_cache
+from assistc.dsl.ast import Span
+from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.parse_cache import (
+    clear_memory_cache,
+    parse_file_cached,
+    parse_many,
+    parse_text_cached,
+)
+from assistc.dsl.parser import parse_module
+
+SAMPLE = (Path(__file__).parent / "data" / "t1.assist").read_text()
+
+
+@pytest.fixture(autouse=True)
+def _empty_memory() -> Iterator[None]:
+    clear_memory_cache()
+    yield
+    clear_memory_cache()
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str, path: str) -> None:
+        raise AssertionError(f"{path} was parsed, not taken from the cache")
+
+    monkeypatch.setattr(parse_cache, "parse_module", refuse)
+
+
+def test_a_second_process_reads_the_disk_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "a.assist"
+    source.write_text(SAMPLE)
+    cache = tmp_path / "cache"
+    first = parse_file_cached(source, cache, display="a.assist")
+    assert first == parse_module(SAMPLE, "a.assist")
+    assert len(list(cache.glob("*.pickle"))) == 1
+    clear_memory_cache()  # as if a new process started
+    _no_parsing(monkeypatch)
+    assert parse_file_cached(source, cache, display="a.assist") == first
+
+
+def test_memory_hits_are_independent_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, problems = parse_text_cached(SAMPLE, "m.assist")
+    expected = len(module.decls)
+    module.decls.clear()
+    problems.append(Diagnostic("E0001", "added by the caller", Span("m.assist", 1, 1, 1, 2)))
+    _no_parsing(monkeypatch)
+    again, again_problems = parse_text_cached(SAMPLE, "m.assist")
+    assert len(again.decls) == expected
+    assert again_problems == []
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    parse_text_cached(SAMPLE, "c.assist", cache)
+    (entry,) = cache.glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    clear_memory_cache()
+    assert parse_text_cached(SAMPLE, "c.assist", cache) == parse_module(SAMPLE, "c.assist")
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_an_edited_file_replaces_its_entry_and_diagnostics_are_cached(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    parse_text_cached(SAMPLE, "e.assist", cache)
+    broken = SAMPLE.replace('"i want a {size} pizza"', '"i want a {size} pizza')
+    clear_memory_cache()
+    module, problems = parse_text_cached(broken, "e.assist", cache)
+    assert [p.code for p in problems] == ["E0002"]
+    assert len(list(cache.glob("*.pickle"))) == 1
+    clear_memory_cache()
+    assert parse_text_cached(broken, "e.assist", cache) == (module, problems)
+
+
+def test_the_path_in_spans_is_part_of_the_key() -> None:
+    one, _ = parse_text_cached(SAMPLE, "one.assist")
+    two, _ = parse_text_cached(SAMPLE, "two.assist")
+    assert one.path == "one.assist" and two.path == "two.assist"
+    assert one.decls[0].span.file == "one.assist"
+    assert two.decls[0].span.file == "two.assist"
+
+
+def test_an_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
+    source = tmp_path / "bad.assist"
+    source.write_bytes(b'intent a:\n  "caf\xe9"\n')
+    module, problems = parse_file_cached(source, None, display="bad.assist")
+    assert module.decls == []
+    assert [(p.code, p.span.file) for p in problems] == [("E0005", "bad.assist")]
+    assert "UTF-8" in problems[0].message
+
+
+def test_parallel_parsing_gives_the_same_results_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
+    sources = [(f"f{i}.assist", SAMPLE.replace("order", f"order{i}")) for i in range(5)]
+    sources.append(("broken.assist", 'intent a:\n  "x\n'))
+    cache = tmp_path / "cache"
+    results = parse_many(sources, cache, jobs=2)
+    assert results == [parse_module(text, display) for display, text in sources]
+    assert len(list(cache.glob("*.pickle"))) == len(sources)
+    clear_memory_cache()
+    _no_parsing(monkeypatch)
+    assert parse_many(sources, cache, jobs=2) == results
