@@ -24,8 +24,10 @@ from rich.status import Status
 
 from assistc.runtime import bundle
 from assistc.runtime.bundle import BundleError, BundleManifest
+from assistc.runtime.dialogue import policies
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.ir import Assistant, Example, canonical_json, fingerprint
+from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.matcher import EntityMatcher
 from assistc.runtime.nlu.tagger import EntityTagger
@@ -83,8 +85,9 @@ def _annotated_examples(assistant: Assistant) -> list[Example]:
 
 
 def component_inputs(ir_data: dict[str, Any]) -> dict[str, Any]:
-    """Per component, the IR data it is trained on (what its fingerprint covers);
-    `ir_data` is the assistant's JSON form (`model_dump(mode="json")`)."""
+    """Per component, the IR data it is trained on (what its fingerprint covers) and its
+    saved format's version; `ir_data` is the assistant's JSON form
+    (`model_dump(mode="json")`)."""
     config = ir_data["config"]
     nlu_config = {"language": config["language"], "seed": config["seed"]}
     examples = [example for intent in ir_data["intents"] for example in intent["examples"]]
@@ -95,16 +98,23 @@ def component_inputs(ir_data: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "intent_classifier": {
+            "format": classifier.FORMAT_VERSION,
             "examples": [[example["intent"], example["text"]] for example in examples],
             "config": nlu_config,
         },
         "entity_tagger": {
+            "format": tagger.FORMAT_VERSION,
             "examples": [example for example in examples if example["entities"]],
             "entities": ir_data["entities"],
             "config": nlu_config,
         },
-        "entity_matcher": {"entities": ir_data["entities"], "language": config["language"]},
+        "entity_matcher": {
+            "format": matcher.FORMAT_VERSION,
+            "entities": ir_data["entities"],
+            "language": config["language"],
+        },
         "policies": {
+            "format": policies.FORMAT_VERSION,
             **{part: ir_data[part] for part in ("stories", "rules", "slots", "forms", "actions")},
             "intents": [intent["name"] for intent in ir_data["intents"]],
             "responses": [response["name"] for response in ir_data["responses"]],

@@ -361,3 +361,11 @@ def test_console_progress_lines(tmp_path: Path) -> None:
         "trained intent classifier in 2.2 s",
         "reused policies (unchanged)",
     ]
+
+
+def test_a_new_component_format_retrains_that_component(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    monkeypatch.setattr(training.classifier, "FORMAT_VERSION", 99)
+    assert train(make_assistant(), folder).trained == ["intent_classifier"]
