@@ -11,15 +11,15 @@ action's classes, `inputs.<slot>` for a slot the action does not receive, and
 from __future__ import annotations
 
 import ast
-import difflib
 import importlib.util
 import keyword
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assistc.compiler.stubs import CONTRACTS_PATH, class_bases, module_path
+from assistc.compiler.suggest import did_you_mean
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime.ir import Action, PythonImplementation
@@ -60,13 +60,22 @@ class ActionBinding:
         )
 
 
-def check_action_bindings(bindings: Sequence[ActionBinding], project_dir: Path) -> list[Diagnostic]:
+def check_action_bindings(
+    bindings: Sequence[ActionBinding],
+    project_dir: Path,
+    *,
+    responses: Collection[str] | None = None,
+    slots: Collection[str] | None = None,
+) -> list[Diagnostic]:
     """Diagnostics for every Python action whose code does not match its declaration.
 
     Pass all Python actions of the assistant at once: the class names (`PlaceOrderInput`)
-    are decided over the whole set, as in the generated contracts."""
+    are decided over the whole set, as in the generated contracts. With `responses`
+    (and `slots`), `ctx.utter("name")` (and `ctx.slots["name"]`) with literal names are
+    checked against the assistant's responses (and slots) too."""
     bases = class_bases(b.name for b in bindings)
     outputs = {bases[b.name] + "Output": b for b in bindings if b.outputs}
+    known = _Known(bases, outputs, responses, slots)
     diagnostics = [d for b in bindings for d in _keyword_slots(b)]
     by_file: dict[str, list[ActionBinding]] = {}
     for binding in bindings:
@@ -74,8 +83,19 @@ def check_action_bindings(bindings: Sequence[ActionBinding], project_dir: Path) 
     for path, bound in sorted(by_file.items()):
         module = _load(path, bound, project_dir, diagnostics)
         if module is not None:
-            diagnostics += _check_module(module, bound, bases, outputs)
+            diagnostics += _check_module(module, bound, known)
     return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the code is compared with, beyond each action's own declaration."""
+
+    bases: dict[str, str]
+    outputs: dict[str, ActionBinding]
+    """Output class name → the action it belongs to."""
+    responses: Collection[str] | None
+    slots: Collection[str] | None
 
 
 def _keyword_slots(binding: ActionBinding) -> list[Diagnostic]:
@@ -238,12 +258,7 @@ def _module_names(body: list[ast.stmt], names: dict[str, _Binding]) -> bool:
     return starred
 
 
-def _check_module(
-    module: _Module,
-    bound: list[ActionBinding],
-    bases: dict[str, str],
-    outputs: dict[str, ActionBinding],
-) -> list[Diagnostic]:
+def _check_module(module: _Module, bound: list[ActionBinding], known: _Known) -> list[Diagnostic]:
     names: dict[str, _Binding] = {}
     starred = _module_names(module.tree.body, names)
     diagnostics: list[Diagnostic] = []
@@ -253,12 +268,12 @@ def _check_module(
     for function, sharing in sorted(by_function.items()):
         if function not in names:
             if not starred:
-                diagnostics += [_missing(module, b, names, bases) for b in sharing]
+                diagnostics += [_missing(module, b, names, known.bases) for b in sharing]
             continue
         node = names[function]
         if node is not None:
-            diagnostics += _check_function(module, node, sharing, bases)
-    diagnostics += _check_output_calls(module, outputs)
+            diagnostics += _check_function(module, node, sharing, known)
+    diagnostics += _check_output_calls(module, known.outputs)
     return diagnostics
 
 
@@ -273,11 +288,8 @@ def _missing(
     module: _Module, binding: ActionBinding, names: dict[str, _Binding], bases: dict[str, str]
 ) -> Diagnostic:
     functions = sorted(n for n, node in names.items() if node is not None)
-    close = difflib.get_close_matches(binding.function, functions, n=1)
-    hint = (
-        f"did you mean `{close[0]}`?"
-        if close
-        else f"add `{expected_signature(binding, bases)}` to {module.path}"
+    hint = did_you_mean(binding.function, functions) or (
+        f"add `{expected_signature(binding, bases)}` to {module.path}"
     )
     return Diagnostic(
         "E0902",
@@ -318,9 +330,11 @@ def _check_function(
     module: _Module,
     node: ast.FunctionDef | ast.AsyncFunctionDef,
     sharing: list[ActionBinding],
-    bases: dict[str, str],
+    known: _Known,
 ) -> list[Diagnostic]:
-    """The signature and the `inputs.<slot>` reads of a function bound to `sharing`."""
+    """The signature, the `inputs.<slot>` reads and the `ctx` uses of a function bound
+    to `sharing`."""
+    bases = known.bases
     labels = _declared_here(sharing)
     hint = "expected `" + "` or `".join(expected_signature(b, bases) for b in sharing) + "`"
 
@@ -366,6 +380,8 @@ def _check_function(
                 )
             )
     found += _check_input_reads(module, node, first.arg, sharing)
+    if len(positional) > 1:
+        found += _check_context_uses(module, node, positional[1].arg, sharing, known)
     return found
 
 
@@ -387,17 +403,79 @@ def _check_input_reads(
             and not sub.attr.startswith("_")
             and sub.attr not in slots
         ):
-            close = difflib.get_close_matches(sub.attr, slots, n=1)
             found.append(
                 Diagnostic(
                     "E0903",
                     f"action {actions} has no input slot `{sub.attr}`",
                     module.span(sub),
                     _declared_here(sharing),
-                    f"did you mean `{close[0]}`?" if close else _slot_list("input", slots),
+                    did_you_mean(sub.attr, slots) or _slot_list("input", slots),
                 )
             )
     return found
+
+
+def _check_context_uses(
+    module: _Module,
+    node: ast.FunctionDef,
+    ctx: str,
+    sharing: list[ActionBinding],
+    known: _Known,
+) -> list[Diagnostic]:
+    """`ctx.utter("name")` and `ctx.slots["name"]` / `ctx.slots.get("name")` with literal
+    names that the assistant does not define."""
+    found = []
+    for sub in ast.walk(node):
+        used = _context_use(sub, ctx)
+        if used is None:
+            continue
+        kind, name_node = used
+        defined = known.responses if kind == "response" else known.slots
+        name = name_node.value
+        if defined is None or not isinstance(name, str) or name in defined:
+            continue
+        code = "E0104" if kind == "response" else "E0103"
+        found.append(
+            Diagnostic(
+                code,
+                f"undefined {kind} `{name}`",
+                module.span(name_node),
+                _declared_here(sharing),
+                did_you_mean(name, defined),
+            )
+        )
+    return found
+
+
+def _context_use(node: ast.AST, ctx: str) -> tuple[str, ast.Constant] | None:
+    """("response", name) for `ctx.utter(name)`, ("slot", name) for `ctx.slots[name]` and
+    `ctx.slots.get(name)`, when the name is a literal."""
+
+    def is_ctx_attr(expr: ast.expr, attr: str) -> bool:
+        return (
+            isinstance(expr, ast.Attribute)
+            and expr.attr == attr
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == ctx
+        )
+
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        func = node.func
+        if is_ctx_attr(func, "utter"):
+            return "response", node.args[0]
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and is_ctx_attr(func.value, "slots")
+        ):
+            return "slot", node.args[0]
+    if (
+        isinstance(node, ast.Subscript)
+        and is_ctx_attr(node.value, "slots")
+        and isinstance(node.slice, ast.Constant)
+    ):
+        return "slot", node.slice
+    return None
 
 
 def _slot_list(kind: str, slots: Sequence[str]) -> str:
@@ -431,14 +509,13 @@ def _check_output_calls(module: _Module, outputs: dict[str, ActionBinding]) -> l
         given = [k.arg for k in call.keywords]
         for given_kw, arg in zip(call.keywords, given, strict=True):
             if arg is not None and arg not in declared:
-                close = difflib.get_close_matches(arg, declared, n=1)
                 found.append(
                     Diagnostic(
                         "E0903",
                         f"action `{binding.name}` has no output slot `{arg}`",
                         module.span(given_kw),
                         labels,
-                        f"did you mean `{close[0]}`?" if close else _slot_list("output", declared),
+                        did_you_mean(arg, declared) or _slot_list("output", declared),
                     )
                 )
         missing = [slot for slot in declared if slot not in given]

@@ -33,8 +33,8 @@ def bindings(assistant: Assistant) -> list[ActionBinding]:
     return found
 
 
-def check(assistant: Assistant, project: Path) -> list[Diagnostic]:
-    return check_action_bindings(bindings(assistant), project)
+def check(assistant: Assistant, project: Path, **known: list[str]) -> list[Diagnostic]:
+    return check_action_bindings(bindings(assistant), project, **known)
 
 
 def where(diagnostics: list[Diagnostic]) -> list[tuple[str, str, int, int]]:
@@ -108,13 +108,13 @@ def test_missing_function_suggests_a_close_name(project: Path) -> None:
         "actions/orders.py",
         """
         def check_stok(inputs, ctx): ...
-        def place_order_now(inputs, ctx): ...
+        def place_ordr(inputs, ctx): ...
         def helper(): ...
         """,
     )
     found = check(pizza(), project)
     assert [(d.code, d.span, d.hint) for d in found] == [
-        ("E0902", impl_span(0), "did you mean `place_order_now`?"),
+        ("E0902", impl_span(0), "did you mean `place_ordr`?"),
         ("E0902", impl_span(1), "did you mean `check_stok`?"),
     ]
 
@@ -369,3 +369,30 @@ def test_unreadable_module_is_reported(project: Path) -> None:
     found = check(pizza(), project)
     assert [d.code for d in found] == ["E0901", "E0901"]
     assert all("cannot be read" in d.message and d.hint is None for d in found)
+
+
+CONTEXT_USES = """
+    def place_order(inputs, context) -> PlaceOrderOutput:
+        context.utter("utter_done", size=inputs.size)
+        context.utter("utter_don")
+        context.send("fine")
+        size = context.slots["size"], context.slots.get("sise"), context.slots.get(name)
+        return PlaceOrderOutput(order_id=context.slots["order"], total=1.0)
+    def check_stock(inputs, ctx) -> CheckStockOutput:
+        return CheckStockOutput(in_stock=ctx.slots.get("size") is not None)
+    """
+
+
+def test_context_uses_are_checked_against_responses_and_slots(project: Path) -> None:
+    write(project, "actions/orders.py", CONTEXT_USES)
+    found = check(pizza(), project, responses=["utter_done"], slots=["size", "order_id", "total"])
+    assert [(d.code, d.span.line, d.span.col, d.message, d.hint) for d in found] == [
+        ("E0104", 3, 19, "undefined response `utter_don`", "did you mean `utter_done`?"),
+        ("E0103", 5, 53, "undefined slot `sise`", "did you mean `size`?"),
+        ("E0103", 6, 52, "undefined slot `order`", None),
+    ]
+
+
+def test_context_uses_are_not_checked_without_names(project: Path) -> None:
+    write(project, "actions/orders.py", CONTEXT_USES)
+    assert check(pizza(), project) == []
