@@ -37,6 +37,14 @@ from actions._contracts import ActionCheckOrderInput, ActionCheckOrderOutput
 
 def check(inputs, ctx):
     assert isinstance(inputs, ActionCheckOrderInput)
+    assert ctx.latest_message.intent.name == "check_order"
+    assert ctx.slots["size"] == inputs.size
+    try:
+        ctx.slots["size"] = "small"
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("ctx.slots must be read-only")
     ctx.send(f"checking {inputs.size} for {ctx.sender_id}")
     ctx.utter("utter_summary", name="you")
     return ActionCheckOrderOutput(in_stock=inputs.size == "large")

@@ -17,7 +17,16 @@ from dialogue_fixtures import NLU_TABLE, FakeNLU, make_assistant, texts
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble, PolicyLoadError
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore
-from assistc.runtime.ir import Assistant, BotStep, Config, Response, Rule, UserStep, Variation
+from assistc.runtime.ir import (
+    Assistant,
+    BotStep,
+    Config,
+    Response,
+    Rule,
+    SlotTest,
+    UserStep,
+    Variation,
+)
 
 CONVERSATIONS = [
     ["hi", "sad", "yes", "bye"],
@@ -211,3 +220,30 @@ def test_saving_without_a_learned_policy_leaves_no_stale_weights(
     bare.save(tmp_path)
     assert not (tmp_path / "learned.npz").exists()
     assert PolicyEnsemble.load(tmp_path).learned is None
+
+
+def test_conversation_start_rule_only_fires_first(
+    make_agent: AgentFactory, assistant: Assistant
+) -> None:
+    welcome = Rule(
+        name="welcome",
+        conversation_start=True,
+        steps=[UserStep(intent="greet"), BotStep(action="utter_status")],
+    )
+    agent = make_agent(assistant_=make_assistant(rules=[*assistant.rules, welcome]))
+    assert texts(agent.handle_message("u", "hi")) == ["Hello there."]
+    assert texts(agent.handle_message("u", "hi")) == ["Hey! How are you?"]
+    agent.handle_message("u", "/restart")
+    assert texts(agent.handle_message("u", "hi")) == ["Hello there."]
+
+
+def test_rule_conditions_test_slot_values(make_agent: AgentFactory, assistant: Assistant) -> None:
+    vip_greeting = Rule(
+        name="vip greeting",
+        conditions=[SlotTest(slot="vip", op="==", value=True)],
+        steps=[UserStep(intent="greet"), BotStep(action="utter_iamabot")],
+    )
+    agent = make_agent(assistant_=make_assistant(rules=[*assistant.rules, vip_greeting]))
+    assert texts(agent.handle_message("u", "hi")) == ["Hey! How are you?"]
+    agent.handle_message("u", "I am vip")
+    assert texts(agent.handle_message("u", "hi")) == ["I am a bot, powered by assistc."]
