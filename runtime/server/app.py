@@ -25,10 +25,11 @@ from starlette.routing import Route
 
 from assistc import __version__
 from assistc.runtime.ir import IR_VERSION
-from assistc.runtime.server.holder import AgentHolder, ServedMessage
+from assistc.runtime.server.holder import AgentHolder, ServedMessage, ServedTracker
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_ID_CHARS = 256
+INCLUDE_EVENTS = ("ALL", "APPLIED", "AFTER_RESTART", "NONE")
 
 log = logging.getLogger("assistc.runtime")
 
@@ -94,6 +95,21 @@ def message_json(message: ServedMessage) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value not in ([], {}, "")}
 
 
+def tracker_json(tracker: ServedTracker, include: str) -> dict[str, Any]:
+    """Rasa's tracker body with the events `include_events` asks for (Rasa's default:
+    those after the latest restart)."""
+    data = tracker.to_rasa_json()
+    events: list[dict[str, Any]] = data["events"]
+    if include == "AFTER_RESTART":
+        restarts = [index for index, event in enumerate(events) if event["event"] == "restart"]
+        data["events"] = events[restarts[-1] :] if restarts else events
+    elif include == "APPLIED":
+        data["events"] = [event.to_rasa() for event in tracker.applied_events()]
+    elif include == "NONE":
+        data["events"] = None
+    return data
+
+
 def create_app(
     holder: AgentHolder,
     *,
@@ -130,11 +146,15 @@ def create_app(
 
     async def tracker(request: Request) -> Response:
         sender_id = request.path_params["sender_id"]
+        include = request.query_params.get("include_events", "AFTER_RESTART").upper()
+        if include not in INCLUDE_EVENTS:
+            choices = ", ".join(INCLUDE_EVENTS)
+            raise ApiError(400, "BadRequest", f"include_events must be one of {choices}")
         async with locks.hold(sender_id):
             found = await run_in_threadpool(holder.current.agent.tracker, sender_id)
         if found is None:
             raise ApiError(404, "NotFound", f"no conversation with id '{sender_id}'")
-        return JSONResponse(found.to_rasa_json())
+        return JSONResponse(tracker_json(found, include))
 
     async def status(request: Request) -> Response:
         current = holder.current

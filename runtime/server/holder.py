@@ -22,8 +22,14 @@ class ServedMessage(Protocol):
     def model_dump(self, *, mode: str = ..., exclude_none: bool = ...) -> dict[str, Any]: ...
 
 
+class ServedEvent(Protocol):
+    def to_rasa(self) -> dict[str, Any]: ...
+
+
 class ServedTracker(Protocol):
     def to_rasa_json(self) -> dict[str, Any]: ...
+
+    def applied_events(self) -> Sequence[ServedEvent]: ...
 
 
 class ServedAgent(Protocol):

@@ -94,3 +94,26 @@ def test_server_with_the_real_agent_and_a_hot_swap(loaded: LoadedBundle, tmp_pat
             "hello",
             "what is the weather in Paris",
         ]
+
+
+def test_tracker_include_events(loaded: LoadedBundle) -> None:
+    holder = AgentHolder(loaded.agent(InMemoryTrackerStore()))
+    with ServerThread(holder) as server, httpx.Client(base_url=server.url) as http:
+        for text in ["hello", "/restart", "bye"]:
+            http.post("/webhooks/rest/webhook", json={"sender": "r", "message": text})
+
+        def user_texts(include: str | None) -> list[str]:
+            params = {} if include is None else {"include_events": include}
+            events = http.get("/conversations/r/tracker", params=params).json()["events"]
+            return [event["text"] for event in events if event["event"] == "user"]
+
+        assert user_texts("ALL") == ["hello", "/restart", "bye"]
+        assert user_texts(None) == user_texts("after_restart") == ["bye"]
+        assert user_texts("APPLIED") == ["bye"]
+        after_restart = http.get("/conversations/r/tracker").json()["events"]
+        assert after_restart[0]["event"] == "restart"
+        none = http.get("/conversations/r/tracker", params={"include_events": "NONE"})
+        assert none.json()["events"] is None
+        bad = http.get("/conversations/r/tracker", params={"include_events": "SOME"})
+        assert bad.status_code == 400
+        assert "ALL, APPLIED, AFTER_RESTART, NONE" in bad.json()["message"]
