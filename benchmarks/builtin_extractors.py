@@ -1,8 +1,12 @@
 """How long the built-in entity extractors take on realistic chat messages.
 
 Prints the median (and 90th percentile) time to run all eight extractors on one message,
-and the median per extractor, in microseconds. `--json` prints the same figures as JSON.
-Usage: .venv/bin/python benchmarks/builtin_extractors.py [--json] [--repeats N]
+and the median per extractor, in microseconds. `--adversarial` adds, per 100 KB hostile
+input (long digit runs, number words, odd Unicode), the time of the slowest extractor in
+milliseconds: it must grow linearly with the input, never explode. `--json` prints the
+same figures as JSON.
+
+    .venv/bin/python benchmarks/builtin_extractors.py [--json] [--repeats N] [--adversarial]
 """
 
 from __future__ import annotations
@@ -48,6 +52,22 @@ MESSAGES = (
     "this is the 4th time I'm asking, I want my 20 USD back",
 )
 NOW = datetime(2026, 3, 12, 9, 30)
+_SIZE = 100_000
+ADVERSARIAL = {
+    "digits": "9" * _SIZE,
+    "spaced digits": "1 " * (_SIZE // 2),
+    "dashed digits": "1-" * (_SIZE // 2),
+    "dotted words": "a." * (_SIZE // 2),
+    "at signs": "a@" * (_SIZE // 2),
+    "long domain": "a@" + "b." * (_SIZE // 2),
+    "long url": "http://" + "a" * _SIZE,
+    "number words": "one " * (_SIZE // 4),
+    "number words with and": "one and " * (_SIZE // 8),
+    "tens words": "twenty " * (_SIZE // 7),
+    "quarter to": "quarter to " * (_SIZE // 11),
+    "dollar signs": "$1 " * (_SIZE // 3),
+    "odd unicode": "ſİ١１\u0301€\u00a0\ufeff" * (_SIZE // 8),
+}
 
 
 def _time_us(name: str, message: str, repeats: int) -> float:
@@ -79,12 +99,28 @@ def measure(repeats: int) -> dict[str, object]:
     }
 
 
+def measure_adversarial() -> dict[str, float]:
+    """Per hostile input, the time in milliseconds of the slowest extractor on it."""
+    worst = {}
+    for label, text in ADVERSARIAL.items():
+        times = []
+        for name in BUILTIN_EXTRACTORS:
+            start = time.perf_counter_ns()
+            extract_builtin(name, text, now=NOW)
+            times.append((time.perf_counter_ns() - start) / 1e6)
+        worst[label] = round(max(times), 1)
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--repeats", type=int, default=200, help="runs per message (default 200)")
+    parser.add_argument("--adversarial", action="store_true", help="also time 100 KB inputs")
     args = parser.parse_args()
     figures = measure(args.repeats)
+    if args.adversarial:
+        figures["adversarial_slowest_extractor_ms"] = measure_adversarial()
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -98,6 +134,11 @@ def main() -> None:
     assert isinstance(per_extractor, dict)
     for name, median in per_extractor.items():
         print(f"  {name:8s} {median:7.1f} µs")
+    adversarial = figures.get("adversarial_slowest_extractor_ms")
+    if isinstance(adversarial, dict):
+        print(f"{_SIZE // 1000} KB hostile inputs, slowest extractor:")
+        for label, ms in adversarial.items():
+            print(f"  {label:22s} {ms:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
-from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.numwords import WORD_NUMBER, cardinal_value, find_word_numbers
 from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
@@ -124,12 +124,7 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
 
 
 def _amount(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if text.lower() in ("a", "an"):
-        return 1
-    words = find_word_numbers(text)
-    return words[0].value if len(words) == 1 and not words[0].ordinal else None
+    return 1 if text.lower() in ("a", "an") else cardinal_value(text)
 
 
 def _offset(m: re.Match[str], today: date) -> date | None:

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.number import DIGIT_NUMBER, digit_value
-from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.numwords import WORD_NUMBER, cardinal_value, find_word_numbers
 from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
@@ -91,15 +91,6 @@ def _word_amount(m: re.Match[str]) -> tuple[int, Decimal] | None:
     return m.start("words") + numbers[-1].start, Decimal(numbers[-1].value)
 
 
-def _cents(text: str) -> Decimal | None:
-    value = (
-        int(text)
-        if text.isdigit()
-        else next((n.value for n in find_word_numbers(text) if not n.ordinal), None)
-    )
-    return None if value is None or value > 99 else Decimal(value) * _CENT
-
-
 def _match(m: re.Match[str], text: str) -> BuiltinMatch | None:
     start = m.start()
     if m["digits"] is not None:
@@ -116,10 +107,10 @@ def _match(m: re.Match[str], text: str) -> BuiltinMatch | None:
         amount *= _CENT
     cents = m.groupdict().get("cents")
     if cents:
-        extra = _cents(cents)
-        if extra is None:
+        extra = cardinal_value(cents)
+        if extra is None or extra > 99:
             return None
-        amount += extra
+        amount += extra * _CENT
     try:
         value = f"{amount.quantize(_CENT)} {_code(currency)}"
     except InvalidOperation:  # more digits than a Decimal holds

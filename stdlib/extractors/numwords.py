@@ -155,9 +155,12 @@ def find_word_numbers(text: str) -> list[WordNumber]:
     return found
 
 
-def word_number_value(text: str) -> int | None:
-    """The value of `text` if it is exactly one spelled-out number, else None."""
+def cardinal_value(text: str) -> int | None:
+    """The value of `text` if it is one whole number in ASCII digits or words, else None."""
+    if text.isascii() and text.isdigit():
+        return int(text)
     numbers = find_word_numbers(text)
-    if len(numbers) == 1 and numbers[0].start == 0 and numbers[0].end == len(text):
-        return numbers[0].value
-    return None
+    if len(numbers) != 1 or numbers[0].ordinal:
+        return None
+    whole = numbers[0].start == 0 and numbers[0].end == len(text)
+    return numbers[0].value if whole else None

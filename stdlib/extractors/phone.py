@@ -1,7 +1,8 @@
 """Phone numbers: international (`+44 20 7946 0958`, `+1 (555) 123-4567`, `+4420794609580`)
 and national (`(555) 123-4567`, `555-123-4567`, `555.123.4567`, `020 7946 0958`).
 
-Value: the digits, with a leading `+` kept when written (`+442079460958`, `5551234567`).
+Value: the digits, with a leading `+` kept when written (`+442079460958`, `5551234567`);
+the bracketed trunk zero of `+44 (0)20 7946 0958` is dropped, as it is not dialled.
 Rules: with `+`, 8–15 digits (E.164); without, 10 or 11 digits (11 only after a trunk `0`
 or a country `1`). An ungrouped run of 10–11 digits is reported with confidence 0.6 (it may
 be an order number). Dates (`2026-03-12`) and short numbers are not phones.
@@ -65,7 +66,8 @@ def extract(text: str, now: datetime) -> list[BuiltinMatch]:
             continue
         start, end, confidence = best
         span = m.group()[start:end]
-        digits = "".join(c for c in span if c.isdigit())
-        value = ("+" if span.startswith("+") else "") + digits
+        plus = span.startswith("+")
+        dialled = span.replace("(0)", "") if plus else span  # +44 (0)20: the 0 is not dialled
+        value = ("+" if plus else "") + "".join(c for c in dialled if c.isdigit())
         found.append(BuiltinMatch(m.start() + start, m.start() + end, span, value, confidence))
     return found

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
-from assistc.stdlib.extractors.numwords import WORD_NUMBER, find_word_numbers
+from assistc.stdlib.extractors.numwords import WORD_NUMBER, cardinal_value
 from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
@@ -37,14 +37,6 @@ _PAST = {"past": 1, "after": 1, "to": -1, "till": -1, "before": -1, "of": -1}
 _MINUTE_NAMES = {"half": 30, "quarter": 15}
 
 Resolver = Callable[[re.Match[str]], tuple[int, int] | None]
-
-
-def _number(text: str) -> int | None:
-    """A small number written in digits or words (`5`, `twenty-five`), else None."""
-    if text.isdigit():
-        return int(text)
-    words = find_word_numbers(text)
-    return words[0].value if len(words) == 1 and not words[0].ordinal else None
 
 
 def _twelve_hour(hour: int, m: re.Match[str]) -> int | None:
@@ -63,8 +55,8 @@ def _twelve_hour(hour: int, m: re.Match[str]) -> int | None:
 
 def _with_meridiem(m: re.Match[str]) -> tuple[int, int] | None:
     """`5pm`, `5:30 pm`, `five thirty pm`."""
-    hour = _number(m["hour"])
-    minute = _number(m["minute"]) if m["minute"] else 0
+    hour = cardinal_value(m["hour"])
+    minute = cardinal_value(m["minute"]) if m["minute"] else 0
     if hour is None or minute is None or minute > 59:
         return None
     hour = _twelve_hour(hour, m)
@@ -87,8 +79,8 @@ def _named(m: re.Match[str]) -> tuple[int, int] | None:
 def _relative_to_hour(m: re.Match[str]) -> tuple[int, int] | None:
     """`half past five`, `quarter to six`, `ten past 5`."""
     name = m["minutes"].lower()
-    minutes = _MINUTE_NAMES.get(name) or _number(name)
-    hour = _number(m["hour"])
+    minutes = _MINUTE_NAMES.get(name) or cardinal_value(name)
+    hour = cardinal_value(m["hour"])
     if minutes is None or hour is None or not 1 <= minutes <= 59:
         return None
     if not (name in _MINUTE_NAMES or m["explicit"] or minutes % 5 == 0):
@@ -103,7 +95,7 @@ def _relative_to_hour(m: re.Match[str]) -> tuple[int, int] | None:
 
 def _hour_only(m: re.Match[str]) -> tuple[int, int] | None:
     """`five o'clock`, `at 5`."""
-    hour = _number(m["hour"])
+    hour = cardinal_value(m["hour"])
     hour_24 = None if hour is None else _twelve_hour(hour, m)
     return None if hour_24 is None else (hour_24, 0)
 

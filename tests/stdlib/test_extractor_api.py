@@ -6,15 +6,16 @@ import dataclasses
 import itertools
 
 import pytest
+from extractor_helpers import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from assistc.stdlib.extractors import (
     BUILTIN_EXTRACTORS,
     BuiltinMatch,
     UnknownExtractorError,
     extract_builtin,
 )
-from extractor_helpers import NOW
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def test_the_eight_builtins_are_registered() -> None:

@@ -78,3 +78,7 @@ def test_ungrouped_phone_is_uncertain() -> None:
     (match,) = extract_builtin("phone", "call 5551234567")
     assert match.value == "5551234567"
     assert match.confidence < 1.0
+
+
+def test_bracketed_trunk_zero_is_not_dialled() -> None:
+    assert found("phone", "+44 (0)20 7946 0958") == [("+44 (0)20 7946 0958", "+442079460958")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from assistc.stdlib.extractors import extract_builtin
 from extractor_helpers import NOW, found
+
+from assistc.stdlib.extractors import extract_builtin
 
 
 @pytest.mark.parametrize(

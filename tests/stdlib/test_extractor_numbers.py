@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from assistc.stdlib.extractors import extract_builtin
 from extractor_helpers import found
+
+from assistc.stdlib.extractors import extract_builtin
 
 
 @pytest.mark.parametrize(
