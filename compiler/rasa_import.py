@@ -17,18 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistc.compiler.rasa_project import RasaProject, file_start, read_project
+from assistc.compiler.rasa_convert import (
+    ENTITY_REGEX,
+    Block,
+    SlotInfo,
+    as_list,
+    number,
+    single_key,
+)
+from assistc.compiler.rasa_dialogue import UNSUPPORTED_BUILTIN_ACTIONS, DialogueConverter
+from assistc.compiler.rasa_project import file_start, read_project
 from assistc.compiler.rasa_text import (
-    NameMap,
     comment,
     escape_interpolation,
     escape_template,
     is_name,
     quote,
-    title,
     value_text,
 )
-from assistc.compiler.rasa_yaml import YMap, span_of
+from assistc.compiler.rasa_yaml import YMap
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
 
@@ -36,19 +43,6 @@ DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
 RASA_BUILTIN_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
 SUPPORTED_BUILTIN_ACTIONS = frozenset(
     {"action_restart", "action_default_fallback", "action_deactivate_loop"}
-)
-UNSUPPORTED_BUILTIN_ACTIONS = frozenset(
-    {
-        "action_session_start",
-        "action_revert_fallback_events",
-        "action_default_ask_affirmation",
-        "action_default_ask_rephrase",
-        "action_two_stage_fallback",
-        "action_unlikely_intent",
-        "action_back",
-        "action_extract_slots",
-        "action_validate_slot_mappings",
-    }
 )
 DUCKLING = {
     "number": "number",
@@ -60,15 +54,8 @@ DUCKLING = {
     "amount-of-money": "money",
 }
 SLOT_TYPES = {"text": "text", "bool": "bool", "float": "float", "any": "any"}
-ENTITY_REGEX = re.compile(
-    r"\[(?P<text>[^\]]+?)\]"
-    r"(?:\((?P<entity>[^:)]+?)(?::(?P<value>[^)]+))?\)"
-    r"|\{(?P<dict>[^}]+?)\}"
-    r"|\[(?P<dicts>.*?)\])"
-)
 BUTTON_PAYLOAD = re.compile(r"^/(?P<intent>[^{@]+)(?P<entities>\{.*\})?(?:@[0-9.]+)?$", re.S)
 VARIATION_KEYS = frozenset({"text", "buttons", "image", "condition"})
-OUTPUT_FILES = ("domain.assist", "nlu.assist", "stories.assist", "rules.assist", "tests.assist")
 
 
 class RasaImportError(Exception):
@@ -122,7 +109,7 @@ def import_rasa(rasa_dir: Path, out_dir: Path) -> ImportReport:
             )
         )
         return report
-    converter = _Converter(project, report)
+    converter = _Converter(project, report.diagnostics)
     outputs = converter.run()
     out_dir.mkdir(parents=True, exist_ok=True)
     for relative, text in outputs.items():
@@ -150,103 +137,8 @@ def _formatted(text: str, path: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-@dataclass
-class _SlotInfo:
-    name: str
-    type_text: str
-    members: frozenset[str] = frozenset()
-
-    def fits(self, value: Any) -> bool:
-        return _fits(self.type_text, self.members, value)
-
-
-def _fits(type_text: str, members: frozenset[str], value: Any) -> bool:
-    if value is None or type_text == "any":
-        return True
-    if type_text.startswith("list["):
-        item = type_text[5:-1]
-        items = value if isinstance(value, list) else [value]
-        return all(_fits(item, members, v) for v in items)
-    if type_text == "text":
-        return isinstance(value, str)
-    if type_text == "bool":
-        return isinstance(value, bool)
-    if type_text == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, str) and (not members or value in members)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _single_key(item: Any) -> tuple[str, Any] | None:
-    if isinstance(item, dict) and len(item) == 1:
-        key, value = next(iter(item.items()))
-        return str(key), value
-    return None
-
-
-@dataclass
-class _Block:
-    """One definition's lines (first line at column 0, body lines already indented)."""
-
-    lines: list[str]
-
-    def arranged(self) -> list[str]:
-        """A body of nothing but comments goes above the head, where the formatter keeps
-        it attached to this definition."""
-        head, *body = self.lines
-        if body and all(line.lstrip().startswith("#") for line in body) and ":" in head:
-            return [line.lstrip() for line in body] + [head]
-        return self.lines
-
-
-class _Converter:
-    """Holds the lookups every part needs; `run` returns file name → text."""
-
-    def __init__(self, project: RasaProject, report: ImportReport) -> None:
-        self.project = project
-        self.report = report
-        self.names = NameMap()
-        domain = project.domain
-        self.responses: dict[str, Any] = dict(domain.get("responses") or {})
-        self.forms: dict[str, Any] = dict(domain.get("forms") or {})
-        self.slot_defs: dict[str, Any] = dict(domain.get("slots") or {})
-        self.slots: dict[str, _SlotInfo] = {}
-        self.synonyms: dict[str, str] = {}
-        self.synonym_forms: dict[str, list[str]] = {}
-        self.regexes: dict[str, list[str]] = {}
-        self.lookups: dict[str, list[str]] = {}
-        self.annotated: dict[str, set[str]] = {}
-        self.roles: dict[str, set[str]] = {}
-        self.actions: list[str] = []
-        self.form_then: dict[str, list[str]] = {}
-        self.completion_rules: dict[int, str] = {}
-        self.fallback_rules: set[int] = set()
-        self.action_outputs: dict[str, list[str]] = {}
-        self.enum_entities: dict[str, list[str]] = {}
-        self.outputs: dict[str, str] = {}
-
-    # ------------------------------------------------------------------ reporting
-
-    def note(self, code: str, message: str, where: object, fallback: str = "") -> None:
-        default = file_start(fallback or "domain.yml")
-        span = where if isinstance(where, Span) else span_of(where, default)
-        self.report.diagnostics.append(Diagnostic(code, message, span))
-
-    def unsupported(self, message: str, where: object, out: list[str], indent: str = "") -> None:
-        """W1302 plus a `# rasa:` comment in the output at this place."""
-        self.note("W1302", message, where)
-        out.append(indent + comment(message))
+class _Converter(DialogueConverter):
+    """The whole conversion; `run` returns file name → text."""
 
     # ------------------------------------------------------------------ driver
 
@@ -276,7 +168,7 @@ class _Converter:
                 out[name] = "\n\n".join("\n".join(b.arranged()) for b in blocks) + "\n"
         out.update(self.outputs)
         for (kind, raw), new in sorted(self.names.renames.items()):
-            self.report.diagnostics.append(
+            self.diagnostics.append(
                 Diagnostic("W1303", f"{kind} `{raw}` renamed to `{new}`", file_start("domain.yml"))
             )
         return out
@@ -285,25 +177,15 @@ class _Converter:
 
     def _declare_names(self) -> None:
         """Give declared names first pick, in a fixed order, so renames are stable."""
-        for raw in self._domain_names("intents"):
+        for raw in self.domain_names("intents"):
             self.names("intent", raw)
-        for raw in self._domain_names("entities"):
+        for raw in self.domain_names("entities"):
             self.names("entity", raw)
         for kind, table in (("slot", self.slot_defs), ("response", self.responses)):
             for raw in table:
                 self.names(kind, raw)
         for raw in self.forms:
             self.names("form", raw)
-
-    def _domain_names(self, key: str) -> list[str]:
-        names: list[str] = []
-        for item in _as_list(self.project.domain.get(key)):
-            pair = _single_key(item)
-            if isinstance(item, str):
-                names.append(item)
-            elif pair is not None:
-                names.append(pair[0])
-        return names
 
     # ------------------------------------------------------------------ NLU tables
 
@@ -379,15 +261,15 @@ class _Converter:
 
     # ------------------------------------------------------------------ config
 
-    def _config(self) -> list[_Block]:
+    def _config(self) -> list[Block]:
         config, endpoints = self.project.config, self.project.endpoints
         lines = ["config:"]
         if isinstance(config.get("language"), str):
             lines.append(f"  language = {quote(config['language'])}")
-        pipeline = [c for c in _as_list(config.get("pipeline")) if isinstance(c, dict)]
-        policies = [p for p in _as_list(config.get("policies")) if isinstance(p, dict)]
+        pipeline = [c for c in as_list(config.get("pipeline")) if isinstance(c, dict)]
+        policies = [p for p in as_list(config.get("policies")) if isinstance(p, dict)]
         for component in pipeline:
-            threshold = _number(component.get("threshold"))
+            threshold = number(component.get("threshold"))
             if component.get("name") == "FallbackClassifier" and threshold is not None:
                 lines.append(f"  nlu_fallback_threshold = {threshold}")
         max_history: int | None = None
@@ -396,7 +278,7 @@ class _Converter:
             if isinstance(history, int) and not isinstance(history, bool) and max_history is None:
                 max_history = history
             if policy.get("name") == "RulePolicy":
-                value = _number(policy.get("core_fallback_threshold"))
+                value = number(policy.get("core_fallback_threshold"))
                 if value is not None:
                     lines.append(f"  core_fallback_threshold = {value}")
                 action = policy.get("core_fallback_action_name")
@@ -442,13 +324,13 @@ class _Converter:
             self.unsupported(f"domain config {described}", domain_config, notes, "  ")
         if len(lines) == 1:
             lines.append('  language = "en"')
-        return [_Block(lines[:1] + notes + lines[1:])]
+        return [Block(lines[:1] + notes + lines[1:])]
 
     def _fallback_response(self) -> str | None:
         """The response of a rule "nlu_fallback → utter_x": the language's equivalent is
         config `fallback_action` (the rule itself becomes a comment)."""
         for rule in self.project.rules:
-            steps = _as_list(rule.get("steps"))
+            steps = as_list(rule.get("steps"))
             if (
                 not rule.get("condition")
                 and len(steps) == 2
@@ -464,18 +346,18 @@ class _Converter:
     @property
     def duckling_dims(self) -> set[str]:
         dims: set[str] = set()
-        for component in _as_list(self.project.config.get("pipeline")):
+        for component in as_list(self.project.config.get("pipeline")):
             if isinstance(component, dict) and component.get("name") == "DucklingEntityExtractor":
                 listed = component.get("dimensions")
-                dims |= set(DUCKLING) if listed is None else {str(d) for d in _as_list(listed)}
+                dims |= set(DUCKLING) if listed is None else {str(d) for d in as_list(listed)}
         return dims
 
     # ------------------------------------------------------------------ entities
 
-    def _entities(self) -> list[_Block]:
+    def _entities(self) -> list[Block]:
         declared: dict[str, Any] = {}
-        for item in _as_list(self.project.domain.get("entities")):
-            pair = _single_key(item)
+        for item in as_list(self.project.domain.get("entities")):
+            pair = single_key(item)
             if isinstance(item, str):
                 declared.setdefault(item, item)
             elif pair is not None:
@@ -491,7 +373,7 @@ class _Converter:
                 file_start("domain.yml"),
             )
         self._plan_enums()
-        blocks: list[_Block] = []
+        blocks: list[Block] = []
         dims = self.duckling_dims
         for raw, item in declared.items():
             blocks.append(self._entity(raw, item, dims))
@@ -502,7 +384,7 @@ class _Converter:
             for raw in sorted(set(table) - set(declared)):
                 notes: list[str] = []
                 self.unsupported(f"{kind} `{raw}` names no entity; dropped", None, notes)
-                blocks.append(_Block(notes))
+                blocks.append(Block(notes))
         return blocks
 
     def _plan_enums(self) -> None:
@@ -511,23 +393,23 @@ class _Converter:
         for raw, slot in self.slot_defs.items():
             if not isinstance(slot, dict) or slot.get("type") != "categorical":
                 continue
-            values = [str(v) for v in _as_list(slot.get("values")) if v is not None]
+            values = [str(v) for v in as_list(slot.get("values")) if v is not None]
             sources = [
                 str(m.get("entity"))
-                for m in _as_list(slot.get("mappings"))
+                for m in as_list(slot.get("mappings"))
                 if isinstance(m, dict) and m.get("type") == "from_entity" and m.get("entity")
             ]
             entity = sources[0] if len(set(sources)) == 1 else f"{raw}_value"
             known = self.enum_entities.setdefault(entity, [])
             known.extend(v for v in values if v not in known)
 
-    def _entity(self, raw: str, item: Any, dims: set[str]) -> _Block:
+    def _entity(self, raw: str, item: Any, dims: set[str]) -> Block:
         name = self.names("entity", raw)
         body: list[str] = []
         settings = item.get(raw) if isinstance(item, dict) else None
         roles = sorted(self.roles.get(raw, set()))
         if isinstance(settings, dict):
-            roles = sorted(set(roles) | {str(r) for r in _as_list(settings.get("roles"))})
+            roles = sorted(set(roles) | {str(r) for r in as_list(settings.get("roles"))})
             if settings.get("groups"):
                 self.unsupported("entity groups are not supported", settings, body, "  ")
             for key in sorted(set(settings) - {"roles", "groups"}):
@@ -543,7 +425,7 @@ class _Converter:
                         f"Duckling dimension `{raw}` imported as built-in `{builtin}`",
                         item,
                     )
-                return _Block([f"entity {name}: builtin {builtin}", *body])
+                return Block([f"entity {name}: builtin {builtin}", *body])
             self.unsupported(f"Duckling dimension `{raw}` has no built-in extractor", item, body)
         if raw in self.enum_entities:
             return self._enum_block(raw, self.enum_entities[raw], body)
@@ -553,11 +435,11 @@ class _Converter:
             self.outputs[path] = "".join(value + "\n" for value in values)
             if raw in self.regexes:
                 self.unsupported(f"regex for `{raw}` dropped: it has a lookup table", item, body)
-            return _Block([f"entity {name}: lookup {quote(path)}", *body])
+            return Block([f"entity {name}: lookup {quote(path)}", *body])
         if raw in self.regexes:
             patterns = self.regexes[raw]
             pattern = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-            return _Block([f"entity {name}: regex {quote(pattern)}", *body])
+            return Block([f"entity {name}: regex {quote(pattern)}", *body])
         if any(target in self.annotated.get(raw, set()) for target in self.synonym_forms):
             self.note(
                 "W1307",
@@ -565,9 +447,9 @@ class _Converter:
                 "its examples",
                 item,
             )
-        return _Block([f"entity {name}: text", *body])
+        return Block([f"entity {name}: text", *body])
 
-    def _enum_block(self, raw: str, members: list[str], body: list[str]) -> _Block:
+    def _enum_block(self, raw: str, members: list[str], body: list[str]) -> Block:
         name = self.names("entity", raw)
         extra = sorted(self.annotated.get(raw, set()) - set(members))
         if extra:
@@ -583,44 +465,44 @@ class _Converter:
             forms = [f for f in self.synonym_forms.get(member, []) if f.lower() != member.lower()]
             synonyms = " = " + ", ".join(quote(f) for f in forms) if forms else ""
             lines.append(f"  {written}{synonyms}")
-        return _Block(lines + body)
+        return Block(lines + body)
 
     # ------------------------------------------------------------------ slots
 
-    def _slot_type(self, raw: str, slot: YMap, notes: list[str]) -> _SlotInfo:
+    def _slot_type(self, raw: str, slot: YMap, notes: list[str]) -> SlotInfo:
         name = self.names("slot", raw)
         kind = str(slot.get("type", "any"))
-        mappings = [m for m in _as_list(slot.get("mappings")) if isinstance(m, dict)]
+        mappings = [m for m in as_list(slot.get("mappings")) if isinstance(m, dict)]
         entities = {str(m.get("entity")) for m in mappings if m.get("type") == "from_entity"}
         if kind == "categorical":
             entity = next(iter(entities)) if len(entities) == 1 else f"{raw}_value"
             members = frozenset(self.enum_entities.get(entity, [])) | frozenset(
                 self.annotated.get(entity, set())
             )
-            return _SlotInfo(name, self.names("entity", entity), members)
+            return SlotInfo(name, self.names("entity", entity), members)
         if kind == "list":
-            return _SlotInfo(name, "list[text]" if entities else "list[any]")
+            return SlotInfo(name, "list[text]" if entities else "list[any]")
         if kind in SLOT_TYPES:
-            return _SlotInfo(name, SLOT_TYPES[kind])
+            return SlotInfo(name, SLOT_TYPES[kind])
         self.unsupported(f"slot type `{kind}` imported as `any`", slot, notes, "  ")
-        return _SlotInfo(name, "any")
+        return SlotInfo(name, "any")
 
     def _slot_values(self, raw: str, slot: YMap) -> list[Any]:
         """Every value the project writes into this slot (initial, mappings, stories)."""
         values: list[Any] = [slot.get("initial_value")]
-        for mapping in _as_list(slot.get("mappings")):
+        for mapping in as_list(slot.get("mappings")):
             if isinstance(mapping, dict) and mapping.get("type") == "from_intent":
                 values.append(mapping.get("value"))
         for story in [*self.project.stories, *self.project.rules]:
-            for step in _as_list(story.get("steps")):
-                for entry in _as_list(step.get("slot_was_set") if isinstance(step, dict) else []):
-                    pair = _single_key(entry)
+            for step in as_list(story.get("steps")):
+                for entry in as_list(step.get("slot_was_set") if isinstance(step, dict) else []):
+                    pair = single_key(entry)
                     if pair is not None and pair[0] == raw:
                         values.append(pair[1])
         return values
 
-    def _slots(self) -> list[_Block]:
-        blocks: list[_Block] = []
+    def _slots(self) -> list[Block]:
+        blocks: list[Block] = []
         for raw, slot in self.slot_defs.items():
             if not isinstance(slot, YMap):
                 self.note("W1304", f"slot `{raw}` should be a mapping; skipped", slot)
@@ -635,14 +517,14 @@ class _Converter:
                     f"{', '.join(repr(v) for v in bad[:3])}; imported as `any`",
                     slot,
                 )
-                info = _SlotInfo(info.name, "any")
+                info = SlotInfo(info.name, "any")
             self.slots[raw] = info
         for raw, slot in self.slot_defs.items():
             if raw in self.slots:
                 blocks.append(self._slot_block(raw, slot))
         return blocks
 
-    def _slot_block(self, raw: str, slot: YMap) -> _Block:
+    def _slot_block(self, raw: str, slot: YMap) -> Block:
         info = self.slots[raw]
         body: list[str] = []
         head = f"slot {info.name}: {info.type_text}"
@@ -661,7 +543,7 @@ class _Converter:
                 self.unsupported(f"{key}: {slot[key]} (only form slots take min/max)", slot, body)
         if slot.get("type") == "categorical" and "values" in slot:
             body.append("  " + comment("categorical values: the enum " + info.type_text))
-        mappings = _as_list(slot.get("mappings"))
+        mappings = as_list(slot.get("mappings"))
         if not mappings:
             self.note("W1304", f"slot `{raw}` has no mappings (Rasa requires them)", slot)
         for mapping in mappings:
@@ -673,10 +555,10 @@ class _Converter:
                 f"entity `{info.type_text}`",
                 slot,
             )
-        return _Block([head, *body])
+        return Block([head, *body])
 
     def _asked_by_form(self, raw: str) -> bool:
-        return any(raw in self._required_slots(form) for form in self.forms.values())
+        return any(raw in self.required_slots(form) for form in self.forms.values())
 
     def _mapping_lines(self, raw: str, mapping: Any) -> list[str]:
         out: list[str] = []
@@ -685,7 +567,7 @@ class _Converter:
             return out
         kind = mapping.get("type")
         info = self.slots[raw]
-        conditions = [c for c in _as_list(mapping.get("conditions")) if isinstance(c, dict)]
+        conditions = [c for c in as_list(mapping.get("conditions")) if isinstance(c, dict)]
         loops = {str(c["active_loop"]) for c in conditions if isinstance(c.get("active_loop"), str)}
         for key in ("not_intent", "group"):
             if key in mapping:
@@ -707,7 +589,7 @@ class _Converter:
             if conditions:
                 self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
             written = value_text(mapping.get("value"), info.members)
-            intents = _as_list(mapping.get("intent"))
+            intents = as_list(mapping.get("intent"))
             if written is None or not intents:
                 self.unsupported(f"from_intent mapping {mapping}", mapping, out, "  ")
             for intent in intents:
@@ -736,8 +618,8 @@ class _Converter:
 
     # ------------------------------------------------------------------ responses
 
-    def _responses(self) -> list[_Block]:
-        blocks: list[_Block] = []
+    def _responses(self) -> list[Block]:
+        blocks: list[Block] = []
         for raw, variations in self.responses.items():
             if raw.startswith("utter_") and "/" in raw:
                 self.note(
@@ -748,11 +630,11 @@ class _Converter:
                 )
             lines = [f"response {self.names('response', raw)}:"]
             body: list[str] = []
-            for variation in _as_list(variations):
+            for variation in as_list(variations):
                 body.extend(self._variation(variation))
             if not any(line.startswith('  "') for line in body):
                 body.append('  ""')
-            blocks.append(_Block(lines + body))
+            blocks.append(Block(lines + body))
         return blocks
 
     def _variation(self, variation: Any) -> list[str]:
@@ -776,7 +658,7 @@ class _Converter:
         if terms:
             line += " if " + " and ".join(terms)
         out.append(line)
-        for button in _as_list(variation.get("buttons")):
+        for button in as_list(variation.get("buttons")):
             out.extend(self._button(button))
         if variation.get("image"):
             out.append(f"    image {quote(str(variation['image']))}")
@@ -784,12 +666,12 @@ class _Converter:
 
     def _condition_terms(self, conditions: Any, out: list[str]) -> list[str]:
         terms: list[str] = []
-        for condition in _as_list(conditions):
+        for condition in as_list(conditions):
             if not isinstance(condition, dict) or condition.get("type") != "slot":
                 self.unsupported(f"response condition {condition}", condition, out, "  ")
                 continue
             raw = str(condition.get("name"))
-            info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
+            info = self.slots.get(raw) or SlotInfo(self.names("slot", raw), "any")
             value = condition.get("value")
             if value is None:
                 terms.append(f"not {info.name}")
@@ -842,17 +724,9 @@ class _Converter:
 
     # ------------------------------------------------------------------ forms
 
-    def _required_slots(self, form: Any) -> list[str]:
-        if not isinstance(form, dict):
-            return []
-        required = form.get("required_slots")
-        if isinstance(required, dict):
-            return [str(k) for k in required]
-        return [str(s) for s in _as_list(required)]
-
-    def _forms(self) -> list[_Block]:
-        blocks: list[_Block] = []
-        declared_actions = set(self._domain_names("actions"))
+    def _forms(self) -> list[Block]:
+        blocks: list[Block] = []
+        declared_actions = set(self.domain_names("actions"))
         for raw, form in self.forms.items():
             name = self.names("form", raw)
             body: list[str] = []
@@ -876,25 +750,25 @@ class _Converter:
                     body,
                     "  ",
                 )
-            for slot in self._required_slots(form):
+            for slot in self.required_slots(form):
                 body.extend(self._ask(raw, slot, form))
             for step in self.form_then.get(raw, []):
                 body.append(f"  then {step}")
             if not any(line.startswith("  ask ") for line in body):
                 self.unsupported(f"form {raw} has no required slots; skipped", form, body)
-                blocks.append(_Block([comment(f"form {raw}"), *body]))
+                blocks.append(Block([comment(f"form {raw}"), *body]))
                 continue
-            blocks.append(_Block([f"form {name}:", *body]))
+            blocks.append(Block([f"form {name}:", *body]))
         return blocks
 
     def _ask(self, form: str, slot: str, where: object) -> list[str]:
-        info = self.slots.get(slot) or _SlotInfo(self.names("slot", slot), "any")
+        info = self.slots.get(slot) or SlotInfo(self.names("slot", slot), "any")
         specific = f"utter_ask_{form}_{slot}"
         line = f"  ask {info.name}"
         if specific in self.responses:
             line += f" {self.names('response', specific)}"
         elif f"utter_ask_{slot}" not in self.responses and f"action_ask_{slot}" in set(
-            self._domain_names("actions")
+            self.domain_names("actions")
         ):
             self.note("W1302", f"action_ask_{slot} (asking by a custom action)", where)
         lines = [line]
@@ -905,77 +779,17 @@ class _Converter:
                     lines.append(f"    {word} {definition[key]}")
         return lines
 
-    def _find_form_completions(self) -> None:
-        """A rule "when form F is active: F, active_loop null, a, b" is the form's `then`."""
-        for rule in self.project.rules:
-            form = self._completion_form(rule)
-            if form is None:
-                continue
-            steps = [s for s in _as_list(rule.get("steps")) if not _is_requested_slot_step(s)]
-            actions = [str(s["action"]) for s in steps[2:]]
-            if form in self.form_then:
-                continue
-            self.form_then[form] = [self._action_name(a) for a in actions]
-            self.completion_rules[id(rule)] = form
-
-    def _completion_form(self, rule: YMap) -> str | None:
-        loops = [
-            c.get("active_loop")
-            for c in _as_list(rule.get("condition"))
-            if isinstance(c, dict) and "active_loop" in c
-        ]
-        steps = [s for s in _as_list(rule.get("steps")) if not _is_requested_slot_step(s)]
-        if len(loops) != 1 or not isinstance(loops[0], str) or loops[0] not in self.forms:
-            return None
-        if len(steps) < 3:
-            return None
-        form = str(loops[0])
-        if not (
-            isinstance(steps[0], dict)
-            and steps[0].get("action") == form
-            and isinstance(steps[1], dict)
-            and "active_loop" in steps[1]
-            and steps[1]["active_loop"] is None
-            and all(isinstance(s, dict) and set(s) == {"action"} for s in steps[2:])
-        ):
-            return None
-        return form
-
-    def _action_name(self, raw: str) -> str:
-        if raw in self.responses:
-            return self.names("response", raw)
-        return self.names("action", raw)
-
     # ------------------------------------------------------------------ actions
 
-    def _infer_action_outputs(self) -> None:
-        """Slots set right after a custom action in stories are that action's outputs."""
-        for story in [*self.project.stories, *self.project.rules]:
-            last_action: str | None = None
-            for step in _as_list(story.get("steps")):
-                if not isinstance(step, dict):
-                    continue
-                if "action" in step:
-                    last_action = str(step["action"])
-                elif "slot_was_set" in step and last_action is not None:
-                    for entry in _as_list(step["slot_was_set"]):
-                        pair = _single_key(entry)
-                        slot = pair[0] if pair else str(entry)
-                        outputs = self.action_outputs.setdefault(last_action, [])
-                        if slot in self.slot_defs and slot not in outputs:
-                            outputs.append(slot)
-                else:
-                    last_action = None
-
-    def _actions(self) -> list[_Block]:
+    def _actions(self) -> list[Block]:
         url = DEFAULT_ACTION_URL
         endpoint = self.project.endpoints.get("action_endpoint")
         if isinstance(endpoint, dict) and isinstance(endpoint.get("url"), str):
             url = endpoint["url"]
-        blocks: list[_Block] = []
+        blocks: list[Block] = []
         seen: set[str] = set()
-        for item in _as_list(self.project.domain.get("actions")):
-            pair = _single_key(item)
+        for item in as_list(self.project.domain.get("actions")):
+            pair = single_key(item)
             raw = item if isinstance(item, str) else pair[0] if pair else None
             if raw is None or raw in seen:
                 continue
@@ -1002,7 +816,7 @@ class _Converter:
                 + (", outputs inferred from stories" if outputs else ""),
                 item,
             )
-            blocks.append(_Block([*lines, signature + ":", f"  remote {quote(url)}"]))
+            blocks.append(Block([*lines, signature + ":", f"  remote {quote(url)}"]))
             self.actions.append(raw)
         if self.actions and "action_endpoint" not in self.project.endpoints:
             self.note(
@@ -1014,13 +828,13 @@ class _Converter:
 
     # ------------------------------------------------------------------ intents
 
-    def _intents(self) -> list[_Block]:
+    def _intents(self) -> list[Block]:
         examples: dict[str, list[str]] = {}
         where: dict[str, YMap] = {}
-        for raw in self._domain_names("intents"):
+        for raw in self.domain_names("intents"):
             examples.setdefault(raw, [])
-        for item in _as_list(self.project.domain.get("intents")):
-            pair = _single_key(item)
+        for item in as_list(self.project.domain.get("intents")):
+            pair = single_key(item)
             if pair is not None and pair[1] and isinstance(item, YMap):
                 where[pair[0]] = item
         for item in self.project.nlu:
@@ -1034,7 +848,7 @@ class _Converter:
                     texts.append(converted)
             if "metadata" in item:
                 self.note("W1302", f"metadata of intent `{raw}` is not imported", item)
-        blocks: list[_Block] = []
+        blocks: list[Block] = []
         for raw, texts in examples.items():
             name = self.names("intent", raw)
             notes: list[str] = []
@@ -1052,9 +866,9 @@ class _Converter:
                 self.unsupported(
                     f"intent {raw} has no training examples, so it is not declared", None, notes
                 )
-                blocks.append(_Block(notes))
+                blocks.append(Block(notes))
                 continue
-            blocks.append(_Block([*notes, f"intent {name}:", *("  " + quote(t) for t in texts)]))
+            blocks.append(Block([*notes, f"intent {name}:", *("  " + quote(t) for t in texts)]))
         return blocks
 
     def _example(self, text: str, where: object) -> str:
@@ -1083,383 +897,3 @@ class _Converter:
             out.append(f"[{escape_template(surface)}]({annotation})")
         out.append(escape_template(text[position:]))
         return "".join(out)
-
-    # ------------------------------------------------------------------ stories and rules
-
-    def _stories(self) -> list[_Block]:
-        taken: set[str] = set()
-        titles = {id(s): title(s.get("story", "story"), taken) for s in self.project.stories}
-        starts, ends = self._checkpoints()
-        blocks: list[_Block] = []
-        for story in self.project.stories:
-            steps = _as_list(story.get("steps"))
-            producers: list[YMap | None] = [None]
-            start_names = starts.get(id(story), [])
-            if start_names:
-                producers = [p for name in start_names for p in ends.get(name, [])] or [None]
-                if producers == [None]:
-                    self.note(
-                        "W1302",
-                        f"no story ends with checkpoint {', '.join(start_names)}",
-                        story,
-                    )
-            for index, producer in enumerate(producers):
-                head = titles[id(story)]
-                if len(producers) > 1:
-                    head = title(f"{head}, after {titles[id(producer)]}", taken)
-                prefix = [f"  include {titles[id(producer)]}"] if producer is not None else []
-                blocks.append(self._dialogue("story", head, story, steps, prefix, index == 0))
-        return blocks
-
-    def _checkpoints(self) -> tuple[dict[int, list[str]], dict[str, list[YMap]]]:
-        starts: dict[int, list[str]] = {}
-        ends: dict[str, list[YMap]] = {}
-        for story in self.project.stories:
-            steps = _as_list(story.get("steps"))
-            for step in steps:
-                if isinstance(step, dict) and "checkpoint" in step:
-                    starts.setdefault(id(story), []).append(str(step["checkpoint"]))
-                else:
-                    break
-            for step in reversed(steps):
-                if isinstance(step, dict) and "checkpoint" in step:
-                    ends.setdefault(str(step["checkpoint"]), []).append(story)
-                else:
-                    break
-        return starts, ends
-
-    def _rules(self) -> list[_Block]:
-        taken: set[str] = set()
-        blocks: list[_Block] = []
-        for rule in self.project.rules:
-            head = title(rule.get("rule", "rule"), taken)
-            if id(rule) in self.fallback_rules:
-                blocks.append(_Block([comment(f"rule {head!r} became config fallback_action")]))
-                continue
-            form = self.completion_rules.get(id(rule))
-            if form is not None:
-                text = f"rule {head!r} became the `then` steps of form {form}"
-                blocks.append(_Block([comment(text)]))
-                continue
-            prefix: list[str] = []
-            notes: list[str] = []
-            if rule.get("conversation_start") is True:
-                prefix.append("  when conversation starts")
-            for condition in _as_list(rule.get("condition")):
-                prefix.extend(self._rule_condition(condition, notes))
-            if rule.get("wait_for_user_input") is False:
-                self.unsupported("wait_for_user_input: false", rule, notes, "  ")
-            for key in sorted(
-                set(rule)
-                - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input"}
-            ):
-                self.unsupported(f"rule option `{key}`", rule, notes, "  ")
-            block = self._dialogue(
-                "rule", head, rule, _as_list(rule.get("steps")), notes + prefix, True
-            )
-            blocks.append(block)
-        return blocks
-
-    def _rule_condition(self, condition: Any, notes: list[str]) -> list[str]:
-        pair = _single_key(condition)
-        if pair is None:
-            self.unsupported(f"rule condition {condition!r}", condition, notes, "  ")
-            return []
-        key, value = pair
-        if key == "active_loop":
-            if value is None:
-                self.unsupported(
-                    "condition active_loop: null (no form active)", condition, notes, "  "
-                )
-                return []
-            return [f"  when form {self.names('form', value)} active"]
-        if key != "slot_was_set":
-            self.unsupported(f"rule condition {key}", condition, notes, "  ")
-            return []
-        terms: list[str] = []
-        for entry in _as_list(value):
-            entry_pair = _single_key(entry)
-            raw = entry_pair[0] if entry_pair else str(entry)
-            if raw == "requested_slot":
-                self.unsupported(
-                    f"condition requested_slot: {entry_pair and entry_pair[1]}",
-                    condition,
-                    notes,
-                    "  ",
-                )
-                continue
-            info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
-            if entry_pair is None:
-                terms.append(info.name)
-            elif entry_pair[1] is None:
-                terms.append(f"not {info.name}")
-            else:
-                written = value_text(entry_pair[1], info.members)
-                if written is None:
-                    self.unsupported(f"condition {raw} = {entry_pair[1]!r}", condition, notes, "  ")
-                else:
-                    terms.append(f"{info.name} == {written}")
-        return [f"  when {' and '.join(terms)}"] if terms else []
-
-    def _dialogue(
-        self,
-        keyword: str,
-        head: str,
-        item: YMap,
-        steps: list[Any],
-        prefix: list[str],
-        report: bool,
-    ) -> _Block:
-        """A story or rule block; when a step cannot be expressed, the whole block is kept
-        commented out (a story with a hole would teach the policy something else)."""
-        body: list[str] = list(prefix)
-        problems: list[tuple[str, object]] = []
-        state = _StoryState()
-        for step in steps:
-            problem = self._step(step, body, state)
-            if problem is not None:
-                problems.append((problem, step))
-        if "metadata" in item:
-            body.insert(0, "  " + comment(f"metadata {item['metadata']}"))
-            if report:
-                self.note("W1302", "story metadata is not imported", item)
-        if not any(
-            line.strip().startswith(("user ", "bot ", "run ", "form ", "slot ", "include "))
-            for line in body
-        ):
-            problems.append(("it has no steps the language can express", item))
-        if problems:
-            reason, where = problems[0]
-            if report:
-                self.note("W1308", f"{keyword} {head!r} left out: {reason}", where)
-            lines = [comment(f"{keyword} {head!r} left out: {reason}"), f"# {keyword} {head}:"]
-            lines.extend("#" + line for line in body)
-            return _Block(lines)
-        return _Block([f"{keyword} {head}:", *body])
-
-    def _step(self, step: Any, body: list[str], state: _StoryState) -> str | None:
-        """Append the lines for one step; return why it cannot be expressed, if so."""
-        if not isinstance(step, dict):
-            return f"step {step!r} is not a mapping"
-        if "checkpoint" in step:
-            return None if step.get("slot_was_set") is None else "checkpoint with slot_was_set"
-        if "or" in step:
-            return self._or_step(step["or"], body)
-        if "intent" in step or "user" in step:
-            if state.form is not None and not state.interrupted:
-                state.interrupted = True
-                self.note(
-                    "W1307",
-                    f"the user interrupts form {state.form}; in the language the steps after "
-                    f"`form {state.form}` happen once the form is complete",
-                    step,
-                )
-            return self._user_step(step, body)
-        if "action" in step:
-            return self._action_step(str(step["action"]), body, state)
-        if "active_loop" in step:
-            loop = step["active_loop"]
-            if loop is not None and not isinstance(loop, str):
-                return f"active_loop {loop!r} is not a form name"
-            if loop is None:
-                state.then_left = list(self.form_then.get(str(state.form), []))
-                state.form = None
-            elif loop != state.form:
-                if loop not in self.forms:
-                    return f"active_loop {loop} is not a form"
-                body.append(f"  form {self.names('form', loop)}")
-                state.form = str(loop)
-            return None
-        if "slot_was_set" in step:
-            for entry in _as_list(step["slot_was_set"]):
-                problem = self._slot_step(entry, body)
-                if problem is not None:
-                    return problem
-            return None
-        if "bot" in step:
-            return "end-to-end bot text in a story"
-        return f"unknown step {sorted(step)}"
-
-    def _user_step(self, step: dict[str, Any], body: list[str]) -> str | None:
-        if "intent" not in step:
-            return "end-to-end user text without an intent"
-        call = self.names("intent", step["intent"])
-        args: list[str] = []
-        for entity in _as_list(step.get("entities")):
-            arg = self._entity_arg(entity)
-            if arg is None:
-                return f"entity {entity!r} without a value"
-            args.append(arg)
-        body.append(f"  user {call}" + (f"({', '.join(args)})" if args else ""))
-        return None
-
-    def _entity_arg(self, entity: Any) -> str | None:
-        if isinstance(entity, dict) and "entity" in entity:
-            raw, value, role = str(entity["entity"]), entity.get("value"), entity.get("role")
-        else:
-            pair = _single_key(entity)
-            if pair is None:
-                return None
-            raw, value, role = pair[0], pair[1], None
-        if value is None:
-            return None
-        members = frozenset(self.enum_entities.get(raw, []))
-        written = value_text(value, members)
-        if written is None:
-            return None
-        name = self.names("entity", raw)
-        if role:
-            name += ":" + self.names(f"role of {raw}", role)
-        return f"{name}={written}"
-
-    def _or_step(self, alternatives: Any, body: list[str]) -> str | None:
-        calls: list[str] = []
-        for alternative in _as_list(alternatives):
-            if not isinstance(alternative, dict) or "intent" not in alternative:
-                return "`or` of steps other than intents"
-            line: list[str] = []
-            problem = self._user_step(alternative, line)
-            if problem is not None:
-                return problem
-            calls.append(line[0].strip().removeprefix("user "))
-        if not calls:
-            return "empty `or`"
-        body.append("  user " + " | ".join(calls))
-        return None
-
-    def _action_step(self, raw: str, body: list[str], state: _StoryState) -> str | None:
-        if raw == "action_listen":
-            return None
-        if raw in UNSUPPORTED_BUILTIN_ACTIONS:
-            return f"built-in action {raw} is not supported"
-        if state.then_left and self._action_name(raw) == state.then_left[0]:
-            state.then_left.pop(0)
-            return None
-        state.then_left = []
-        if raw in self.forms:
-            body.append(f"  form {self.names('form', raw)}")
-            state.form = raw
-        elif raw in self.responses or (raw.startswith("utter_") and raw not in self.actions):
-            body.append(f"  bot {self.names('response', raw)}")
-        else:
-            body.append(f"  run {self.names('action', raw)}")
-        return None
-
-    def _slot_step(self, entry: Any, body: list[str]) -> str | None:
-        pair = _single_key(entry)
-        raw = pair[0] if pair else str(entry)
-        if raw == "requested_slot":
-            body.append("  " + comment(f"requested_slot: {pair[1] if pair else ''}"))
-            return None
-        if pair is None:
-            body.append("  " + comment(f"slot_was_set {raw} (to any value)"))
-            self.note("W1302", f"slot_was_set `{raw}` without a value", entry)
-            return None
-        info = self.slots.get(raw) or _SlotInfo(self.names("slot", raw), "any")
-        written = value_text(pair[1], info.members)
-        if written is None:
-            body.append("  " + comment(f"slot_was_set {raw}: {json.dumps(pair[1], default=str)}"))
-            self.note("W1302", f"slot value {pair[1]!r} has no literal in the language", entry)
-            return None
-        body.append(f"  slot {info.name} = {written}")
-        return None
-
-    # ------------------------------------------------------------------ tests
-
-    def _payload_step(self, step: dict[str, Any], body: list[str]) -> str | None:
-        """A test turn given as an intent only: sent as a `/intent{…}` payload, which
-        the runtime reads without the NLU, as Rasa does."""
-        entities: dict[str, Any] = {}
-        for entity in _as_list(step.get("entities")):
-            pair = _single_key(entity)
-            if pair is None or pair[1] is None:
-                return f"entity {entity!r} without a value"
-            entities[self.names("entity", pair[0])] = pair[1]
-        intent = self.names("intent", step["intent"])
-        payload = "/" + intent + (json.dumps(entities) if entities else "")
-        body.append(f"  user {quote(payload)} as {intent}")
-        return None
-
-    def _tests(self) -> list[_Block]:
-        taken: set[str] = set()
-        blocks: list[_Block] = []
-        for story in self.project.test_stories:
-            head = title(story.get("story", "test"), taken)
-            body: list[str] = []
-            problem: tuple[str, object] | None = None
-            for step in _as_list(story.get("steps")):
-                reason = self._test_step(step, body)
-                if reason is not None and problem is None:
-                    problem = (reason, step)
-            if problem is None and not any(
-                line.lstrip().startswith(("user ", "bot ", "run ", "slot ")) for line in body
-            ):
-                problem = ("it has no steps", story)
-            if problem is not None:
-                self.note("W1308", f"test {head!r} left out: {problem[0]}", problem[1])
-                lines = [comment(f"test {head!r} left out: {problem[0]}"), f"# test {head}:"]
-                blocks.append(_Block(lines + ["#" + line for line in body]))
-            else:
-                blocks.append(_Block([f"test {head}:", *body]))
-        return blocks
-
-    def _test_step(self, step: Any, body: list[str]) -> str | None:
-        if not isinstance(step, dict):
-            return f"step {step!r} is not a mapping"
-        if "user" in step:
-            text = str(step["user"]).strip()
-            plain = ENTITY_REGEX.sub(lambda m: m.group("text"), text)
-            if plain != text:
-                body.append("  " + comment(f"entities expected in {text!r} are not checked"))
-            line = f"  user {quote(plain)}"
-            if "intent" in step:
-                line += f" as {self.names('intent', step['intent'])}"
-            body.append(line)
-            return None
-        if "intent" in step:
-            return self._payload_step(step, body)
-        if "action" in step:
-            raw = str(step["action"])
-            if raw in self.responses:
-                body.append(f"  bot {self.names('response', raw)}")
-            elif raw in self.forms:
-                body.append("  " + comment(f"form {raw} runs here (tests do not name forms)"))
-            elif raw != "action_listen":
-                body.append(f"  run {self.names('action', raw)}")
-            return None
-        if "bot" in step:
-            body.append(f"  bot {quote(str(step['bot']))}")
-            return None
-        if "active_loop" in step:
-            body.append(
-                "  " + comment(f"active_loop: {json.dumps(step['active_loop'], default=str)}")
-            )
-            return None
-        if "slot_was_set" in step:
-            for entry in _as_list(step["slot_was_set"]):
-                pair = _single_key(entry)
-                if pair is None or pair[0] == "requested_slot":
-                    body.append("  " + comment(f"slot_was_set {entry}"))
-                    continue
-                info = self.slots.get(pair[0]) or _SlotInfo(self.names("slot", pair[0]), "any")
-                written = value_text(pair[1], info.members)
-                if written is None:
-                    body.append("  " + comment(f"slot_was_set {entry}"))
-                else:
-                    body.append(f"  slot {info.name} = {written}")
-            return None
-        return f"step {sorted(step)} has no test equivalent"
-
-
-@dataclass
-class _StoryState:
-    form: str | None = None
-    interrupted: bool = False
-    then_left: list[str] = field(default_factory=list)
-
-
-def _is_requested_slot_step(step: Any) -> bool:
-    if not isinstance(step, dict) or "slot_was_set" not in step:
-        return False
-    entries = _as_list(step["slot_was_set"])
-    return all((_single_key(e) or ("",))[0] == "requested_slot" for e in entries)
