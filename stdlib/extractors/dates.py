@@ -4,10 +4,11 @@ Supported (case-insensitive):
 - ISO: `2026-03-12`, `2026/03/12`.
 - Month and day: `March 12`, `Mar 12th`, `March 12, 2026`, `March the twelfth`,
   `12 March 2026`, `12th of March`, `the twelfth of March`.
-- Day of the month alone: `the 3rd` (confidence 0.8: `the 3rd floor` is not a date).
+- Day of the month alone: `the 3rd` (confidence 0.8), when no noun follows it (`the 3rd
+  floor`, `the 4th time` are not dates).
 - Relative days: `today`, `tonight`, `tomorrow`, `yesterday`, `the day after tomorrow`,
   `the day before yesterday`.
-- Weekdays (full names): `monday`, `this friday`, `next monday`, `last sunday`.
+- Weekdays: `monday`, `this friday`, `next tues`, `last sunday` (no `sun`, `sat`: words).
 - Offsets: `in 3 days`, `in two weeks`, `in a month`, `3 days from now`, `a week ago`
   (days, weeks, fortnights, months, years).
 
@@ -37,7 +38,7 @@ from assistc.stdlib.extractors.patterns import word_alternation
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _MONTH = rf"(?P<month>{word_alternation(en.MONTHS)})\b\.?"
-_WEEKDAY = word_alternation(w for w in en.WEEKDAYS if w.endswith("day"))  # not `sun`, `sat`
+_WEEKDAY = word_alternation(en.WEEKDAYS)
 _ORDINAL_WORDS = word_alternation(w for w, v in en.ORDINALS.items() if v <= 30)
 _DAY = (
     rf"(?P<day>[0-9]{{1,2}}(?:{en.ORDINAL_SUFFIX})?"
@@ -54,6 +55,12 @@ _RELATIVE_DAYS = {
     "the day after tomorrow": 2,
     "the day before yesterday": -2,
 }
+
+_NOT_A_NOUN_AFTER = (
+    r"(?=\s*(?:$|[^\w\s]|(?:at|and|or|in|on|for|by|then|please|instead|is|works?|would|will"
+    r"|if|but|so|too|maybe|from|to|until|till|through|next|this)\b))"
+)
+"""`the 3rd` is a day unless a noun follows (`the 3rd floor`, `the 4th time`)."""
 
 Resolver = Callable[[re.Match[str], date], date | None]
 
@@ -167,7 +174,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         1.0,
     ),
     (
-        re.compile(rf"(?<![\w-])the\s+(?P<day>[0-9]{{1,2}}{en.ORDINAL_SUFFIX})(?![\w:])", _FLAGS),
+        re.compile(
+            rf"(?<![\w-])the\s+(?P<day>[0-9]{{1,2}}{en.ORDINAL_SUFFIX})\b{_NOT_A_NOUN_AFTER}",
+            _FLAGS,
+        ),
         _day_alone,
         0.8,
     ),

@@ -32,6 +32,8 @@ _PART_OF_DAY = (
     r"(?:\s+(?:in\s+the\s+(?P<part>morning|afternoon|evening)|at\s+(?P<night>night)"
     r"|(?P<tonight>tonight)))?"
 )
+_NOT_A_DURATION = r"(?!\s+(?:min|mins|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b)"
+"""`5 to 10 minutes away` is a range of minutes, not 09:55."""
 _EVENING_PARTS = {"afternoon", "evening", "night", "tonight"}
 _PAST = {"past": 1, "after": 1, "to": -1, "till": -1, "before": -1, "of": -1}
 _MINUTE_NAMES = {"half": 30, "quarter": 15}
@@ -83,11 +85,13 @@ def _relative_to_hour(m: re.Match[str]) -> tuple[int, int] | None:
     hour = cardinal_value(m["hour"])
     if minutes is None or hour is None or not 1 <= minutes <= 59:
         return None
-    if not (name in _MINUTE_NAMES or m["explicit"] or minutes % 5 == 0):
-        return None  # `2 to 3 tickets` is a range, not 02:58
-    if name == "half" and _PAST[m["relation"].lower()] < 0:
+    before = _PAST[m["relation"].lower()] < 0
+    loose = not (name in _MINUTE_NAMES or m["explicit"])
+    if loose and (minutes % 5 or (before and name.isdigit())):
+        return None  # `ten to six` is a time; `2 to 3 tickets`, `10 to 5` are ranges
+    if name == "half" and before:
         return None
-    if _PAST[m["relation"].lower()] < 0:
+    if before:
         hour, minutes = hour - 1 if hour > 1 else 12, 60 - minutes
     hour_24 = _twelve_hour(hour, m)
     return None if hour_24 is None else (hour_24, minutes)
@@ -117,6 +121,7 @@ _CLOCK_PATTERNS: tuple[tuple[str, Resolver, float], ...] = (
         + WORD_NUMBER
         + r")(?P<explicit>\s+minutes?)?\s+(?P<relation>past|after|to|till|before|of)\s+"
         + _HOUR
+        + _NOT_A_DURATION
         + _PART_OF_DAY,
         _relative_to_hour,
         1.0,

@@ -112,20 +112,15 @@ MONTHS: dict[str, int] = {
 }
 WEEKDAYS: dict[str, int] = {
     "monday": 0,
-    "mon": 0,
     "tuesday": 1,
-    "tue": 1,
     "tues": 1,
     "wednesday": 2,
-    "wed": 2,
+    "weds": 2,
     "thursday": 3,
-    "thu": 3,
-    "thur": 3,
     "thurs": 3,
     "friday": 4,
     "fri": 4,
     "saturday": 5,
-    "sat": 5,
     "sunday": 6,
-    "sun": 6,
 }
+"""Full names and the abbreviations that are not also English words (`sun`, `sat`, `wed`)."""

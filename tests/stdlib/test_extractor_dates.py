@@ -27,6 +27,8 @@ from assistc.stdlib.extractors import extract_builtin
         ("February 30th", []),
         ("the 3rd", [("the 3rd", "2026-04-03")]),
         ("the 15th", [("the 15th", "2026-03-15")]),
+        ("on the 15th at 5pm", [("the 15th", "2026-03-15")]),
+        ("the 2nd floor, the 4th time", []),
         ("today", [("today", "2026-03-12")]),
         ("Tomorrow works", [("Tomorrow", "2026-03-13")]),
         ("yesterday", [("yesterday", "2026-03-11")]),
@@ -110,6 +112,8 @@ def test_date_and_time_in_one_message() -> None:
         ("at 8 tonight", [("8 tonight", "20:00")]),
         ("I have no time here", []),
         ("I have 5 apples, 2 to 3 tickets, at 5%, 3:1 odds", []),
+        ("5 to 10 minutes away, five to ten minutes, from 10 to 5", []),
+        ("10 past 5", [("10 past 5", "05:10")]),
     ],
 )
 def test_time(text: str, expected: list[tuple[str, str]]) -> None:

@@ -41,6 +41,15 @@ def test_number(text: str, expected: list[tuple[str, int | float]]) -> None:
     assert found("number", text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "confidence"),
+    [("I need one ticket", 1.0), ("this one please", 0.5), ("no one came", 0.5)],
+)
+def test_pronoun_one_is_uncertain(text: str, confidence: float) -> None:
+    (match,) = extract_builtin("number", text)
+    assert (match.value, match.confidence) == (1, confidence)
+
+
 def test_number_value_types() -> None:
     (whole,) = extract_builtin("number", "42")
     (fraction,) = extract_builtin("number", "4.2")
