@@ -320,7 +320,7 @@ def generate_contracts(assistant: Assistant) -> str:
         _environment()
         .get_template("contracts.py.j2")
         .render(
-            assistant=assistant.name,
+            assistant=" ".join(assistant.name.split()),  # a comment line: no newlines
             actions=views,
             aliases=aliases,
             exported=sorted(exported),
@@ -422,7 +422,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
     """Replace `path` by `text` through a temporary file and a rename, so readers never see
     half a file; skip the write when the content is already `text`."""
     try:
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
+        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
@@ -435,7 +435,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise StubError(f"cannot write {path}: {error}") from error
     return True
 

@@ -391,3 +391,12 @@ def test_any_assistant_gives_working_contracts(assistant: Assistant, tmp_path: P
     span = Span("x.assist", 1, 1, 1, 2)
     bindings = [ActionBinding.from_action(a, span) for a in assistant.actions]
     assert check_action_bindings([b for b in bindings if b], project) == []
+
+
+def test_odd_assistant_names_and_undecodable_contracts_are_handled(tmp_path: Path) -> None:
+    assistant = pizza().model_copy(update={"name": "two\nlines"})
+    contracts = tmp_path / CONTRACTS_PATH
+    contracts.parent.mkdir()
+    contracts.write_bytes(b"\xff\xfe not utf-8")
+    assert write_stubs(assistant, tmp_path).contracts_changed
+    compile(contracts.read_text(encoding="utf-8"), str(contracts), "exec")
