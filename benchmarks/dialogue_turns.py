@@ -1,10 +1,14 @@
-"""Dialogue engine speed: policy training time and the latency of one message turn.
+"""Dialogue engine: policy training time, one message turn's latency, held-out stories.
 
 Compiles `examples/pizzeria`, trains its dialogue policies (median of `--runs`), then plays
 scripted conversations (greeting, a full pizza order through the form, small talk) and
 times every `Agent.handle_message`, with the in-memory and the SQLite tracker store.
 Messages are button payloads (`/intent{...}`), which bypass the NLU, so the figures are
 the dialogue engine's alone: slot filling, policies, forms, responses, the store.
+
+Generalisation: for each story, the policies are trained without it and must predict
+its actions (rules, memoisation of the other stories, and the learned policy); the
+figure is the share of the held-out stories' actions predicted exactly.
 
     .venv/bin/python benchmarks/dialogue_turns.py [--json] [--runs N] [--conversations N]
 """
@@ -21,12 +25,16 @@ from pathlib import Path
 
 from assistc.compiler.compile import compile_project
 from assistc.runtime.dialogue.agent import Agent
+from assistc.runtime.dialogue.domain import domain_of
+from assistc.runtime.dialogue.events import ActionExecuted
 from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.dialogue.states import story_events
 from assistc.runtime.dialogue.stores import (
     InMemoryTrackerStore,
     SQLiteTrackerStore,
     TrackerStore,
 )
+from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Assistant
 from assistc.runtime.nlu.types import IntentPrediction, ParseResult
 
@@ -72,6 +80,24 @@ def _turns(agent: Agent, conversations: int) -> list[float]:
     return times
 
 
+def held_out_accuracy(assistant: Assistant) -> tuple[int, int]:
+    """(actions predicted right, actions) over leave-one-story-out training runs."""
+    domain = domain_of(assistant)
+    right = total = 0
+    for story in assistant.stories:
+        rest = [other for other in assistant.stories if other is not story]
+        trimmed = assistant.model_copy(update={"stories": rest})
+        policies = PolicyEnsemble.train(trimmed)
+        events = story_events(story.steps, domain)
+        for index, event in enumerate(events):
+            if not isinstance(event, ActionExecuted) or event.policy != "story":
+                continue
+            tracker = Tracker("held-out", events[:index], domain=domain.tracker_domain)
+            total += 1
+            right += policies.predict(tracker, trimmed).action == event.name
+    return right, total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -97,6 +123,9 @@ def main() -> None:
             times = sorted(_turns(agent, args.conversations))
             figures[f"turn_ms_median_{name}"] = round(statistics.median(times) * 1000, 3)
             figures[f"turn_ms_p95_{name}"] = round(times[int(0.95 * (len(times) - 1))] * 1000, 3)
+    right, total = held_out_accuracy(assistant)
+    figures["held_out_story_actions"] = total
+    figures["held_out_story_action_accuracy"] = round(right / total, 3) if total else 0.0
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

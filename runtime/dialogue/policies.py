@@ -162,10 +162,11 @@ class LearnedPolicy:
         return cls(vocabulary, classes, coef, intercept)
 
     def predict(self, window: Window) -> tuple[str, float]:
-        """The most likely next action and its probability; probability 0 when the
-        current intent never occurred in training (the model has nothing to go on)."""
+        """The most likely next action and its probability; probability 0 for the answer
+        to an intent that never occurred in training (the model has nothing to go on)."""
         current = _tokens(window[-1:])
-        if any(t.startswith("0|intent:") and t not in self._index for t in current):
+        answering = f"0|prev:{ACTION_LISTEN}" in current
+        if answering and any(t.startswith("0|intent:") and t not in self._index for t in current):
             return ACTION_LISTEN, 0.0
         x = np.zeros(len(self.vocabulary))
         for token in _tokens(window):
