@@ -29,7 +29,7 @@ from lark.parsers.lalr_analysis import Reduce
 
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
-from assistc.dsl.expected import describe_expected, describe_token
+from assistc.dsl.expected import MISTAKES, MistakeCatalogue, describe_expected, describe_token
 from assistc.dsl.lexer import AssistIndenter, AssistLexer, FastToken, LexFallback
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
@@ -58,6 +58,11 @@ def _exact_lark() -> Lark:
     """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
     where the fast lexer gives up, so error messages are Lark's own."""
     return _make_lark(lexer="contextual", postlex=AssistIndenter())
+
+
+@functools.cache
+def _mistakes() -> MistakeCatalogue:
+    return MistakeCatalogue(_exact_lark().parse, MISTAKES)
 
 
 _PARSE_ERRORS = (UnexpectedInput, DedentError)
@@ -158,13 +163,10 @@ def _syntax_diagnostic(error: Exception, path: str, text: str) -> Diagnostic:
                 span,
                 hint='close it with `"` on the same line; strings cannot span lines',
             )
-        shown = repr(char)
-        return Diagnostic(
-            "E0004",
-            f"unexpected character {shown}",
-            span,
-            hint=describe_expected(error.allowed) if error.allowed else None,
-        )
+        hint = describe_expected(error.allowed) if error.allowed else None
+        if char == "'":
+            hint = 'strings are written in double quotes: "…"'
+        return Diagnostic("E0004", f"unexpected character {char!r}", span, hint=hint)
     if isinstance(error, UnexpectedToken):
         token = error.token
         expected = describe_expected(error.accepts or error.expected)
@@ -176,13 +178,14 @@ def _syntax_diagnostic(error: Exception, path: str, text: str) -> Diagnostic:
             )
         line = token.line or 1
         col = token.column or 1
-        end_col = col + max(1, len(str(token.value).split("\n", 1)[0]))
-        return Diagnostic(
-            "E0001",
-            f"unexpected {describe_token(token)}",
-            ast.Span(path, line, col, line, end_col),
-            hint=expected,
-        )
+        written = str(token.value).split("\n", 1)[0]
+        span = ast.Span(path, line, col, line, col + max(1, len(written)))
+        mistake = _mistakes().match(error)
+        if mistake is not None:
+            return Diagnostic(
+                "E0001", mistake.message.format(found=written), span, hint=mistake.hint
+            )
+        return Diagnostic("E0001", f"unexpected {describe_token(token)}", span, hint=expected)
     if isinstance(error, UnexpectedEOF):
         line = max(1, text.count("\n"))
         return Diagnostic(

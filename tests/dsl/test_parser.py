@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lark.exceptions import UnexpectedToken
 
 from assistc.dsl import ast
 from assistc.dsl import parser as parser_module
+from assistc.dsl.expected import MISTAKES, MistakeCatalogue
 from assistc.dsl.lexer import LexFallback
 from assistc.dsl.parser import parse_module
 
@@ -142,3 +144,46 @@ def test_spans_point_at_the_source() -> None:
     assert intent.examples[0].span == ast.Span("s.assist", 2, 3, 2, 16)
     term = response.variations[0].condition[0]
     assert (term.op, term.span) == ("==", ast.Span("s.assist", 4, 10, 4, 16))
+
+
+def test_every_catalogue_example_is_recognised_as_its_own_mistake() -> None:
+    catalogue = MistakeCatalogue(parser_module._exact_lark().parse, MISTAKES)
+    for mistake in MISTAKES:
+        for example in mistake.examples:
+            with pytest.raises(UnexpectedToken) as caught:
+                parser_module._exact_lark().parse(example)
+            assert catalogue.match(caught.value) is mistake, example
+
+
+COLON = "missing `:` at the end of the definition header"
+COMPARE = "a condition compares with `==`, not `=`"
+QUOTES = "this text needs double quotes"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint_part"),
+    [
+        ('intent greet\n  "hi"\n', COLON, "`intent greet:`"),
+        ("slot size text\n", COLON, "indented body"),
+        ("story s:\n  user a\n  bot b\n  say hi\n", "`say` does not start a story step", "bot"),
+        ("rule r:\n  when x\n  ask y\n", "`ask` does not start a story step", "`when …`"),
+        ('test t:\n  user "hi"\n  expect x\n', "`expect` does not start a test step", "user"),
+        ('response r:\n  "x" if a == 1 and b = 2\n', COMPARE, "`size == large`"),
+        ("rule r:\n  when size = large\n  user a\n", COMPARE, "sets a value"),
+        ('intent greet:\n  "hi"\n  hello there\n', QUOTES, '"like this"'),
+        ('response r:\n  "x" if a\n  Hi there\n', QUOTES, "quoted"),
+        ("intent greet:\n  'hi'\n", 'unexpected character "\'"', "double quotes"),
+    ],
+)
+def test_common_mistakes_are_named(text: str, message: str, hint_part: str) -> None:
+    _, diagnostics = parse_module(text, "x.assist")
+    assert len(diagnostics) == 1
+    assert diagnostics[0].message == message
+    assert hint_part in (diagnostics[0].hint or "")
+
+
+def test_other_errors_still_say_what_was_expected() -> None:
+    _, diagnostics = parse_module("slot s: text\n  from intent\n", "x.assist")
+    assert [(d.message, d.hint) for d in diagnostics] == [
+        ("unexpected end of line", "expected a name")
+    ]
