@@ -142,12 +142,9 @@ def _offset(m: re.Match[str], today: date) -> date | None:
     if (m["direction"] or "").lower() == "ago":
         amount = -amount
     unit = m["unit"].lower().rstrip("s")
-    try:
-        if unit in _UNIT_DAYS:
-            return today + timedelta(days=amount * _UNIT_DAYS[unit])
-        return _add_months(today, amount * _UNIT_MONTHS[unit])
-    except (OverflowError, ValueError):  # beyond year 9999
-        return None
+    if unit in _UNIT_DAYS:
+        return today + timedelta(days=amount * _UNIT_DAYS[unit])
+    return _add_months(today, amount * _UNIT_MONTHS[unit])
 
 
 _AMOUNT = rf"(?P<amount>[0-9]{{1,4}}|an?|{WORD_NUMBER})"
@@ -216,7 +213,10 @@ def extract(text: str, now: datetime) -> list[BuiltinMatch]:
     found = []
     for pattern, resolve, confidence in _PATTERNS:
         for m in pattern.finditer(text):
-            resolved = resolve(m, today)
+            try:
+                resolved = resolve(m, today)
+            except (OverflowError, ValueError):  # before year 1 or after year 9999
+                continue
             if resolved is not None:
                 found.append(
                     BuiltinMatch(m.start(), m.end(), m.group(), resolved.isoformat(), confidence)

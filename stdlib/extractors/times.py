@@ -8,6 +8,11 @@ Supported (case-insensitive):
 - A bare hour after `at`: `at 5`, `at seven` (confidence 0.7; the span is the hour only).
 - A part of the day after a 12-hour time without am/pm: `half past five in the evening`,
   `at 8 tonight`, `7 in the morning`.
+- A delay from `now`: `in 2 hours`, `in 45 minutes`, `in an hour`, `in half an hour`.
+
+Not times: ranges of minutes (`5 to 10 minutes`); digits before `to` (`10 to 5` is a
+range, `ten to five` is 04:50); minutes that are not a multiple of five without the word
+`minutes` (`2 to 3 tickets`).
 
 Value: `HH:MM` on a 24-hour clock. `12am` is 00:00 and `12pm` is 12:00. A 12-hour time
 without am/pm or a part of the day is taken as written (`half past five` → 05:30).
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
@@ -139,10 +144,35 @@ _PATTERNS = tuple(
 )
 
 
+_DELAY = re.compile(
+    r"(?<![\w-])in\s+(?:(?P<half>half\s+an\s+hour)"
+    rf"|(?P<amount>[0-9]{{1,4}}|an?|{WORD_NUMBER})\s+(?P<unit>hours?|hrs?|minutes?|mins?)\b)",
+    _FLAGS,
+)
+
+
+def _delay_minutes(m: re.Match[str]) -> int | None:
+    """`in 2 hours` → 120, `in half an hour` → 30."""
+    if m["half"]:
+        return 30
+    amount = m["amount"].lower()
+    value = 1 if amount in ("a", "an") else cardinal_value(amount)
+    if value is None:
+        return None
+    return value * 60 if m["unit"].lower().startswith("h") else value
+
+
 def extract(text: str, now: datetime) -> list[BuiltinMatch]:
-    """All clock times in `text` (`now` is unused; every extractor takes it)."""
-    del now
+    """All clock times in `text`; `now` anchors delays (`in 2 hours`)."""
     found = []
+    for m in _DELAY.finditer(text):
+        minutes = _delay_minutes(m)
+        try:
+            later = None if minutes is None else now + timedelta(minutes=minutes)
+        except OverflowError:  # past year 9999
+            later = None
+        if later is not None:
+            found.append(BuiltinMatch(m.start(), m.end(), m.group(), f"{later:%H:%M}"))
     for pattern, resolve, confidence in _PATTERNS:
         for m in pattern.finditer(text):
             resolved = resolve(m)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import datetime
 
 import pytest
 from extractor_helpers import NOW
@@ -72,10 +73,10 @@ _TEXT = st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=40).map("".j
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=_TEXT)
-def test_no_extractor_raises_and_offsets_are_consistent(text: str) -> None:
+@given(text=_TEXT, now=st.one_of(st.just(NOW), st.datetimes()))
+def test_no_extractor_raises_and_offsets_are_consistent(text: str, now: datetime) -> None:
     for name in BUILTIN_EXTRACTORS:
-        matches = extract_builtin(name, text, now=NOW)
+        matches = extract_builtin(name, text, now=now)
         for match in matches:
             assert 0 <= match.start < match.end <= len(text)
             assert text[match.start : match.end] == match.text

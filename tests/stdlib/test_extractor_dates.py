@@ -66,6 +66,17 @@ def test_day_alone_skips_months_without_that_day() -> None:
     assert match.value == "2026-05-31"
 
 
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("tomorrow, next monday, the 3rd, in a year", datetime.max),
+        ("yesterday, last monday, a year ago", datetime.min),
+    ],
+)
+def test_dates_beyond_the_calendar_are_ignored(text: str, now: datetime) -> None:
+    assert extract_builtin("date", text, now=now) == []
+
+
 def test_date_depends_on_now() -> None:
     assert found("date", "tomorrow") != [
         (m.text, m.value) for m in extract_builtin("date", "tomorrow", now=datetime(2030, 1, 1))
@@ -118,6 +129,26 @@ def test_date_and_time_in_one_message() -> None:
 )
 def test_time(text: str, expected: list[tuple[str, str]]) -> None:
     assert found("time", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in 2 hours", [("in 2 hours", "11:30")]),
+        ("in 45 minutes", [("in 45 minutes", "10:15")]),
+        ("in an hour", [("in an hour", "10:30")]),
+        ("in half an hour", [("in half an hour", "10:00")]),
+        ("in twenty mins", [("in twenty mins", "09:50")]),
+        ("in 15 hours", [("in 15 hours", "00:30")]),
+        ("in 3 days", []),
+    ],
+)
+def test_time_after_a_delay(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found("time", text) == expected
+
+
+def test_delay_past_the_last_representable_moment_is_ignored() -> None:
+    assert extract_builtin("time", "in 2 hours", now=datetime.max) == []
 
 
 def test_bare_hour_after_at_is_uncertain() -> None:
