@@ -87,6 +87,7 @@ def export_rasa(assistant: Assistant, out_dir: Path) -> list[str]:
             "rules": [
                 *(_rule(r, assistant, notes) for r in assistant.rules),
                 *_form_rules(assistant),
+                _fallback_rule(assistant),
             ],
         },
         "tests/test_stories.yml": {
@@ -238,6 +239,14 @@ def _form_rules(assistant: Assistant) -> list[dict[str, Any]]:
         for form in assistant.forms
         if form.on_complete
     ]
+
+
+def _fallback_rule(assistant: Assistant) -> dict[str, Any]:
+    """Our `fallback_action` also answers NLU fallbacks; Rasa needs a rule for that."""
+    return {
+        "rule": "nlu fallback",
+        "steps": [{"intent": "nlu_fallback"}, {"action": assistant.config.fallback_action}],
+    }
 
 
 def _form_notes(assistant: Assistant, notes: list[str]) -> None:

@@ -40,6 +40,7 @@ from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
 
 DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
+DEFAULT_FALLBACK = "action_default_fallback"
 RASA_BUILTIN_INTENTS = frozenset({"nlu_fallback", "restart", "session_start", "back"})
 SUPPORTED_BUILTIN_ACTIONS = frozenset(
     {"action_restart", "action_default_fallback", "action_deactivate_loop"}
@@ -273,6 +274,7 @@ class _Converter(DialogueConverter):
             if component.get("name") == "FallbackClassifier" and threshold is not None:
                 lines.append(f"  nlu_fallback_threshold = {threshold}")
         max_history: int | None = None
+        core_action: str | None = None
         for policy in policies:
             history = policy.get("max_history")
             if isinstance(history, int) and not isinstance(history, bool) and max_history is None:
@@ -282,13 +284,20 @@ class _Converter(DialogueConverter):
                 if value is not None:
                     lines.append(f"  core_fallback_threshold = {value}")
                 action = policy.get("core_fallback_action_name")
-                if isinstance(action, str):
-                    lines.append(f"  fallback_action = {quote(action)}")
+                core_action = action if isinstance(action, str) else None
         if max_history is not None:
             lines.append(f"  max_history = {max_history}")
-        fallback = self._fallback_response()
-        if fallback is not None:
-            lines.append(f"  fallback_action = {quote(self.names('response', fallback))}")
+        fallback = self._fallback_from_rule()
+        if fallback is not None and core_action not in (None, fallback):
+            self.note(
+                "W1307",
+                f"one fallback for both: NLU fallback rule runs {fallback}, core fallback "
+                f"{core_action}; imported as fallback_action = {fallback}",
+                config.key_spans.get("policies"),
+            )
+        chosen = fallback or core_action
+        if chosen is not None and chosen != DEFAULT_FALLBACK:
+            lines.append(f"  fallback_action = {quote(self.action_name(chosen))}")
         notes: list[str] = []
         names = [str(c.get("name")) for c in pipeline]
         if names:
@@ -326,9 +335,10 @@ class _Converter(DialogueConverter):
             lines.append('  language = "en"')
         return [Block(lines[:1] + notes + lines[1:])]
 
-    def _fallback_response(self) -> str | None:
-        """The response of a rule "nlu_fallback → utter_x": the language's equivalent is
-        config `fallback_action` (the rule itself becomes a comment)."""
+    def _fallback_from_rule(self) -> str | None:
+        """The action of a rule "nlu_fallback → x" (x a response or the default fallback):
+        the language's equivalent is config `fallback_action`; the rule becomes a
+        comment."""
         for rule in self.project.rules:
             steps = as_list(rule.get("steps"))
             if (
@@ -337,7 +347,10 @@ class _Converter(DialogueConverter):
                 and isinstance(steps[0], dict)
                 and steps[0] == {"intent": "nlu_fallback"}
                 and isinstance(steps[1], dict)
-                and steps[1].get("action") in self.responses
+                and (
+                    steps[1].get("action") in self.responses
+                    or steps[1].get("action") == DEFAULT_FALLBACK
+                )
             ):
                 self.fallback_rules.add(id(rule))
                 return str(steps[1]["action"])

@@ -37,6 +37,8 @@ BUILTIN_ACTIONS = {
     "action_two_stage_fallback",
     "action_back",
 }
+DEFAULT_INTENTS = {"nlu_fallback", "restart", "back", "out_of_scope", "session_start"}
+"""Intents Rasa adds to every domain."""
 ANNOTATION = re.compile(
     r"\[(?P<text>[^\]]+?)\](?:\((?P<entity>[^:)]+?)(?::[^)]+)?\)|\{(?P<d>[^}]+?)\})"
 )
@@ -73,7 +75,7 @@ def validate(folder: Path) -> list[str]:
     domain = _load(folder / "domain.yml", problems)
     for key in set(domain) - DOMAIN_KEYS:
         problems.append(f"domain: unknown key {key}")
-    intents = _names(domain.get("intents", []), "intents", problems)
+    intents = _names(domain.get("intents", []), "intents", problems) | DEFAULT_INTENTS
     entities = _names(domain.get("entities", []), "entities", problems)
     slots = domain.get("slots", {})
     responses = domain.get("responses", {})

@@ -408,3 +408,69 @@ responses:
     assert 'user "hello there" as greet' in tests
     assert "bot utter_greet" in tests and 'bot "How are you?"' in tests
     assert 'user "/mood{\\"feeling\\": \\"great\\"}" as mood' in tests
+
+
+def test_lookup_regex_and_fallback_rule_import_and_check(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [inform]
+entities: [city, zip]
+responses:
+  utter_sorry: [{text: "Sorry?"}]
+  utter_ok: [{text: "ok"}]
+""",
+            "config.yml": """
+                language: en
+                pipeline:
+                - name: FallbackClassifier
+                  threshold: 0.45
+                policies:
+                - name: RulePolicy
+                  core_fallback_action_name: action_default_fallback
+                """,
+            "data/nlu.yml": """
+                nlu:
+                - intent: inform
+                  examples: |
+                    - to [Berlin](city)
+                    - from [Paris](city)
+                    - zip [12345](zip)
+                    - code [54321](zip)
+                    - I live in [Rome](city)
+                - lookup: city
+                  examples: |
+                    - Berlin
+                    - Paris
+                    - Rome
+                - regex: zip
+                  examples: |
+                    - \\d{5}
+                """,
+            "data/rules.yml": """
+                rules:
+                - rule: fallback
+                  steps:
+                  - intent: nlu_fallback
+                  - action: utter_sorry
+                - rule: inform
+                  steps:
+                  - intent: inform
+                  - action: utter_ok
+                """,
+        },
+    )
+    domain = texts["domain.assist"]
+    assert 'entity city: lookup "data/city.txt"' in domain
+    assert 'entity zip: regex "\\d{5}"' in domain
+    assert texts["data/city.txt"] == "Berlin\nParis\nRome\n"
+    assert "nlu_fallback_threshold = 0.45" in domain
+    assert 'fallback_action = "utter_sorry"' in domain
+    assert "became config fallback_action" in texts["rules.assist"]
+    assert report.ok
+    result = compile_project(tmp_path / "out")
+    assert result.errors == [], [(d.code, d.message) for d in result.errors]
+    assert result.assistant is not None
+    assert result.assistant.config.fallback_action == "utter_sorry"
