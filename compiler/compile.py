@@ -14,7 +14,7 @@ from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
 from assistc.compiler.dialogue import DialogueResolver
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
-from assistc.compiler.examples import IntentStats, generate_intents
+from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
@@ -26,6 +26,24 @@ from assistc.compiler.symbols import SymbolTable, build_symbols
 from assistc.compiler.usage import unused_definitions
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
+
+
+@dataclass
+class CompileCache:
+    """What a long-running caller (the dev loop) keeps between compiles: parse results
+    per file and generated examples per intent, reused while their inputs are unchanged."""
+
+    parse: ParseCache = field(default_factory=dict)
+    intents: IntentCache = field(default_factory=dict)
+
+    def prune(self) -> None:
+        """Keep only the newest parse result of each file."""
+        latest: dict[str, tuple[str, str]] = {}
+        for key in self.parse:
+            latest[key[0]] = key
+        for key in list(self.parse):
+            if latest[key[0]] != key:
+                del self.parse[key]
 
 
 @dataclass
@@ -50,7 +68,7 @@ def compile_project(
     root: Path,
     *,
     seed: int | None = None,
-    cache: ParseCache | None = None,
+    cache: CompileCache | None = None,
     ignore_missing_actions: bool = False,
     sample_templates: bool = True,
 ) -> CompileResult:
@@ -58,7 +76,7 @@ def compile_project(
     `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
     is for `build`, which creates missing action modules from a template;
     `sample_templates` off (for `check`) skips sampling examples from templates."""
-    sources = load_sources(root, cache)
+    sources = load_sources(root, cache.parse if cache else None)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
     table, duplicates = build_symbols(sources.modules, stdlib_files)
@@ -70,7 +88,13 @@ def compile_project(
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
     problems.extend(slot_problems)
-    examples = generate_intents(table, entities, config, sample_templates=sample_templates)
+    examples = generate_intents(
+        table,
+        entities,
+        config,
+        sample_templates=sample_templates,
+        cache=cache.intents if cache else None,
+    )
     problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)
     responses = resolve_responses(scope)

@@ -20,9 +20,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from assistc.compiler.build import BuildError
+from assistc.compiler.compile import CompileCache
 from assistc.compiler.pipeline import PipelineResult, compile_build_train
 from assistc.compiler.reporting import render_text, summary_line
-from assistc.compiler.sources import ParseCache
 from assistc.compiler.stubs import CONTRACTS_PATH, StubError
 from assistc.runtime.bundle import BundleError, LoadedBundle, load_bundle
 from assistc.runtime.dialogue.stores import TrackerStore
@@ -32,6 +32,7 @@ from assistc.runtime.training import TrainingError
 DEBOUNCE_SECONDS = 0.08
 IGNORED_PARTS = {".assistc", "__pycache__", ".git", ".venv", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", "~", ".tmp")
+CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
 
 Echo = Callable[[str], None]
 
@@ -75,14 +76,15 @@ class DevSession:
         self.store = store
         self.echo = echo
         self.seed = seed
-        self.cache: ParseCache = {}
+        self.cache = CompileCache()
         self.holder: AgentHolder | None = None
         self.current: LoadedBundle | None = None
         self._lock = threading.Lock()
 
     def first_build(self) -> bool:
         """Build and load the assistant; False when the sources have errors."""
-        outcome = self._rebuild([])
+        with self._lock:
+            outcome = self._rebuild([])
         if outcome.ok:
             self.echo(outcome.line)
         return outcome.ok
@@ -100,11 +102,13 @@ class DevSession:
             result = compile_build_train(self.project, seed=self.seed, cache=self.cache)
         except (BuildError, StubError, TrainingError) as error:
             return Reload(changed, False, f"{what}: {error} — still serving the last good model")
-        self._prune_cache()
+        self.cache.prune()
         if result.trained is None:
             return Reload(changed, False, self._diagnostics(result, what))
         try:
-            loaded = load_bundle(result.trained.path)
+            loaded = load_bundle(
+                result.trained.path, assistant=result.compiled.assistant, previous=self.current
+            )
         except BundleError as error:
             return Reload(changed, False, f"{what}: {error} — still serving the last good model")
         parts = self._changed_parts(loaded)
@@ -144,15 +148,6 @@ class DevSession:
         summary = summary_line(compiled.errors, len(compiled.sources.project_files))
         return f"{text}\n{what}: {summary} — still serving the last good model"
 
-    def _prune_cache(self) -> None:
-        """Keep one parse result per file: drop entries of older versions of a file."""
-        latest: dict[str, tuple[str, str]] = {}
-        for key in self.cache:
-            latest[key[0]] = key
-        for key in list(self.cache):
-            if latest[key[0]] != key:
-                del self.cache[key]
-
 
 class _Debouncer(FileSystemEventHandler):
     """Collects changed paths and rebuilds once the writes have settled."""
@@ -165,6 +160,8 @@ class _Debouncer(FileSystemEventHandler):
         self.lock = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CHANGE_EVENTS:
+            return  # opened / closed without writing: reads, including our own
         if event.is_directory and event.event_type != "moved":
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
@@ -189,8 +186,15 @@ class _Debouncer(FileSystemEventHandler):
             changed = sorted(self.pending)
             self.pending.clear()
             self.timer = None
-        if changed:
+        if not changed:
+            return
+        try:
             self.session.rebuild(changed)
+        except Exception as error:  # a bug must not stop the loop: keep serving
+            self.session.echo(
+                f"{', '.join(changed)}: internal error ({type(error).__name__}: {error}) — "
+                "still serving the last good model; please report this"
+            )
 
 
 class Watcher:

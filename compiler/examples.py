@@ -20,6 +20,7 @@ from assistc.dsl import ast
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
+from assistc.runtime.ir import fingerprint
 
 MAX_PHRASE_DEPTH = 20
 
@@ -415,45 +416,119 @@ class ExamplesResult:
     diagnostics: list[Diagnostic]
 
 
+@dataclass
+class _IntentOutcome:
+    """Everything generating one intent produced; reusable while its declaration (the
+    same parsed object) and the entities, phrases and config it depends on are unchanged."""
+
+    decl: ast.IntentDecl
+    environment: str
+    intent: ir.Intent
+    stat: IntentStats
+    spans: dict[str, ast.Span]
+    """Hand-written example text → its line, for duplicate reports."""
+    problems: list[Diagnostic]
+    used_entities: set[str]
+    used_phrases: set[str]
+
+
+IntentCache = dict[str, _IntentOutcome]
+"""Intent name → its last outcome; kept by long-running callers (the dev loop)."""
+
+
 def generate_intents(
     table: SymbolTable,
     entities: dict[str, ResolvedEntity],
     config: ir.Config,
     *,
     sample_templates: bool = True,
+    cache: IntentCache | None = None,
 ) -> ExamplesResult:
     """Check every intent's templates and generate its examples.
 
     With `sample_templates` off (what `check` does) only hand-written examples are
     produced; counts still come from the templates, so every warning is the same, and
     texts duplicated across intents are found among the hand-written ones (`build`
-    also compares the generated ones)."""
-    problems: list[Diagnostic] = []
-    resolver = _Resolver(table, entities, problems)
-    holding_out = config.holdout > 0 and sample_templates
-    holdout_resolver = (
-        _Resolver(table, entities, [], _holdout_values(entities, config, test=True))
-        if holding_out
-        else None
-    )
-    train_resolver = (
-        _Resolver(table, entities, [], _holdout_values(entities, config, test=False))
-        if holding_out
-        else None
-    )
-    intents: list[ir.Intent] = []
-    stats: dict[str, IntentStats] = {}
-    first_seen: dict[str, tuple[str, ast.Span]] = {}
+    also compares the generated ones). With a `cache`, intents whose inputs did not
+    change are not generated again."""
+    environment = _environment(table, entities, config, sample_templates)
+    state = _GenerationState(table, entities, config)
+    outcomes: list[_IntentOutcome] = []
     for decl in table.intents.values():
+        cached = cache.get(decl.name.text) if cache is not None else None
+        if cached is None or cached.decl is not decl or cached.environment != environment:
+            cached = state.generate(decl, environment, sample_templates)
+            if cache is not None:
+                cache[decl.name.text] = cached
+        outcomes.append(cached)
+    if cache is not None:
+        for name in set(cache) - set(table.intents.items):
+            del cache[name]
+    problems = [p for outcome in outcomes for p in outcome.problems]
+    problems.extend(_duplicates_across_intents(outcomes))
+    return ExamplesResult(
+        [o.intent for o in outcomes],
+        {o.intent.name: o.stat for o in outcomes},
+        {name for o in outcomes for name in o.used_entities},
+        {name for o in outcomes for name in o.used_phrases},
+        problems,
+    )
+
+
+def _environment(
+    table: SymbolTable,
+    entities: dict[str, ResolvedEntity],
+    config: ir.Config,
+    sample_templates: bool,
+) -> str:
+    """A fingerprint of everything an intent's examples depend on besides its own text."""
+    phrases = [(d.name.text, [a.value for a in d.alternatives]) for d in table.phrases.values()]
+    return fingerprint(
+        [e.ir.model_dump(mode="json") for e in entities.values()],
+        phrases,
+        [config.seed, config.holdout, config.default_generate, config.min_examples],
+        sample_templates,
+    )
+
+
+class _GenerationState:
+    """Resolvers shared by the intents generated in one compile."""
+
+    def __init__(
+        self, table: SymbolTable, entities: dict[str, ResolvedEntity], config: ir.Config
+    ) -> None:
+        self.table = table
+        self.entities = entities
+        self.config = config
+        self.holdout: tuple[_Resolver, _Resolver] | None = None
+
+    def _holdout_resolvers(self) -> tuple[_Resolver, _Resolver]:
+        if self.holdout is None:
+            train = _holdout_values(self.entities, self.config, test=False)
+            test = _holdout_values(self.entities, self.config, test=True)
+            self.holdout = (
+                _Resolver(self.table, self.entities, [], train),
+                _Resolver(self.table, self.entities, [], test),
+            )
+        return self.holdout
+
+    def generate(
+        self, decl: ast.IntentDecl, environment: str, sample_templates: bool
+    ) -> _IntentOutcome:
+        config = self.config
+        problems: list[Diagnostic] = []
+        resolver = _Resolver(self.table, self.entities, problems)
         compiled = _compile_intent(decl, resolver)
         requested = decl.generate.count if decl.generate else config.default_generate
         rng = random.Random(_seed(config.seed, decl.name.text))
-        sampler = train_resolver or resolver
-        trees = compiled if sampler is resolver else _compile_intent(decl, sampler)
+        holding_out = config.holdout > 0 and sample_templates
+        trees = compiled
+        if holding_out:
+            trees = _compile_intent(decl, self._holdout_resolvers()[0])
         examples, stat = _generate(decl, trees, requested, rng, sample_templates=sample_templates)
         holdout: list[ir.Example] = []
-        if holdout_resolver is not None:
-            test_trees = _compile_intent(decl, holdout_resolver)
+        if holding_out:
+            test_trees = _compile_intent(decl, self._holdout_resolvers()[1])
             wanted = round(requested * config.holdout)
             taken = {e.text for e in examples}
             holdout = [
@@ -461,10 +536,17 @@ def generate_intents(
                 for e in _generate(decl, test_trees, wanted, rng, literals=False)[0]
                 if e.text not in taken
             ]
-        stats[decl.name.text] = stat
-        _check_intent(decl, compiled, examples, stat, config, first_seen, problems)
-        intents.append(ir.Intent(name=decl.name.text, examples=examples, holdout=holdout))
-    return ExamplesResult(intents, stats, resolver.used_entities, resolver.used_phrases, problems)
+        _intent_warnings(decl, compiled, stat, config, problems)
+        return _IntentOutcome(
+            decl,
+            environment,
+            ir.Intent(name=decl.name.text, examples=examples, holdout=holdout),
+            stat,
+            _template_of_examples(compiled),
+            problems,
+            resolver.used_entities,
+            resolver.used_phrases,
+        )
 
 
 def _seed(seed: int, name: str) -> int:
@@ -550,24 +632,21 @@ def _generate(
     return examples, stat
 
 
-def _check_intent(
-    decl: ast.IntentDecl,
-    compiled: list[_CompiledTemplate],
-    examples: list[ir.Example],
-    stat: IntentStats,
-    config: ir.Config,
-    first_seen: dict[str, tuple[str, ast.Span]],
-    problems: list[Diagnostic],
-) -> None:
-    intent = decl.name.text
-    by_text = _template_of_examples(compiled, examples)
-    for example in examples:
-        key = " ".join(example.text.lower().split())
-        previous = first_seen.get(key)
-        span = by_text.get(example.text, decl.name.span)
-        if previous is None:
-            first_seen[key] = (intent, span)
-        elif previous[0] != intent:
+def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnostic]:
+    """The same text (case and spaces aside) under two intents; one report per pair."""
+    problems: list[Diagnostic] = []
+    first_seen: dict[str, tuple[str, ast.Span]] = {}
+    reported: set[tuple[str, str]] = set()
+    for outcome in outcomes:
+        intent = outcome.intent.name
+        for example in outcome.intent.examples:
+            key = " ".join(example.text.lower().split())
+            span = outcome.spans.get(example.text, outcome.decl.name.span)
+            previous = first_seen.setdefault(key, (intent, span))
+            if previous[0] == intent or (previous[0], intent) in reported:
+                continue
+            if span == outcome.decl.name.span:
+                reported.add((previous[0], intent))  # generated: once per pair of intents
             problems.append(
                 Diagnostic(
                     "E0401",
@@ -577,6 +656,17 @@ def _check_intent(
                     hint="one text must mean one intent: remove or reword one of them",
                 )
             )
+    return problems
+
+
+def _intent_warnings(
+    decl: ast.IntentDecl,
+    compiled: list[_CompiledTemplate],
+    stat: IntentStats,
+    config: ir.Config,
+    problems: list[Diagnostic],
+) -> None:
+    intent = decl.name.text
     if stat.examples < config.min_examples and compiled:
         problems.append(
             Diagnostic(
@@ -600,9 +690,7 @@ def _check_intent(
         )
 
 
-def _template_of_examples(
-    compiled: list[_CompiledTemplate], examples: list[ir.Example]
-) -> dict[str, ast.Span]:
+def _template_of_examples(compiled: list[_CompiledTemplate]) -> dict[str, ast.Span]:
     """Map each hand-written example text to the span of its line (for diagnostics);
     generated ones are reported at the intent name."""
     spans: dict[str, ast.Span] = {}

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistc.compiler.build import write_build
-from assistc.compiler.compile import CompileResult, compile_project
-from assistc.compiler.sources import ParseCache
+from assistc.compiler.compile import CompileCache, CompileResult, compile_project
 from assistc.compiler.stubs import write_stubs
 from assistc.runtime import bundle
 from assistc.runtime.training import ProgressCallback, TrainResult, train
@@ -27,7 +26,7 @@ def compile_build_train(
     project: Path,
     *,
     seed: int | None = None,
-    cache: ParseCache | None = None,
+    cache: CompileCache | None = None,
     progress: ProgressCallback | None = None,
 ) -> PipelineResult:
     """Check the project; when it is clean, write the build folder and stubs and train

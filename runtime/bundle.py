@@ -131,10 +131,50 @@ def read_manifest(bundle: Path) -> BundleManifest:
         raise BundleError(f"{file}: malformed ({_first_problem(error)})") from None
 
 
-def load_bundle(path: Path) -> LoadedBundle:
-    """Load a bundle (see `resolve` for what `path` may be), or raise `BundleError`."""
+def load_bundle(
+    path: Path, *, assistant: Assistant | None = None, previous: LoadedBundle | None = None
+) -> LoadedBundle:
+    """Load a bundle (see `resolve` for what `path` may be), or raise `BundleError`.
+
+    The dev loop passes the `assistant` it just compiled (the same IR the bundle holds,
+    so it is not parsed again) and the `previous` bundle, whose in-memory components
+    are reused wherever their fingerprints match: a hot swap reads only what changed."""
     bundle = resolve(path)
     manifest = read_manifest(bundle)
+    if assistant is None:
+        assistant = _read_ir(bundle, manifest)
+
+    def reusable(component: str) -> bool:
+        return previous is not None and previous.manifest.fingerprints.get(
+            component
+        ) == manifest.fingerprints.get(component)
+
+    try:
+        nlu = NLUModel.from_components(
+            previous.nlu.classifier
+            if previous and reusable("intent_classifier")
+            else IntentClassifier.load(bundle / "intent_classifier"),
+            previous.nlu.tagger
+            if previous and reusable("entity_tagger")
+            else EntityTagger.load(bundle / "entity_tagger"),
+            previous.nlu.matcher
+            if previous and reusable("entity_matcher")
+            else EntityMatcher.load(bundle / "entity_matcher"),
+            assistant.config,
+        )
+        policies = (
+            previous.policies
+            if previous and reusable("policies")
+            else PolicyEnsemble.load(bundle / "policies")
+        )
+    except (ModelLoadError, PolicyLoadError) as error:
+        raise BundleError(f"{bundle}: {error}") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BundleError(f"{bundle}: a component is corrupted ({error})") from None
+    return LoadedBundle(bundle, manifest, assistant, nlu, policies)
+
+
+def _read_ir(bundle: Path, manifest: BundleManifest) -> Assistant:
     try:
         ir_bytes = (bundle / IR_FILE).read_bytes()
     except OSError as error:
@@ -144,24 +184,11 @@ def load_bundle(path: Path) -> LoadedBundle:
     if hashlib.sha256(ir_bytes).hexdigest() != manifest.ir_fingerprint:
         raise BundleError(f"{bundle / IR_FILE}: does not match {MANIFEST} (corrupted)")
     try:
-        assistant = Assistant.from_json(ir_bytes.decode("utf-8"))
+        return Assistant.from_json(ir_bytes.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise BundleError(f"{bundle / IR_FILE}: unreadable ({error})") from None
     except ValidationError as error:
         raise BundleError(f"{bundle / IR_FILE}: not a valid IR ({_first_problem(error)})") from None
-    try:
-        nlu = NLUModel.from_components(
-            IntentClassifier.load(bundle / "intent_classifier"),
-            EntityTagger.load(bundle / "entity_tagger"),
-            EntityMatcher.load(bundle / "entity_matcher"),
-            assistant.config,
-        )
-        policies = PolicyEnsemble.load(bundle / "policies")
-    except (ModelLoadError, PolicyLoadError) as error:
-        raise BundleError(f"{bundle}: {error}") from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BundleError(f"{bundle}: a component is corrupted ({error})") from None
-    return LoadedBundle(bundle, manifest, assistant, nlu, policies)
 
 
 def list_bundles(folder: Path) -> list[tuple[Path, BundleManifest]]:
