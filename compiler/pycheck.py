@@ -75,7 +75,12 @@ def check_action_bindings(
     checked against the assistant's responses (and slots) too."""
     bases = class_bases(b.name for b in bindings)
     outputs = {bases[b.name] + "Output": b for b in bindings if b.outputs}
-    known = _Known(bases, outputs, responses, slots)
+    known = _Known(
+        bases,
+        outputs,
+        None if responses is None else frozenset(responses),
+        None if slots is None else frozenset(slots),
+    )
     diagnostics = [d for b in bindings for d in _keyword_slots(b)]
     by_file: dict[str, list[ActionBinding]] = {}
     for binding in bindings:
@@ -94,8 +99,8 @@ class _Known:
     bases: dict[str, str]
     outputs: dict[str, ActionBinding]
     """Output class name → the action it belongs to."""
-    responses: Collection[str] | None
-    slots: Collection[str] | None
+    responses: frozenset[str] | None
+    slots: frozenset[str] | None
 
 
 def _keyword_slots(binding: ActionBinding) -> list[Diagnostic]:
@@ -379,29 +384,31 @@ def _check_function(
                     f"returns `{expected}`",
                 )
             )
-    found += _check_input_reads(module, node, first.arg, sharing)
+    body = list(ast.walk(node))
+    found += _check_input_reads(module, body, first.arg, sharing)
     if len(positional) > 1:
-        found += _check_context_uses(module, node, positional[1].arg, sharing, known)
+        found += _check_context_uses(module, body, positional[1].arg, sharing, known)
     return found
 
 
 def _check_input_reads(
     module: _Module,
-    node: ast.FunctionDef,
+    body: list[ast.AST],
     inputs: str,
     sharing: list[ActionBinding],
 ) -> list[Diagnostic]:
     """`inputs.<name>` where no action bound to the function has that input slot."""
     slots = sorted({slot for b in sharing for slot in b.inputs})
+    declared = set(slots)
     actions = " or ".join(f"`{b.name}`" for b in sharing)
     found = []
-    for sub in ast.walk(node):
+    for sub in body:
         if (
             isinstance(sub, ast.Attribute)
             and isinstance(sub.value, ast.Name)
             and sub.value.id == inputs
             and not sub.attr.startswith("_")
-            and sub.attr not in slots
+            and sub.attr not in declared
         ):
             found.append(
                 Diagnostic(
@@ -417,7 +424,7 @@ def _check_input_reads(
 
 def _check_context_uses(
     module: _Module,
-    node: ast.FunctionDef,
+    body: list[ast.AST],
     ctx: str,
     sharing: list[ActionBinding],
     known: _Known,
@@ -425,7 +432,7 @@ def _check_context_uses(
     """`ctx.utter("name")` and `ctx.slots["name"]` / `ctx.slots.get("name")` with literal
     names that the assistant does not define."""
     found = []
-    for sub in ast.walk(node):
+    for sub in body:
         used = _context_use(sub, ctx)
         if used is None:
             continue
