@@ -72,6 +72,17 @@ def read_project(root: Path) -> RasaProject:
             )
             continue
         _classify(project, path, display, data)
+    for folder in ("data", "tests"):
+        for path in sorted((root / folder).rglob("*.md")) if (root / folder).is_dir() else []:
+            display = path.relative_to(root).as_posix()
+            project.diagnostics.append(
+                Diagnostic(
+                    "W1302",
+                    f"{display}: Markdown training data (Rasa 1/2) is not read; convert it "
+                    "with `rasa data convert` first",
+                    file_start(display),
+                )
+            )
     return project
 
 

@@ -474,3 +474,19 @@ responses:
     assert result.errors == [], [(d.code, d.message) for d in result.errors]
     assert result.assistant is not None
     assert result.assistant.config.fallback_action == "utter_sorry"
+
+
+def test_domain_split_over_a_folder_and_markdown_data_reported(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain/intents.yml": DOMAIN_HEAD + "intents: [greet]\n",
+            "domain/responses.yml": DOMAIN_HEAD + "responses:\n  utter_hi: [{text: hi}]\n",
+            "data/nlu.yml": "nlu:\n- intent: greet\n  examples: |\n    - hello\n",
+            "data/stories.md": "## old story\n* greet\n  - utter_hi\n",
+        },
+    )
+    assert "intent greet:" in texts["nlu.assist"]
+    assert "response utter_hi:" in texts["domain.assist"]
+    markdown = [d for d in report.diagnostics if "Markdown" in d.message]
+    assert markdown and markdown[0].span.file == "data/stories.md"
