@@ -400,3 +400,24 @@ def test_odd_assistant_names_and_undecodable_contracts_are_handled(tmp_path: Pat
     contracts.write_bytes(b"\xff\xfe not utf-8")
     assert write_stubs(assistant, tmp_path).contracts_changed
     compile(contracts.read_text(encoding="utf-8"), str(contracts), "exec")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/dialogue/actions.py looks for `<top package>/_contracts.py`, so a module "
+    "outside `actions/` gets a SimpleNamespace instead of `actions._contracts` classes",
+)
+def test_a_module_outside_actions_also_receives_its_input_class(tmp_path: Path) -> None:
+    assistant = awkward()
+    write_stubs(assistant, tmp_path)
+    action = next(a for a in assistant.actions if a.implementation.path == "handlers/tables.py")
+    (tmp_path / "handlers" / "tables.py").write_text(
+        f"def {action.name}(inputs, ctx):\n"
+        "    ctx.send(type(inputs).__name__)\n"
+        "    return {'booking_reference_number': 'B1'}\n"
+    )
+    result = PythonActionExecutor(tmp_path).run(
+        action, Tracker("u"), assistant, ResponseRenderer(assistant)
+    )
+    expected = "ReserveATableForALargePartyWithSpecialRequirementsPleaseInput"
+    assert [m.text for m in result.messages] == [expected]
