@@ -20,10 +20,12 @@ _COMMON_TLDS = (
     "info|biz|ly|tv|xyz|tech|cloud|shop|blog|site|online"
 )
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})"
-_TAIL = r"(?::[0-9]{1,5})?(?:[/?#][^\s<>\"'`]{0,2000})?"
+_STOP = "\\s<>\"'`\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""Characters that end a URL: ASCII and Unicode spaces (`re.ASCII` makes `\\s` ASCII-only)."""
+_TAIL = rf"(?::[0-9]{{1,5}})?(?:[/?#][^{_STOP}]{{0,2000}})?"
 _URL = re.compile(
     r"(?<![\w@.+-])(?:"
-    rf"(?P<scheme>(?i:https?|ftp)://)[^\s<>\"'`/]{{1,253}}(?:[/?#][^\s<>\"'`]{{0,2000}})?"
+    rf"(?P<scheme>(?i:https?|ftp)://)[^{_STOP}/]{{1,253}}(?:[/?#][^{_STOP}]{{0,2000}})?"
     rf"|(?P<www>(?i:www)\.{_LABEL}(?:\.{_LABEL}){{0,10}}\.[A-Za-z]{{2,24}}){_TAIL}"
     rf"|(?P<bare>{_LABEL}(?:\.{_LABEL}){{0,10}}\.(?:{_COMMON_TLDS})(?![\w-])){_TAIL}"
     r")(?![\w@-])",

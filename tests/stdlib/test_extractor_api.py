@@ -52,6 +52,21 @@ def test_now_defaults_to_the_current_date() -> None:
     assert match.value == "2026-03-12"
 
 
+def test_extractors_may_claim_overlapping_text() -> None:
+    """Choosing between entity types is the NLU's job; each extractor reports its reading."""
+    text = "pay $12 on 2026-03-12 to +44 20 7946 0958"
+    spans = {
+        name: [(m.start, m.end, m.value) for m in extract_builtin(name, text, now=NOW)]
+        for name in ("number", "money", "date", "phone")
+    }
+    assert spans == {
+        "number": [(5, 7, 12), (29, 31, 20), (32, 36, 7946), (37, 41, 958)],
+        "money": [(4, 7, "12.00 USD")],
+        "date": [(11, 21, "2026-03-12")],
+        "phone": [(25, 41, "+442079460958")],
+    }
+
+
 def test_same_input_same_output() -> None:
     text = "On March 3rd at 5pm send $20 to +44 20 7946 0958 or bob@example.com"
     for name in BUILTIN_EXTRACTORS:

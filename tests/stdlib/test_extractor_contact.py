@@ -46,6 +46,7 @@ def test_email(text: str, expected: list[tuple[str, str]]) -> None:
         ("e.g. file.txt and node.js", []),
         ("write to jane@example.com", []),
         ("http:// nothing", []),
+        ("https://example.com/a\u00a0next", [("https://example.com/a", "https://example.com/a")]),
     ],
 )
 def test_url(text: str, expected: list[tuple[str, str]]) -> None:
