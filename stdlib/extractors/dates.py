@@ -2,6 +2,8 @@
 
 Supported (case-insensitive):
 - ISO: `2026-03-12`, `2026/03/12`.
+- Numeric with the year last, when the order is clear: `25/12/2026`, `12/25/26`,
+  `25.12.2026` (a part over 12 is the day; `3/4/2026` is ambiguous and not a date).
 - Month and day: `March 12`, `Mar 12th`, `March 12, 2026`, `March the twelfth`,
   `12 March 2026`, `12th of March`, `the twelfth of March`.
 - Day of the month alone: `the 3rd` (confidence 0.8), when no noun follows it (`the 3rd
@@ -20,8 +22,9 @@ Value: the ISO date `YYYY-MM-DD`. Rules, with `today = now.date()`:
 - adding months or years keeps the day, clamped to the month's end (Jan 31 + 1 month →
   Feb 28).
 
-Not supported: numeric dates with the day and month order unknown (`3/12`, `12.03.2026`),
-periods (`next week`, `in March`, `this weekend`), and times (see `times`).
+Not supported: numeric dates without a year (`3/12`) or with the day and month order
+unknown (`3/4/2026`), periods (`next week`, `in March`, `this weekend`), and times (see
+`times`).
 """
 
 from __future__ import annotations
@@ -92,6 +95,18 @@ def _iso(m: re.Match[str], today: date) -> date | None:
     return _make_date(int(m["y"]), int(m["mo"]), int(m["d"]))
 
 
+def _numeric(m: re.Match[str], today: date) -> date | None:
+    """`25/12/2026` or `12/25/2026`: only when a part over 12 says which one is the day."""
+    del today
+    first, second = int(m["a"]), int(m["b"])
+    year = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
+    if first > 12 >= second:
+        return _make_date(year, second, first)
+    if second > 12 >= first or first == second:
+        return _make_date(year, first, second)
+    return None  # `3/4/2026`: March 4 or 3 April
+
+
 def _month_day(m: re.Match[str], today: date) -> date | None:
     """`March 12` / `12th of March`, in the given year or the next one on or after today."""
     month, day = en.MONTHS[m["month"].lower()], _day_number(m["day"])
@@ -158,6 +173,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
             _FLAGS,
         ),
         _iso,
+        1.0,
+    ),
+    (
+        re.compile(
+            r"(?<![\w/.:-])(?P<a>[0-9]{1,2})(?P<sep>[/.])(?P<b>[0-9]{1,2})(?P=sep)"
+            r"(?P<y>[0-9]{4}|[0-9]{2})(?![\w/]|[.:][0-9])",
+            _FLAGS,
+        ),
+        _numeric,
         1.0,
     ),
     (
