@@ -103,9 +103,14 @@ def resolve(path: Path) -> Path:
         return path
     for folder in (path, models_dir(path)):
         if (folder / LATEST).is_file():
-            name = (folder / LATEST).read_text(encoding="utf-8").strip()
+            try:
+                name = (folder / LATEST).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as error:
+                raise BundleError(f"{folder / LATEST}: unreadable ({error})") from None
             if not name or "/" in name or "\\" in name or name.startswith("."):
                 raise BundleError(f"{folder / LATEST}: does not name a bundle")
+            if not (folder / name).is_dir():
+                raise BundleError(f"{folder / LATEST}: names {name!r}, which is missing; retrain")
             return folder / name
     raise BundleError(f"{path}: no trained model here (train one first)")
 

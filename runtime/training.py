@@ -26,7 +26,7 @@ from assistc.runtime import bundle
 from assistc.runtime.bundle import BundleError, BundleManifest
 from assistc.runtime.dialogue import policies
 from assistc.runtime.dialogue.policies import PolicyEnsemble
-from assistc.runtime.ir import Assistant, Example, canonical_json, fingerprint
+from assistc.runtime.ir import Assistant, Example, fingerprint
 from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.matcher import EntityMatcher
@@ -189,10 +189,10 @@ def train(
     if seed is not None:
         config = assistant.config.model_copy(update={"seed": seed})
         assistant = assistant.model_copy(update={"config": config})
-    ir_data = assistant.model_dump(mode="json")
-    ir_json = canonical_json(ir_data)
-    ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()
-    fingerprints = {name: fingerprint(data) for name, data in component_inputs(ir_data).items()}
+    ir_json = assistant.to_json()
+    ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()  # .fingerprint
+    inputs = component_inputs(assistant.model_dump(mode="json"))
+    fingerprints = {name: fingerprint(data) for name, data in inputs.items()}
     latest = _latest(models_dir)
     if (
         latest is not None

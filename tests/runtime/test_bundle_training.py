@@ -342,6 +342,12 @@ def test_bad_paths(tmp_path: Path, bundle_copy: Path) -> None:
     (bundle_copy.parent / "latest").write_text("../elsewhere\n")
     with pytest.raises(BundleError, match="does not name a bundle"):
         load_bundle(bundle_copy.parent)
+    (bundle_copy.parent / "latest").write_bytes(b"\xff\xfe")
+    with pytest.raises(BundleError, match="unreadable"):
+        load_bundle(bundle_copy.parent)
+    (bundle_copy.parent / "latest").write_text("gone\n")
+    with pytest.raises(BundleError, match="names 'gone', which is missing"):
+        load_bundle(bundle_copy.parent)
 
 
 def test_assistant_folder_resolves_to_its_latest_bundle(
