@@ -102,7 +102,7 @@ def compile_project(
     actions = resolve_actions(scope)
     problems.extend(
         d
-        for d in check_bindings(table, actions, sources.root)
+        for d in check_bindings(table, actions, sources.root, responses, slots)
         if not (ignore_missing_actions and d.code == "E0901")
     )
     dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
@@ -133,7 +133,11 @@ def compile_project(
 
 
 def check_bindings(
-    table: SymbolTable, actions: dict[str, ir.Action], root: Path
+    table: SymbolTable,
+    actions: dict[str, ir.Action],
+    root: Path,
+    responses: dict[str, ir.Response],
+    slots: dict[str, ResolvedSlot],
 ) -> list[Diagnostic]:
     """Read the user's Python (never run it) and compare it with the declarations."""
     bindings = []
@@ -144,7 +148,7 @@ def check_bindings(
         binding = ActionBinding.from_action(action, decl.name.span, impl_span)
         if binding is not None:
             bindings.append(binding)
-    return check_action_bindings(bindings, root)
+    return check_action_bindings(bindings, root, responses=responses, slots=slots)
 
 
 def _check_uses(table: SymbolTable, sources: LoadedSources) -> list[Diagnostic]:

@@ -29,7 +29,7 @@ from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.server.holder import AgentHolder
 from assistc.runtime.training import TrainingError
 
-DEBOUNCE_SECONDS = 0.08
+DEBOUNCE_SECONDS = 0.03
 IGNORED_PARTS = {".assistc", "__pycache__", ".git", ".venv", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", "~", ".tmp")
 CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
@@ -79,6 +79,8 @@ class DevSession:
         self.cache = CompileCache()
         self.holder: AgentHolder | None = None
         self.current: LoadedBundle | None = None
+        self.parts: dict[str, str] = {}
+        """Fingerprints of the current assistant's parts, to say what a save changed."""
         self._lock = threading.Lock()
 
     def first_build(self) -> bool:
@@ -99,7 +101,9 @@ class DevSession:
         started = time.perf_counter()
         what = ", ".join(changed) if changed else "start"
         try:
-            result = compile_build_train(self.project, seed=self.seed, cache=self.cache)
+            result = compile_build_train(
+                self.project, seed=self.seed, cache=self.cache, write_build_folder=False
+            )
         except (BuildError, StubError, TrainingError) as error:
             return Reload(changed, False, f"{what}: {error} — still serving the last good model")
         self.cache.prune()
@@ -129,9 +133,10 @@ class DevSession:
 
     def _changed_parts(self, loaded: LoadedBundle) -> str:
         if self.current is None:
-            return f"{len(loaded.assistant.part_fingerprints())} parts"
-        before = self.current.assistant.part_fingerprints()
-        after = loaded.assistant.part_fingerprints()
+            self.parts = loaded.assistant.part_fingerprints()
+            return f"{len(self.parts)} parts"
+        before = self.parts
+        after = self.parts = loaded.assistant.part_fingerprints()
         changed = sorted(
             name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
         )

@@ -28,9 +28,11 @@ def compile_build_train(
     seed: int | None = None,
     cache: CompileCache | None = None,
     progress: ProgressCallback | None = None,
+    write_build_folder: bool = True,
 ) -> PipelineResult:
     """Check the project; when it is clean, write the build folder and stubs and train
-    (reusing unchanged components). Raises BuildError, StubError, TrainingError."""
+    (reusing unchanged components). Raises BuildError, StubError, TrainingError. The dev
+    loop skips the build folder (`write_build_folder`): it serves from the bundle."""
     started = time.perf_counter()
     compiled = compile_project(project, seed=seed, cache=cache, ignore_missing_actions=True)
     timings = {"check": time.perf_counter() - started}
@@ -39,7 +41,8 @@ def compile_build_train(
     assistant = compiled.assistant
     root = compiled.sources.root
     step = time.perf_counter()
-    write_build(root, assistant, compiled.stats)
+    if write_build_folder:
+        write_build(root, assistant, compiled.stats)
     stubs = write_stubs(assistant, root)
     if stubs.created:
         compiled = compile_project(project, seed=seed, cache=cache)

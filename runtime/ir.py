@@ -228,9 +228,7 @@ class RemoteImplementation(_Node):
     retries: int = 2
 
 
-Implementation = Annotated[
-    PythonImplementation | RemoteImplementation, Field(discriminator="kind")
-]
+Implementation = Annotated[PythonImplementation | RemoteImplementation, Field(discriminator="kind")]
 
 
 class Action(_Node):
@@ -348,8 +346,9 @@ class Assistant(_Node):
     tests: list[ConversationTest] = Field(default_factory=list)
 
     def to_json(self) -> str:
-        """Canonical JSON: sorted keys, no extra spaces, UTF-8 kept readable."""
-        return canonical_json(self.model_dump(mode="json"))
+        """Canonical JSON: keys in schema order, no extra spaces, UTF-8 kept readable.
+        (pydantic's own serializer: the same bytes on every machine, and fast.)"""
+        return self.model_dump_json()
 
     @classmethod
     def from_json(cls, text: str) -> Assistant:
@@ -387,7 +386,9 @@ def fingerprint(*parts: BaseModel | Any) -> str:
     """SHA-256 over the canonical JSON of one or more IR parts (or plain JSON data)."""
     digest = hashlib.sha256()
     for part in parts:
-        data = part.model_dump(mode="json") if isinstance(part, BaseModel) else part
-        digest.update(canonical_json(data).encode("utf-8"))
+        if isinstance(part, BaseModel):
+            digest.update(part.model_dump_json().encode("utf-8"))
+        else:
+            digest.update(canonical_json(part).encode("utf-8"))
         digest.update(b"\x00")
     return digest.hexdigest()
