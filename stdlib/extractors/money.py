@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.number import DIGIT_NUMBER, digit_value
 from assistc.stdlib.extractors.numwords import WORD_NUMBER, cardinal_value, find_word_numbers
@@ -61,8 +62,7 @@ _WORDS = {
     "penny": "GBP",
 }
 _HUNDREDTHS = {"cents", "cent", "pence", "pennies", "penny"}
-_SCALES = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 10**9}
-_SCALES["billion"] = 10**9
+_SCALES = {**en.SCALES, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CENT = Decimal("0.01")
 
 
@@ -79,6 +79,7 @@ _AMOUNT_FIRST = re.compile(
 
 
 def _code(currency: str) -> str:
+    """The ISO 4217 code of a symbol, word or code as written."""
     name = currency.lower()
     return _SYMBOLS.get(name) or _WORDS.get(name) or currency.upper()
 
@@ -92,6 +93,7 @@ def _word_amount(m: re.Match[str]) -> tuple[int, Decimal] | None:
 
 
 def _match(m: re.Match[str], text: str) -> BuiltinMatch | None:
+    """The amount and currency of a pattern match, or None when it does not add up."""
     start = m.start()
     if m["digits"] is not None:
         amount = digit_value(m["digits"])

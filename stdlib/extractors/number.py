@@ -51,7 +51,7 @@ def digit_value(number: str, scale: str | None = None) -> Decimal:
     return value * _SCALE_WORDS[scale.lower()] if scale else value
 
 
-def as_number(value: Decimal, *, whole: bool) -> int | float:
+def _as_number(value: Decimal, *, whole: bool) -> int | float:
     """An int when the text is whole (no decimal part, or a scale that makes it whole)."""
     return int(value) if whole and value == value.to_integral_value() else float(value)
 
@@ -64,7 +64,7 @@ def extract(text: str, now: datetime) -> list[BuiltinMatch]:
             m.start(),
             m.end(),
             m.group(),
-            as_number(
+            _as_number(
                 digit_value(m["number"], m["scale"]),
                 whole=m["scale"] is not None or "." not in m["number"],
             ),

@@ -13,10 +13,9 @@ from assistc.stdlib.extractors import words_en as en
 from assistc.stdlib.extractors.match import BuiltinMatch, leftmost_longest
 from assistc.stdlib.extractors.numwords import find_word_numbers
 
-DIGIT_ORDINAL = rf"(?<![\w.,-])(?P<ordinal>[0-9]{{1,18}}){en.ORDINAL_SUFFIX}\b"
-"""Regex source for a digit ordinal (the date extractor reuses it for days)."""
-
-_DIGIT_ORDINAL = re.compile(DIGIT_ORDINAL, re.IGNORECASE | re.ASCII)
+_DIGIT_ORDINAL = re.compile(
+    rf"(?<![\w.,-])(?P<ordinal>[0-9]{{1,18}}){en.ORDINAL_SUFFIX}\b", re.IGNORECASE | re.ASCII
+)
 _AMBIGUOUS = {"second": 0.5}
 
 

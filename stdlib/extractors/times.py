@@ -40,7 +40,8 @@ _PART_OF_DAY = (
 _NOT_A_DURATION = r"(?!\s+(?:min|mins|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b)"
 """`5 to 10 minutes away` is a range of minutes, not 09:55."""
 _EVENING_PARTS = {"afternoon", "evening", "night", "tonight"}
-_PAST = {"past": 1, "after": 1, "to": -1, "till": -1, "before": -1, "of": -1}
+_BEFORE = {"to", "till", "before", "of"}
+"""Relations that count minutes back from the hour (`quarter to six`); others count on."""
 _MINUTE_NAMES = {"half": 30, "quarter": 15}
 
 Resolver = Callable[[re.Match[str]], tuple[int, int] | None]
@@ -90,7 +91,7 @@ def _relative_to_hour(m: re.Match[str]) -> tuple[int, int] | None:
     hour = cardinal_value(m["hour"])
     if minutes is None or hour is None or not 1 <= minutes <= 59:
         return None
-    before = _PAST[m["relation"].lower()] < 0
+    before = m["relation"].lower() in _BEFORE
     loose = not (name in _MINUTE_NAMES or m["explicit"])
     if loose and (minutes % 5 or (before and name.isdigit())):
         return None  # `ten to six` is a time; `2 to 3 tickets`, `10 to 5` are ranges
