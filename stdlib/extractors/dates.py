@@ -145,13 +145,9 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
     return today + timedelta(days=(target - today.weekday()) % 7)
 
 
-def _amount(text: str) -> int | None:
-    return 1 if text.lower() in ("a", "an") else cardinal_value(text)
-
-
 def _offset(m: re.Match[str], today: date) -> date | None:
     """`in 3 days`, `two weeks from now`, `a month ago`."""
-    amount = _amount(m["amount"])
+    amount = cardinal_value(m["amount"])
     if amount is None or not (m["within"] or m["direction"]):
         return None
     if (m["direction"] or "").lower() == "ago":

@@ -46,7 +46,10 @@ _MULTIPLIERS = (*en.HUNDRED, *en.SCALES, *en.DOZEN)
 
 
 _WORD = rf"(?:{word_alternation(_KIND)})\b"
-_START = rf"(?<![\w-])(?:{en.ARTICLE}\s+(?=(?:{word_alternation(_MULTIPLIERS)})\b))?{_WORD}"
+_ARTICLE_BEFORE_MULTIPLIER = (
+    rf"(?:{word_alternation(en.ARTICLES)})\s+(?=(?:{word_alternation(_MULTIPLIERS)})\b)"
+)
+_START = rf"(?<![\w-])(?:{_ARTICLE_BEFORE_MULTIPLIER})?{_WORD}"
 _NEXT = rf"(?:\s+|\s*-\s*)(?:{en.CONJUNCTION}\s+)?{_WORD}"
 _RUN = re.compile(rf"{_START}(?:{_NEXT})*", re.IGNORECASE | re.ASCII)
 WORD_NUMBER = rf"{_START}(?:{_NEXT}){{0,7}}"
@@ -130,7 +133,7 @@ def _read_run(text: str, offset: int) -> list[WordNumber]:
             pending_and = True
             continue
         start, end = token.start() + offset, token.end() + offset
-        if word == en.ARTICLE:
+        if word in en.ARTICLES:
             kind, value, ordinal = _ARTICLE, 0, False
         else:
             kind, value = _KIND[word]
@@ -156,9 +159,14 @@ def find_word_numbers(text: str) -> list[WordNumber]:
 
 
 def cardinal_value(text: str) -> int | None:
-    """The value of `text` if it is one whole number in ASCII digits or words, else None."""
+    """The value of `text` if it is one whole number in ASCII digits or words, else None.
+
+    A lone article counts as 1, as in `in a week`, `in an hour`.
+    """
     if text.isascii() and text.isdigit():
         return int(text)
+    if text.lower() in en.ARTICLES:
+        return 1
     numbers = find_word_numbers(text)
     if len(numbers) != 1 or numbers[0].ordinal:
         return None

@@ -156,8 +156,7 @@ def _delay_minutes(m: re.Match[str]) -> int | None:
     """`in 2 hours` → 120, `in half an hour` → 30."""
     if m["half"]:
         return 30
-    amount = m["amount"].lower()
-    value = 1 if amount in ("a", "an") else cardinal_value(amount)
+    value = cardinal_value(m["amount"])
     if value is None:
         return None
     return value * 60 if m["unit"].lower().startswith("h") else value

@@ -43,8 +43,8 @@ TENS: dict[str, int] = {
 HUNDRED: dict[str, int] = {"hundred": 100}
 SCALES: dict[str, int] = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 DOZEN: dict[str, int] = {"dozen": 12}
-ARTICLE = "a"
-"""Stands for 1 before a multiplier: `a hundred`, `a dozen`."""
+ARTICLES = ("a", "an")
+"""Stand for 1 before a multiplier or a unit: `a hundred`, `a dozen`, `in an hour`."""
 CONJUNCTION = "and"
 """Allowed after `hundred`/a scale word: `one hundred and five`."""
 

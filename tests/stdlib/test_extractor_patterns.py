@@ -32,6 +32,7 @@ def test_matches_exactly_the_words_and_prefers_the_longest(words: list[str], pro
     ("text", "expected"),
     [
         ("7", 7),
+        ("an", 1),
         ("twenty-five", 25),
         ("one hundred and five", 105),
         ("one two", None),
