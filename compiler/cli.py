@@ -304,3 +304,95 @@ def dev(
     from assistc.compiler import cli_serve
 
     cli_serve.dev(project, host, port, token, seed)
+
+
+# ---------------------------------------------------------------- nlu evaluation
+
+nlu_app = typer.Typer(help="Evaluate the NLU pipeline.", no_args_is_help=True)
+app.add_typer(nlu_app, name="nlu")
+
+
+class EvalFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@nlu_app.command("eval")
+def nlu_eval(
+    train_file: Annotated[Path, typer.Option("--train", help="Training data (JSONL).")],
+    test_file: Annotated[Path, typer.Option("--test", help="Test data (JSONL).")],
+    oos_label: Annotated[
+        str | None, typer.Option(help="The out-of-scope intent, for in-scope/OOS scores.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    output: Annotated[EvalFormat, typer.Option("--format")] = EvalFormat.text,
+) -> None:
+    """Train the NLU pipeline an assistant gets on one JSONL file, score it on another
+    (format: text, intent, entities with character offsets)."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.nlu_eval(train_file, test_file, oos_label, seed, output.value)
+
+
+@nlu_app.command("cv")
+def nlu_cv(
+    project: ProjectArg = Path("."),
+    folds: Annotated[int, typer.Option(help="Number of folds.")] = 5,
+    output: Annotated[EvalFormat, typer.Option("--format")] = EvalFormat.text,
+) -> None:
+    """Cross-validate the NLU on the assistant's own examples; lists the most-confused
+    intent pairs."""
+    from assistc.compiler import cli_serve
+
+    cli_serve.nlu_cv(project, folds, output.value)
+
+
+# ---------------------------------------------------------------- Rasa interop
+
+import_app = typer.Typer(help="Bring a project in from another tool.", no_args_is_help=True)
+export_app = typer.Typer(help="Write the assistant out for another tool.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+
+@import_app.command("rasa")
+def import_rasa_command(
+    rasa_dir: Annotated[Path, typer.Argument(help="A Rasa 3.x project folder.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the .assist files.")],
+) -> None:
+    """Convert a Rasa 3.x project into .assist files (then check them)."""
+    from assistc.compiler.rasa_import import RasaImportError, import_rasa
+
+    try:
+        imported = import_rasa(rasa_dir, out)
+    except RasaImportError as error:
+        raise fail_usage(str(error)) from None
+    typer.echo(imported.summary())
+    if not imported.ok:
+        raise typer.Exit(EXIT_PROBLEMS)
+    result = compile_or_exit(out, sample_templates=False)
+    report(result, OutputFormat.text)
+    raise typer.Exit(EXIT_PROBLEMS if result.errors else EXIT_OK)
+
+
+@export_app.command("rasa")
+def export_rasa_command(
+    project: ProjectArg = Path("."),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the Rasa project.")] = Path(
+        "rasa"
+    ),
+) -> None:
+    """Write a Rasa 3.x project (domain, NLU with generated examples, stories, rules)."""
+    from assistc.compiler.rasa_export import export_rasa
+
+    result = compile_or_exit(project)
+    if result.assistant is None:
+        report(result, OutputFormat.text)
+        raise typer.Exit(EXIT_PROBLEMS)
+    try:
+        notes = export_rasa(result.assistant, out)
+    except OSError as error:
+        raise fail_usage(f"cannot write {out}: {error.strerror or error}") from None
+    typer.echo(f"wrote a Rasa project to {out}")
+    for note in notes:
+        typer.echo(f"note: {note}")

@@ -1,4 +1,5 @@
-"""The work behind the CLI commands that need the runtime: train, run, shell, test, dev.
+"""The work behind the CLI commands that need the runtime: train, run, shell, test, dev
+and the NLU evaluations.
 
 Kept apart from `cli` so that `check` and `fmt` start without importing scikit-learn
 or the ASGI server."""
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from assistc.compiler.build import BuildError
 from assistc.compiler.cli import EXIT_OK, EXIT_PROBLEMS, OutputFormat, fail_usage, report
+from assistc.compiler.compile import compile_project
 from assistc.compiler.dev import DevSession, Watcher
 from assistc.compiler.pipeline import PipelineResult, compile_build_train
 from assistc.compiler.sources import ProjectNotFound
@@ -23,6 +25,14 @@ from assistc.runtime.dialogue.stores import (
     InMemoryTrackerStore,
     SQLiteTrackerStore,
     TrackerStoreError,
+)
+from assistc.runtime.ir import Config
+from assistc.runtime.nlu.evaluate import (
+    DataFormatError,
+    EvalReport,
+    cross_validate,
+    evaluate,
+    load_jsonl,
 )
 from assistc.runtime.server.run import ServerError, serve, serve_bundle
 from assistc.runtime.shell import run_shell
@@ -144,3 +154,63 @@ def dev(project: Path, host: str, port: int, token: str | None, seed: int | None
         raise fail_usage(f"[E0007] {error}") from None
     finally:
         watcher.stop()
+
+
+def _print_report(report: EvalReport, output: str) -> None:
+    if output == "json":
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    rows = [
+        ("examples (train / test)", f"{report.n_train} / {report.n_test}"),
+        ("intent accuracy", f"{report.intent_accuracy:.4f}"),
+        ("intent macro F1", f"{report.intent_macro_f1:.4f}"),
+    ]
+    if report.entity_f1 is not None:
+        rows.append(
+            (
+                "entity P / R / F1",
+                f"{report.entity_precision:.4f} / {report.entity_recall:.4f} / "
+                f"{report.entity_f1:.4f}",
+            )
+        )
+    if report.in_scope_accuracy is not None:
+        rows.append(("in-scope accuracy", f"{report.in_scope_accuracy:.4f}"))
+        rows.append(("out-of-scope recall", f"{report.oos_recall:.4f}"))
+    rows.append(("training time", f"{report.train_seconds:.1f} s"))
+    rows.append(
+        ("prediction p50 / p95", f"{report.predict_p50_ms:.2f} / {report.predict_p95_ms:.2f} ms")
+    )
+    for name, value in rows:
+        typer.echo(f"{name:>24}: {value}")
+    for pair in report.confused_pairs:
+        typer.echo(f"{'confused':>24}: {pair.gold} → {pair.predicted} ({pair.count}×)")
+
+
+def nlu_eval(
+    train_file: Path, test_file: Path, oos_label: str | None, seed: int, output: str
+) -> None:
+    try:
+        train_set = load_jsonl(train_file)
+        test_set = load_jsonl(test_file)
+    except DataFormatError as error:
+        raise fail_usage(str(error)) from None
+    if not train_set or not test_set:
+        raise fail_usage("the training and the test file each need at least one example")
+    report = evaluate(train_set, test_set, Config(seed=seed), oos_label)
+    _print_report(report, output)
+
+
+def nlu_cv(project: Path, folds: int, output: str) -> None:
+    try:
+        compiled = compile_project(project)
+    except ProjectNotFound as error:
+        raise fail_usage(f"[E0007] {error}") from None
+    if compiled.assistant is None:
+        report(compiled, OutputFormat.text)
+        raise typer.Exit(EXIT_PROBLEMS)
+    assistant = compiled.assistant
+    examples = [e for intent in assistant.intents for e in intent.examples]
+    if folds < 2 or folds > len(examples):
+        raise fail_usage(f"--folds must be between 2 and {len(examples)}")
+    outcome = cross_validate(examples, assistant.entities, assistant.config, folds)
+    _print_report(outcome, output)
