@@ -8,6 +8,7 @@ picks a button of the bot's last message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -93,6 +94,8 @@ class Shell:
         self.console.print(
             f"Chatting with {escape(self.agent.assistant.name)}. /help for commands."
         )
+        if lines is None:
+            _enable_line_editing()
         try:
             while (line := self._read(lines)) is not None and self.handle_line(line.strip()):
                 pass
@@ -185,6 +188,12 @@ class Shell:
                 escape(decision.action), escape(decision.policy), f"{decision.confidence:.2f}"
             )
         self.console.print(table)
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys and history for `input()`, where the platform has readline."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
 
 
 def run_shell(

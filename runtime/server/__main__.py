@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--token", help="require this bearer token (all but /health)")
+    parser.add_argument(
+        "--cors", action="append", default=[], help="allow browser calls from this origin"
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     try:
@@ -30,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             token=args.token,
+            cors_origins=args.cors,
             log_level=args.log_level,
         )
     except (BundleError, TrackerStoreError, ServerError) as error:

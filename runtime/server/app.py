@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -112,11 +114,15 @@ def tracker_json(tracker: ServedTracker, include: str) -> dict[str, Any]:
 
 def create_app(
     holder: AgentHolder,
-    *,
     token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    cors_origins: Sequence[str] = (),
 ) -> Starlette:
-    """The API over whichever agent `holder` serves at the time of each request."""
+    """The API over whichever agent `holder` serves at the time of each request.
+
+    `cors_origins` lets browser clients on those origins (`*` for any) call the API, as
+    Rasa's `--cors` does for web chat widgets.
+    """
     locks = SenderLocks()
 
     def protected(handler: Handler) -> Handler:
@@ -188,8 +194,15 @@ def create_app(
         Route("/version", protected(version), methods=["GET"]),
         Route("/health", health, methods=["GET"]),
     ]
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
     return Starlette(
         routes=routes,
+        middleware=[cors] if cors_origins else [],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,

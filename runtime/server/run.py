@@ -9,10 +9,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from assistc.runtime.bundle import load_bundle
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, SQLiteTrackerStore
@@ -34,10 +36,11 @@ def serve(
     token: str | None = None,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    cors_origins: Sequence[str] = (),
     log_level: str = "info",
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM)."""
-    server = _server(holder, token, max_body_bytes, log_level)
+    server = _server(create_app(holder, token, max_body_bytes, cors_origins), log_level)
     server.run(sockets=[_bind(host, port)])
 
 
@@ -55,9 +58,11 @@ class ServerThread:
         token: str | None = None,
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        cors_origins: Sequence[str] = (),
         log_level: str = "warning",
     ) -> None:
-        self._server = _server(holder, token, max_body_bytes, log_level)
+        app = create_app(holder, token, max_body_bytes, cors_origins)
+        self._server = _server(app, log_level)
         self._socket = _bind(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._thread = threading.Thread(
@@ -105,6 +110,7 @@ def serve_bundle(
     port: int = DEFAULT_PORT,
     token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    cors_origins: Sequence[str] = (),
     log_level: str = "info",
 ) -> None:
     """Serve a trained bundle (`model`: see `bundle.resolve`) until interrupted.
@@ -116,13 +122,18 @@ def serve_bundle(
     loaded = load_bundle(model)
     tracker_store = InMemoryTrackerStore() if store is None else SQLiteTrackerStore(store)
     holder = AgentHolder(loaded.agent(tracker_store, project_dir=project_dir))
-    serve(holder, host, port, token, max_body_bytes=max_body_bytes, log_level=log_level)
+    serve(
+        holder,
+        host,
+        port,
+        token,
+        max_body_bytes=max_body_bytes,
+        cors_origins=cors_origins,
+        log_level=log_level,
+    )
 
 
-def _server(
-    holder: AgentHolder, token: str | None, max_body_bytes: int, log_level: str
-) -> uvicorn.Server:
-    app = create_app(holder, token=token, max_body_bytes=max_body_bytes)
+def _server(app: Starlette, log_level: str) -> uvicorn.Server:
     return uvicorn.Server(uvicorn.Config(app, log_level=log_level, lifespan="off"))
 
 

@@ -221,3 +221,31 @@ def test_swap_is_atomic_per_request(client: httpx.Client, holder: AgentHolder) -
     assert ["old", "old"] in answers
     assert send(99) == ["new", "new"]
     assert client.get("/status").json()["model_id"] == "new"
+
+
+def test_cors_only_when_asked_for(holder: AgentHolder, client: httpx.Client) -> None:
+    origin = {"Origin": "http://chat.example"}
+    assert "access-control-allow-origin" not in client.get("/health", headers=origin).headers
+    with (
+        ServerThread(holder, cors_origins=["http://chat.example"], token=TOKEN) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        preflight = http.options(
+            "/webhooks/rest/webhook",
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "http://chat.example"
+        reply = http.post(
+            "/webhooks/rest/webhook",
+            json={"sender": "w", "message": "hi"},
+            headers={**origin, "Authorization": f"Bearer {TOKEN}"},
+        )
+        assert reply.status_code == 200
+        assert reply.headers["access-control-allow-origin"] == "http://chat.example"
+        other = http.get("/health", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
