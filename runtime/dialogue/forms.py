@@ -115,7 +115,12 @@ def completion_followup(tracker: Tracker, domain: Domain) -> str | None:
             if event.name is not None:
                 return None
             form_name = next(
-                (e.name for e in reversed(applied[:index]) if isinstance(e, ActionExecuted)), None
+                (
+                    e.name
+                    for e in (applied[i] for i in range(index - 1, -1, -1))
+                    if isinstance(e, ActionExecuted)
+                ),
+                None,
             )
             form = domain.forms.get(form_name or "")
             if form is None:

@@ -252,10 +252,9 @@ class PolicyEnsemble:
     def _predict_from_history(
         self, tracker: Tracker, assistant: Assistant, domain: Domain
     ) -> PolicyDecision:
-        pairs, current = dialogue_states(tracker.events, domain)
-        states = (
-            [state for state, _ in pairs][-(self.max_history - 1) :] if self.max_history > 1 else []
-        )
+        earlier = self.max_history - 1
+        pairs, current = dialogue_states(tracker.applied_events(), domain, last=earlier)
+        states = [state for state, _ in pairs]
         window: Window = (*states, current)
         remembered = self.memo.get(_memo_key(window))
         if remembered is not None:

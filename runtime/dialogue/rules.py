@@ -21,7 +21,7 @@ from assistc.runtime.dialogue.events import (
     ACTION_LISTEN,
     ACTION_SESSION_START,
     ActionExecuted,
-    ActiveLoop,
+    Event,
     SessionStarted,
     UserUttered,
 )
@@ -34,30 +34,40 @@ Item = tuple[str, str, frozenset[str]]
 """("user", intent, entities) or ("bot", action, ∅): one step of a conversation."""
 
 
-def conversation_items(tracker: Tracker) -> tuple[list[Item], list[str | None]]:
-    """The session's user messages and bot actions, oldest first, and the form that was
-    active when each happened."""
+def _item(event: Event) -> Item | None:
+    if isinstance(event, UserUttered):
+        entities = frozenset(
+            e.entity + (f"#{e.role}" if e.role else "") for e in event.parse_data.entities
+        )
+        return ("user", event.parse_data.intent.name, entities)
+    if isinstance(event, ActionExecuted) and event.name not in (
+        ACTION_LISTEN,
+        ACTION_SESSION_START,
+    ):
+        return ("bot", event.name, frozenset())
+    return None
+
+
+def conversation_items(tracker: Tracker, limit: int) -> tuple[list[Item], list[str | None], bool]:
+    """The session's last `limit` user messages and bot actions (oldest first), the form
+    that was active when each happened, and whether they are the whole session."""
+    applied = tracker.applied_events()
     items: list[Item] = []
     forms: list[str | None] = []
-    active: str | None = None
-    for event in tracker.applied_events():
+    whole = True
+    for index in range(len(applied) - 1, -1, -1):
+        event = applied[index]
         if isinstance(event, SessionStarted):
-            items, forms = [], []
-        elif isinstance(event, ActiveLoop):
-            active = event.name
-        elif isinstance(event, UserUttered):
-            entities = frozenset(
-                e.entity + (f"#{e.role}" if e.role else "") for e in event.parse_data.entities
-            )
-            items.append(("user", event.parse_data.intent.name, entities))
-            forms.append(active)
-        elif isinstance(event, ActionExecuted) and event.name not in (
-            ACTION_LISTEN,
-            ACTION_SESSION_START,
-        ):
-            items.append(("bot", event.name, frozenset()))
-            forms.append(active)
-    return items, forms
+            break
+        item = _item(event)
+        if item is None:
+            continue
+        if len(items) == limit:
+            whole = False
+            break
+        items.append(item)
+        forms.append(tracker.active_form_at(index))
+    return items[::-1], forms[::-1], whole
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,9 @@ class CompiledRule:
                 tests.append(SlotTest(slot=step.slot, op="==", value=step.value))
         return cls(rule=rule, pattern=tuple(pattern), tests=tuple(tests))
 
-    def next_action(self, items: Sequence[Item]) -> tuple[int, str] | None:
-        """(length of the matched prefix, next action) if the tail matches a prefix."""
+    def next_action(self, items: Sequence[Item], whole: bool) -> tuple[int, str] | None:
+        """(length of the matched prefix, next action) if the tail matches a prefix;
+        `whole` says whether `items` is the whole session (for `conversation_start`)."""
         pattern = self.pattern
         for k in range(len(pattern), 0, -1):
             if k == len(pattern):
@@ -98,7 +109,7 @@ class CompiledRule:
             else:
                 continue
             prefix = pattern[:k]
-            if len(items) < k or (self.rule.conversation_start and len(items) != k):
+            if len(items) < k or (self.rule.conversation_start and not (whole and len(items) == k)):
                 continue
             if all(_matches(item, want) for item, want in zip(items[-k:], prefix, strict=True)):
                 return k, action
@@ -114,9 +125,10 @@ class RulePolicy:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._rules = [CompiledRule.of(rule) for rule in rules]
+        self._longest = max((len(c.pattern) for c in self._rules), default=0)
 
     def predict(self, tracker: Tracker, domain: Domain) -> str | None:
-        items, forms = conversation_items(tracker)
+        items, forms, whole = conversation_items(tracker, self._longest)
         form = tracker.active_form
         generic_allowed = form is None or (
             message_since_last_run(tracker, form) and not message_used_by_form(tracker, domain)
@@ -130,7 +142,7 @@ class RulePolicy:
                 continue
             if not all(condition_holds(test, slots) for test in compiled.tests):
                 continue
-            found = compiled.next_action(items)
+            found = compiled.next_action(items, whole)
             if found is None or (not generic and forms[-found[0]] != rule.active_form):
                 continue  # a form-scoped rule needs its form active where the match begins
             if generic and form is not None and found[1] == ACTION_LISTEN:

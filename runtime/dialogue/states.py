@@ -14,7 +14,7 @@ featurise conversations identically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from assistc.runtime.dialogue.domain import Domain
@@ -29,7 +29,7 @@ from assistc.runtime.dialogue.events import (
     session_start_events,
 )
 from assistc.runtime.dialogue.slots import fill_slots
-from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker, applied_events
+from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
 from assistc.runtime.ir import BotStep, FormStep, SlotStep, Step, UserStep
 from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
 
@@ -58,10 +58,30 @@ def slot_tokens(name: str, value: Any, domain: Domain) -> list[str]:
     return tokens
 
 
+def _visible(event: ActionExecuted, active: str | None) -> bool:
+    """Whether a policy chose this action outside a form (so it is a state's target)."""
+    return event.name != ACTION_SESSION_START and active is None and event.policy != FORM_POLICY
+
+
+def _last_visible(applied: Sequence[Event], domain: Domain, count: int) -> set[int]:
+    """Indices of the last `count` policy-visible actions (a cheap first pass)."""
+    active: str | None = None
+    found: list[int] = []
+    for index, event in enumerate(applied):
+        if isinstance(event, ActiveLoop):
+            active = event.name if event.name in domain.forms else None
+        elif isinstance(event, ActionExecuted) and _visible(event, active):
+            found.append(index)
+    return set(found[-count:]) if count > 0 else set()
+
+
 def dialogue_states(
-    events: Iterable[Event], domain: Domain
+    applied: Sequence[Event], domain: Domain, *, last: int | None = None
 ) -> tuple[list[tuple[State, str]], State]:
-    """(state, action chosen) for each policy-visible action, and the current state."""
+    """(state, action chosen) for each policy-visible action of the applied events (only
+    the `last` ones when given, which saves work on long conversations), and the current
+    state."""
+    wanted = None if last is None else _last_visible(applied, domain, last)
     slots = {
         name: slot_tokens(name, value, domain)
         for name, value in domain.tracker_domain.initial_slots.items()
@@ -79,7 +99,7 @@ def dialogue_states(
             tokens.extend(slot)
         return tuple(sorted(tokens))
 
-    for event in applied_events(events):
+    for index, event in enumerate(applied):
         if isinstance(event, UserUttered) and active is None:
             parse = event.parse_data
             entities = {
@@ -91,7 +111,7 @@ def dialogue_states(
         elif isinstance(event, ActiveLoop):
             active = event.name if event.name in domain.forms else None
         elif isinstance(event, ActionExecuted) and event.name != ACTION_SESSION_START:
-            if active is None and event.policy != FORM_POLICY:
+            if _visible(event, active) and (wanted is None or index in wanted):
                 pairs.append((state(), event.name))
             prev = event.name
     return pairs, state()

@@ -9,7 +9,8 @@ when deriving state, and the history itself is left untouched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,15 +45,39 @@ class TrackerDomain:
         )
 
 
-@dataclass
 class _Derived:
-    applied: list[Event]
-    slots: dict[str, Any]
-    active_form: str | None
-    latest_message: ParseResult | None
-    latest_action_name: str | None
-    unknown_slots: list[str]
-    unknown_form: str | None
+    """State derived from the applied events, updated event by event as they arrive."""
+
+    def __init__(self, domain: TrackerDomain | None) -> None:
+        self.known = None if domain is None else domain.initial_slots
+        self.forms = None if domain is None else domain.forms
+        self.applied: list[Event] = []
+        self.slots: dict[str, Any] = {**(self.known or {}), REQUESTED_SLOT: None}
+        self.raw_form: str | None = None
+        self.form_changes: list[tuple[int, str | None]] = []
+        """(index in `applied`, form) for every ActiveLoop event, in order."""
+        self.latest_message: ParseResult | None = None
+        self.latest_action_name: str | None = None
+        self.unknown_slots: set[str] = set()
+
+    def apply(self, event: Event) -> None:
+        """Take one applied event into account (not `Restarted` or a rewind)."""
+        if isinstance(event, SlotSet):
+            if self.known is None or event.name in self.known or event.name == REQUESTED_SLOT:
+                self.slots[event.name] = event.value
+            else:
+                self.unknown_slots.add(event.name)
+        elif isinstance(event, ActiveLoop):
+            self.raw_form = event.name
+            self.form_changes.append((len(self.applied), event.name))
+        elif isinstance(event, UserUttered):
+            self.latest_message = event.parse_data
+        elif isinstance(event, ActionExecuted):
+            self.latest_action_name = event.name
+        self.applied.append(event)
+
+    def known_form(self, name: str | None) -> str | None:
+        return name if self.forms is None or name in self.forms else None
 
 
 def applied_events(events: Iterable[Event]) -> list[Event]:
@@ -71,6 +96,9 @@ def applied_events(events: Iterable[Event]) -> list[Event]:
     return applied
 
 
+_RESETS = (Restarted, UserUtteranceReverted)
+
+
 class Tracker:
     """One conversation. `domain=None` derives every slot the events mention."""
 
@@ -85,12 +113,17 @@ class Tracker:
         self.events: list[Event] = list(events)
         self.domain = domain
         self._derived: _Derived | None = None
+        self._turn = sum(isinstance(event, UserUttered) for event in self.events)
 
     # ------------------------------------------------------------------ mutation
 
     def append(self, event: Event) -> None:
         self.events.append(event)
-        self._derived = None
+        self._turn += isinstance(event, UserUttered)
+        if isinstance(event, _RESETS):
+            self._derived = None
+        elif self._derived is not None:
+            self._derived.apply(event)
 
     def extend(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -104,59 +137,40 @@ class Tracker:
 
     def _state(self) -> _Derived:
         if self._derived is None:
-            self._derived = self._derive()
+            derived = _Derived(self.domain)
+            for event in applied_events(self.events):
+                derived.apply(event)
+            self._derived = derived
         return self._derived
 
-    def _derive(self) -> _Derived:
-        applied = applied_events(self.events)
-        known = None if self.domain is None else self.domain.initial_slots
-        slots: dict[str, Any] = dict(known or {})
-        slots.setdefault(REQUESTED_SLOT, None)
-        unknown_slots: set[str] = set()
-        active_form: str | None = None
-        latest_message: ParseResult | None = None
-        latest_action: str | None = None
-        for event in applied:
-            if isinstance(event, SlotSet):
-                if known is None or event.name in known or event.name == REQUESTED_SLOT:
-                    slots[event.name] = event.value
-                else:
-                    unknown_slots.add(event.name)
-            elif isinstance(event, ActiveLoop):
-                active_form = event.name
-            elif isinstance(event, UserUttered):
-                latest_message = event.parse_data
-            elif isinstance(event, ActionExecuted):
-                latest_action = event.name
-        unknown_form = None
-        if self.domain is not None and active_form not in self.domain.forms:
-            unknown_form, active_form = active_form, None
-        if active_form is None:
-            slots[REQUESTED_SLOT] = None
-        return _Derived(
-            applied=applied,
-            slots=slots,
-            active_form=active_form,
-            latest_message=latest_message,
-            latest_action_name=latest_action,
-            unknown_slots=sorted(unknown_slots),
-            unknown_form=unknown_form,
-        )
-
-    def applied_events(self) -> list[Event]:
-        return list(self._state().applied)
+    def applied_events(self) -> Sequence[Event]:
+        """The events in force (read-only: a view, not a copy)."""
+        return self._state().applied
 
     @property
     def slots(self) -> dict[str, Any]:
         """Slot values (declared slots plus `requested_slot`), initial values applied."""
-        return dict(self._state().slots)
+        state = self._state()
+        slots = dict(state.slots)
+        if self.active_form is None:
+            slots[REQUESTED_SLOT] = None
+        return slots
 
     def get_slot(self, name: str) -> Any:
+        if name == REQUESTED_SLOT and self.active_form is None:
+            return None
         return self._state().slots.get(name)
 
     @property
     def active_form(self) -> str | None:
-        return self._state().active_form
+        state = self._state()
+        return state.known_form(state.raw_form)
+
+    def active_form_at(self, index: int) -> str | None:
+        """The form that was active just before applied event number `index`."""
+        state = self._state()
+        position = bisect.bisect_left(state.form_changes, index, key=lambda change: change[0])
+        return state.known_form(state.form_changes[position - 1][1] if position else None)
 
     @property
     def latest_message(self) -> ParseResult | None:
@@ -169,18 +183,20 @@ class Tracker:
     @property
     def turn(self) -> int:
         """How many user messages the conversation has had (rewound ones included)."""
-        return sum(isinstance(event, UserUttered) for event in self.events)
+        return self._turn
 
     def dropped_names(self) -> tuple[list[str], str | None]:
         """Slots and the active form the events set but the domain does not declare."""
         state = self._state()
-        return state.unknown_slots, state.unknown_form
+        form = state.raw_form if state.known_form(state.raw_form) is None else None
+        return sorted(state.unknown_slots), form
 
     # ------------------------------------------------------------------ export
 
     def to_rasa_json(self) -> dict[str, Any]:
         """The body of Rasa's `GET /conversations/{id}/tracker`."""
         state = self._state()
+        slots = self.slots
         latest_user = next((e for e in reversed(state.applied) if isinstance(e, UserUttered)), None)
         latest_message: dict[str, Any] = (
             latest_user.to_rasa()["parse_data"]
@@ -191,7 +207,7 @@ class Tracker:
         latest_action = state.latest_action_name
         return {
             "sender_id": self.sender_id,
-            "slots": {name: value for name, value in sorted(state.slots.items())},
+            "slots": dict(sorted(slots.items())),
             "latest_message": latest_message,
             "latest_event_time": self.events[-1].timestamp if self.events else None,
             "followup_action": None,
@@ -199,7 +215,7 @@ class Tracker:
             "stack": [],
             "events": [event.to_rasa() for event in self.events],
             "latest_input_channel": latest_user.input_channel if latest_user else None,
-            "active_loop": {"name": state.active_form} if state.active_form else {},
+            "active_loop": {"name": self.active_form} if self.active_form else {},
             "latest_action": {"action_name": latest_action} if latest_action else {},
             "latest_action_name": latest_action,
         }

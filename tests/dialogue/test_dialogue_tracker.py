@@ -104,3 +104,55 @@ def test_tracker_json_has_rasas_shape(make_agent: AgentFactory) -> None:
     assert set(bot["data"]) >= {"buttons", "image", "custom"}
     action = next(e for e in data["events"] if e["event"] == "action" and e["name"] == "pizza_form")
     assert (action["policy"], action["confidence"]) == ("memoization", 1.0)  # story "order"
+
+
+def test_active_form_at_reports_the_form_in_force_before_each_event() -> None:
+    domain = TrackerDomain(forms=frozenset({"f"}))
+    events: list[Event] = [
+        _user("a"),
+        ActiveLoop(name="f"),
+        _user("b"),
+        ActiveLoop(name=None),
+        _user("c"),
+        ActiveLoop(name="gone"),  # a form the domain no longer has
+        _user("d"),
+    ]
+    tracker = Tracker("u", events, domain=domain)
+    assert [tracker.active_form_at(i) for i in range(len(events))] == [
+        None,
+        None,
+        "f",
+        "f",
+        None,
+        None,
+        None,
+    ]
+    assert tracker.dropped_names() == ([], "gone")
+
+
+def test_state_updated_event_by_event_equals_state_derived_at_once() -> None:
+    domain = TrackerDomain(initial_slots={"size": None, "vip": False}, forms=frozenset({"f"}))
+    events: list[Event] = [
+        _user("a"),
+        SlotSet(name="size", value="small"),
+        ActiveLoop(name="f"),
+        SlotSet(name="requested_slot", value="size"),
+        _user("b"),
+        SlotSet(name="vip", value=True),
+        UserUtteranceReverted(),
+        ActionExecuted(name="x"),
+        Restarted(),
+        SlotSet(name="size", value="large"),
+    ]
+    growing = Tracker("u", domain=domain)
+    for count, event in enumerate(events, start=1):
+        before = growing.slots  # derived now, so the append below updates it in place
+        growing.append(event)
+        at_once = Tracker("u", events[:count], domain=domain)
+        assert (growing.slots, growing.active_form, growing.latest_action_name) == (
+            at_once.slots,
+            at_once.active_form,
+            at_once.latest_action_name,
+        )
+        assert growing.turn == at_once.turn
+        assert before is not growing.slots
