@@ -84,8 +84,11 @@ def format_text(text: str, path: str) -> Formatted:
         return Formatted(text, tuple(diagnostics))
     try:
         result = layout(scan(text.replace("\r\n", "\n")))
-    except SourceShapeError as error:
-        return Formatted(text, internal_error=f"the formatter could not read this file: {error}")
+    except Exception as error:  # a formatter bug must cost neither the file nor a traceback
+        kind = "could not read" if isinstance(error, SourceShapeError) else "failed on"
+        return Formatted(
+            text, internal_error=f"the formatter {kind} this file ({error}); it was left unchanged"
+        )
     check, check_diagnostics = parse_module(result, path)
     if check_diagnostics or without_spans(check) != without_spans(module):
         return Formatted(
@@ -103,14 +106,23 @@ def without_spans(node: object) -> object:
         return None
     if isinstance(node, ast.Module):
         return without_spans(tuple(node.decls))
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        return (
-            type(node).__name__,
-            tuple((f.name, without_spans(getattr(node, f.name))) for f in dataclasses.fields(node)),
-        )
     if isinstance(node, tuple | list):
         return tuple(without_spans(item) for item in node)
-    return node
+    names = _field_names(type(node))
+    if names is None:
+        return node
+    return (type(node).__name__, tuple(without_spans(getattr(node, name)) for name in names))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of an AST node class (None for plain values), looked up once."""
+    if cls not in _FIELD_NAMES:
+        is_node = dataclasses.is_dataclass(cls)
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if is_node else None
+    return _FIELD_NAMES[cls]
 
 
 # --------------------------------------------------------------------------- layout

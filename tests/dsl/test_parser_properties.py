@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistc.dsl.diagnostics import CODES
-from assistc.dsl.formatter import format_source, without_spans
+from assistc.dsl.formatter import format_source, format_text, without_spans
 from assistc.dsl.parser import parse_module
 
 KEYWORDS = frozenset(
@@ -651,9 +651,11 @@ def test_there_are_seed_files() -> None:
 def test_broken_input_never_raises(text: str) -> None:
     module, diagnostics = parse_module(text, "m.assist")
     assert all(d.code in CODES for d in diagnostics)
-    formatted = format_source(text, "m.assist")
+    result = format_text(text, "m.assist")
+    formatted = result.text
     if diagnostics:
         assert formatted == text
     else:
+        assert result.internal_error is None
         assert format_source(formatted, "m.assist") == formatted
         assert _ast(formatted) == without_spans(module)
