@@ -136,17 +136,18 @@ class IntentClassifier:
         coef, intercept = _fit_svms(x, y, len(intents), config.seed)
         return cls(intents, featurizer, coef, intercept, temperature)
 
-    def scores(self, texts: Sequence[str]) -> Matrix:
-        """Probabilities, one row per text, columns in `self.intents` order."""
+    def probabilities(self, text: str) -> Matrix:
+        """The probability of each intent (in `self.intents` order) for one message."""
         if self.featurizer is None:
-            return np.ones((len(texts), len(self.intents)))
-        x = self.featurizer.transform(texts)
-        return _softmax(np.asarray(x @ self.coef_t) + self.intercept, self.temperature)
+            return np.ones(len(self.intents))
+        cols, values = self.featurizer.vector(text)
+        scores = values @ self.coef_t[cols] + self.intercept
+        return _softmax(scores, self.temperature)
 
     def rank(self, text: str) -> list[IntentPrediction]:
-        """All intents, most likely first (ties broken by name)."""
-        probs = self.scores([text])[0]
-        order = sorted(range(len(self.intents)), key=lambda i: (-probs[i], self.intents[i]))
+        """All intents, most likely first (ties broken by name: `intents` is sorted)."""
+        probs = self.probabilities(text)
+        order = np.argsort(-probs, kind="stable")
         return [IntentPrediction(name=self.intents[i], confidence=float(probs[i])) for i in order]
 
     def save(self, folder: Path) -> None:

@@ -24,6 +24,8 @@ from assistc.runtime.nlu.text import tokenize
 CHAR_NGRAMS = (2, 5)
 CHAR_CACHE_SIZE = 200_000
 
+Vector = npt.NDArray[np.float64]
+
 
 def _words(text: str) -> list[str]:
     return [t.norm for t in tokenize(text) if t.is_word]
@@ -87,8 +89,21 @@ class TfidfFeaturizer:
             indices += self._char_indices(w)
         return indices
 
+    def _weigh(
+        self, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], counts: Vector, n: int
+    ) -> Vector:
+        """Sublinear tf × idf of each (row, feature) count, each row's word and char
+        blocks scaled to unit L2 norm."""
+        values: Vector = (1.0 + np.log(counts)) * self.idf[cols]
+        is_char = cols >= self.n_word
+        squares = values**2
+        word_norm = np.bincount(rows[~is_char], squares[~is_char], minlength=n)
+        char_norm = np.bincount(rows[is_char], squares[is_char], minlength=n)
+        values /= np.sqrt(np.where(is_char, char_norm[rows], word_norm[rows]))
+        return values
+
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Sublinear-tf TF-IDF rows, each block L2-normalised (vectorised over the batch)."""
+        """The TF-IDF rows of many texts (the training path)."""
         rows: list[int] = []
         cols: list[int] = []
         for r, text in enumerate(texts):
@@ -101,15 +116,16 @@ class TfidfFeaturizer:
             shape=(n, len(self.vocabulary)),
         )
         matrix.sum_duplicates()
-        matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]
         row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
-        is_char = matrix.indices >= self.n_word
-        squares = matrix.data**2
-        word_norm = np.bincount(row_of[~is_char], squares[~is_char], minlength=n)
-        char_norm = np.bincount(row_of[is_char], squares[is_char], minlength=n)
-        norms = np.sqrt(np.where(is_char, char_norm[row_of], word_norm[row_of]))
-        matrix.data /= norms
+        matrix.data = self._weigh(row_of, matrix.indices.astype(np.int64), matrix.data, n)
         return matrix
+
+    def vector(self, text: str) -> tuple[npt.NDArray[np.int64], Vector]:
+        """The nonzero feature indices and values of one text (the prediction path:
+        the same numbers as a `transform` row, without building a sparse matrix)."""
+        cols, counts = np.unique(np.array(self._indices(text), dtype=np.int64), return_counts=True)
+        rows = np.zeros(len(cols), dtype=np.int64)
+        return cols, self._weigh(rows, cols, counts.astype(np.float64), 1)
 
     def to_json(self) -> dict[str, Any]:
         return {"vocabulary": self.vocabulary, "n_word": self.n_word}
