@@ -9,11 +9,12 @@ still checked (several independent errors per run, no cascades).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token
 from lark.exceptions import (
@@ -301,6 +302,67 @@ def _single_or(build: _Callback) -> _Callback:
     return lambda children: children[0] if len(children) == 1 else build(children)
 
 
+_Node = TypeVar("_Node")
+
+
+def _slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The slot setters of a frozen slotted dataclass with exactly the fields `names`, or
+    None if the class is not (any more) like that: then its own `__init__` is used."""
+    fields = tuple(field.name for field in dataclasses.fields(cls))
+    if fields != names or hasattr(cls, "__post_init__") or not hasattr(cls, "__slots__"):
+        return None
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+def _fast_constructor(cls: type[_Node], *names: str) -> Callable[..., _Node]:
+    """Build the most frequent nodes (spans, names, strings, values: three in four of all
+    objects) by setting their slots directly. A frozen dataclass's generated `__init__`
+    goes through `object.__setattr__` for every field, which takes twice as long; the
+    objects are the same (equal, hashable, immutable)."""
+    setters = _slot_setters(cls, names)
+    if setters is None:
+        return cls
+    new = object.__new__
+    if len(setters) == 2:
+        set_a, set_b = setters
+
+        def make2(a: Any, b: Any) -> _Node:
+            node = new(cls)
+            set_a(node, a)
+            set_b(node, b)
+            return node
+
+        return make2
+    if len(setters) == 3:
+        set_a, set_b, set_c = setters
+
+        def make3(a: Any, b: Any, c: Any) -> _Node:
+            node = new(cls)
+            set_a(node, a)
+            set_b(node, b)
+            set_c(node, c)
+            return node
+
+        return make3
+    set_a, set_b, set_c, set_d, set_e = setters
+
+    def make5(a: Any, b: Any, c: Any, d: Any, e: Any) -> _Node:
+        node = new(cls)
+        set_a(node, a)
+        set_b(node, b)
+        set_c(node, c)
+        set_d(node, d)
+        set_e(node, e)
+        return node
+
+    return make5
+
+
+_span = _fast_constructor(ast.Span, "file", "line", "col", "end_line", "end_col")
+_name_node = _fast_constructor(ast.Name, "text", "span")
+_string_lit = _fast_constructor(ast.StringLit, "value", "span")
+_value = _fast_constructor(ast.Value, "kind", "data", "span")
+
 _TOKENS = (Token, FastToken)
 """Tokens from Lark's lexer (the exact path) and from the fast one."""
 TokenLike = Token | FastToken
@@ -312,7 +374,7 @@ _path = ""
 def _token_span(token: TokenLike) -> ast.Span:
     line = token.line or 1
     column = token.column or 1
-    return ast.Span(_path, line, column, token.end_line or line, token.end_column or column)
+    return _span(_path, line, column, token.end_line or line, token.end_column or column)
 
 
 def _start(item: Any) -> tuple[int, int] | None:
@@ -351,19 +413,19 @@ def _cover(children: list[Any]) -> ast.Span:
     start = _start(children)
     end = _end(children)
     if start is None or end is None:
-        return ast.Span(_path, 1, 1, 1, 1)
-    return ast.Span(_path, start[0], start[1], end[0], end[1])
+        return _span(_path, 1, 1, 1, 1)
+    return _span(_path, start[0], start[1], end[0], end[1])
 
 
 def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
     start = _start(first)
     end = _end(last)
     assert start is not None and end is not None
-    return ast.Span(_path, start[0], start[1], end[0], end[1])
+    return _span(_path, start[0], start[1], end[0], end[1])
 
 
 def _name(token: TokenLike) -> ast.Name:
-    return ast.Name(token.value, _token_span(token))
+    return _name_node(token.value, _token_span(token))
 
 
 _LETTERS = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
@@ -382,7 +444,7 @@ def _unescape(raw: str) -> str:
 
 
 def _string(token: TokenLike) -> ast.StringLit:
-    return ast.StringLit(_unescape(token.value), _token_span(token))
+    return _string_lit(_unescape(token.value), _token_span(token))
 
 
 def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
@@ -396,11 +458,11 @@ def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
 def _title(token: TokenLike) -> ast.Name:
     text = token.value.rstrip()
     line, col = token.line or 1, token.column or 1
-    return ast.Name(text, ast.Span(_path, line, col, line, col + len(text)))
+    return _name_node(text, _span(_path, line, col, line, col + len(text)))
 
 
 def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
-    return ast.Value(kind, data, _token_span(token))
+    return _value(kind, data, _token_span(token))
 
 
 class _AstBuilder:
@@ -413,7 +475,7 @@ class _AstBuilder:
     # ----- modules, config
     def dotted_name(self, children: list[TokenLike]) -> ast.Name:
         text = ".".join(c.value for c in children)
-        return ast.Name(text, _cover_tokens(children[0], children[-1]))
+        return _name_node(text, _cover_tokens(children[0], children[-1]))
 
     def use_decl(self, children: list[Any]) -> ast.UseDecl:
         return ast.UseDecl(children[0].text, children[0].span)
@@ -445,7 +507,7 @@ class _AstBuilder:
         synonyms = tuple(_string(t) for t in children[1:])
         if head.type == "STRING":
             lit = _string(head)
-            return ast.EnumMember(ast.Name(lit.value, lit.span), synonyms, quoted=True)
+            return ast.EnumMember(_name_node(lit.value, lit.span), synonyms, quoted=True)
         return ast.EnumMember(_name(head), synonyms, quoted=False)
 
     def roles_line(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
@@ -478,7 +540,7 @@ class _AstBuilder:
 
     def map_text(self, children: list[TokenLike]) -> ast.TextMapping:
         form = _name(children[0]) if children else None
-        return ast.TextMapping(form, form.span if form else ast.Span(_path, 1, 1, 1, 1))
+        return ast.TextMapping(form, form.span if form else _span(_path, 1, 1, 1, 1))
 
     def slot_body(self, children: list[Any]) -> list[Any]:
         return children
@@ -525,7 +587,7 @@ class _AstBuilder:
     def cond_compare(self, children: list[Any]) -> ast.CondTerm:
         value: ast.Value = children[2]
         first = children[0]
-        span = ast.Span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
+        span = _span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
         return ast.CondTerm(_name(first), children[1].value, value, span)
 
     def condition(self, children: list[Any]) -> tuple[ast.CondTerm, ...]:
@@ -571,7 +633,7 @@ class _AstBuilder:
 
     def c_matches(self, children: list[TokenLike]) -> ast.ConstraintNode:
         lit = _string(children[0])
-        return ast.ConstraintNode("matches", (ast.Value("string", lit.value, lit.span),), lit.span)
+        return ast.ConstraintNode("matches", (_value("string", lit.value, lit.span),), lit.span)
 
     def c_one_of(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("one_of", tuple(children), _cover(children))
@@ -581,7 +643,7 @@ class _AstBuilder:
         kind: ast.ValueKind = "string" if token.type == "STRING" else "name"
         target = _name_or_string(token)
         data = target.value if isinstance(target, ast.StringLit) else target.text
-        return ast.ConstraintNode("invalid", (ast.Value(kind, data, target.span),), target.span)
+        return ast.ConstraintNode("invalid", (_value(kind, data, target.span),), target.span)
 
     def ask_body(self, children: list[Any]) -> list[Any]:
         return children
@@ -644,7 +706,7 @@ class _AstBuilder:
         role = _name(children[1]) if len(children) == 3 else None
         value: ast.Value = children[-1]
         first = children[0]
-        span = ast.Span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
+        span = _span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
         return ast.EntityArg(_name(first), role, value, span)
 
     def user_intent(self, children: list[Any]) -> ast.UserIntent:
@@ -656,7 +718,7 @@ class _AstBuilder:
     def user_step(self, children: list[Any]) -> ast.UserStepNode:
         first: ast.Span = children[0].span
         last: ast.Span = children[-1].span
-        span = ast.Span(_path, first.line, first.col, last.end_line, last.end_col)
+        span = _span(_path, first.line, first.col, last.end_line, last.end_col)
         return ast.UserStepNode(tuple(children), span)
 
     def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
@@ -726,7 +788,7 @@ class _AstBuilder:
     # ----- values
     def v_string(self, children: list[TokenLike]) -> ast.Value:
         lit = _string(children[0])
-        return ast.Value("string", lit.value, lit.span)
+        return _value("string", lit.value, lit.span)
 
     def v_int(self, children: list[TokenLike]) -> ast.Value:
         return _value_of(children[0], "int", int(children[0].value))
@@ -735,16 +797,16 @@ class _AstBuilder:
         return _value_of(children[0], "float", float(children[0].value))
 
     def v_true(self, children: list[Any]) -> ast.Value:
-        return ast.Value("bool", True, ast.Span(_path, 1, 1, 1, 1))
+        return _value("bool", True, _span(_path, 1, 1, 1, 1))
 
     def v_false(self, children: list[Any]) -> ast.Value:
-        return ast.Value("bool", False, ast.Span(_path, 1, 1, 1, 1))
+        return _value("bool", False, _span(_path, 1, 1, 1, 1))
 
     def v_null(self, children: list[Any]) -> ast.Value:
-        return ast.Value("null", None, ast.Span(_path, 1, 1, 1, 1))
+        return _value("null", None, _span(_path, 1, 1, 1, 1))
 
     def v_name(self, children: list[TokenLike]) -> ast.Value:
         return _value_of(children[0], "name", children[0].value)
 
     def v_list(self, children: list[Any]) -> ast.Value:
-        return ast.Value("list", tuple(children), _cover(children))
+        return _value("list", tuple(children), _cover(children))

@@ -187,3 +187,18 @@ def test_other_errors_still_say_what_was_expected() -> None:
     assert [(d.message, d.hint) for d in diagnostics] == [
         ("unexpected end of line", "expected a name")
     ]
+
+
+def test_fast_node_constructors_build_equal_nodes() -> None:
+    span = parser_module._span("f", 1, 2, 3, 4)
+    assert span == ast.Span("f", 1, 2, 3, 4)
+    assert hash(span) == hash(ast.Span("f", 1, 2, 3, 4))
+    assert parser_module._name_node("n", span) == ast.Name("n", span)
+    assert parser_module._string_lit("s", span) == ast.StringLit("s", span)
+    assert parser_module._value("int", 3, span) == ast.Value("int", 3, span)
+    with pytest.raises(AttributeError):
+        span.line = 5  # type: ignore[misc]
+
+
+def test_a_changed_node_class_falls_back_to_its_own_constructor() -> None:
+    assert parser_module._fast_constructor(ast.Span, "file", "line") is ast.Span
