@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from assistc.runtime.dialogue.events import Event, event_from_json, event_to_jso
 from assistc.runtime.dialogue.tracker import Tracker
 
 SCHEMA_VERSION = 1
+CACHED_CONVERSATIONS = 256
 
 
 class TrackerStoreError(Exception):
@@ -78,6 +80,8 @@ class SQLiteTrackerStore:
     def __init__(self, path: Path | str, *, power_safe: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
+        """Recently read conversations, so a turn parses only the events added since."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -118,23 +122,43 @@ class SQLiteTrackerStore:
 
     def load(self, sender_id: str) -> Tracker | None:
         with self._lock:
+            last_id, events = self._cached(sender_id)
             rows = self._run(
-                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)
+                "SELECT id, data FROM events WHERE sender_id = ? AND id > ? ORDER BY id",
+                (sender_id, last_id),
             )
-        if not rows:
-            return None
         try:
-            events = [event_from_json(str(row[0])) for row in rows]
+            events = events + [event_from_json(str(row[1])) for row in rows]
         except ValidationError as error:
             raise TrackerStoreError(
                 f"tracker store {self.path}: a stored event of {sender_id!r} is unreadable: "
                 f"{error.errors()[0]['msg']}"
             ) from error
+        if not events:
+            return None
+        with self._lock:
+            self._cache[sender_id] = (int(str(rows[-1][0])) if rows else last_id, events)
+            self._cache.move_to_end(sender_id)
+            while len(self._cache) > CACHED_CONVERSATIONS:
+                self._cache.popitem(last=False)
         return Tracker(sender_id, events)
+
+    def _cached(self, sender_id: str) -> tuple[int, list[Event]]:
+        """(last row id, events) already read for this sender, if still a prefix of what
+        is stored (another process may have replaced the conversation); else (0, [])."""
+        cached = self._cache.get(sender_id)
+        if cached is None:
+            return 0, []
+        last_id, events = cached
+        [(count,)] = self._run(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND id <= ?", (sender_id, last_id)
+        )
+        return cached if count == len(events) else (0, [])
 
     def save(self, tracker: Tracker) -> None:
         rows = [(tracker.sender_id, event_to_json(event)) for event in tracker.events]
         with self._lock, self._transaction():
+            self._cache.pop(tracker.sender_id, None)
             self._db.execute("DELETE FROM events WHERE sender_id = ?", (tracker.sender_id,))
             self._db.executemany("INSERT INTO events (sender_id, data) VALUES (?, ?)", rows)
 

@@ -130,3 +130,18 @@ def test_unreadable_event_row_is_a_clear_error(tmp_path: Path) -> None:
         db.execute("INSERT INTO events (sender_id, data) VALUES ('u', ?)", ('{"event": "no"}',))
     with pytest.raises(TrackerStoreError, match="unreadable"):
         SQLiteTrackerStore(path).load("u")
+
+
+def test_sqlite_readers_see_what_other_writers_did(tmp_path: Path) -> None:
+    """A store remembers conversations it read; other writers must still be seen."""
+    reader = SQLiteTrackerStore(tmp_path / "t.db")
+    writer = SQLiteTrackerStore(tmp_path / "t.db")
+    writer.append("u", [SlotSet(name="n", value=1)])
+    first = reader.load("u")
+    assert first is not None and first.get_slot("n") == 1
+    writer.append("u", [SlotSet(name="n", value=2)])
+    second = reader.load("u")
+    assert second is not None and len(second.events) == 2 and second.get_slot("n") == 2
+    writer.save(Tracker("u", [SlotSet(name="n", value=3)]))
+    third = reader.load("u")
+    assert third is not None and [e.value for e in third.events if isinstance(e, SlotSet)] == [3]
