@@ -1,0 +1,121 @@
+"""Training-data generation: seeded, deduplicated, balanced, with exact offsets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from assistc.compiler.compile import compile_project
+from assistc.runtime import ir
+
+
+def assistant_from(
+    tmp_path: Path, source: str, files: dict[str, str] | None = None
+) -> ir.Assistant:
+    (tmp_path / "main.assist").write_text(source, encoding="utf-8")
+    for name, text in (files or {}).items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    result = compile_project(tmp_path)
+    assert result.assistant is not None, [d.message for d in result.errors]
+    return result.assistant
+
+
+def examples_of(assistant: ir.Assistant, intent: str) -> list[ir.Example]:
+    return next(i for i in assistant.intents if i.name == intent).examples
+
+
+SOURCE = """
+entity size: enum
+  small = "little"
+  large = "big"
+entity city: lookup "cities.txt"
+  roles from, to
+phrase polite = "please" | ""
+
+intent order:
+  "hand written order"
+  "(i want|give me) a {size} pizza {polite}"
+  "fly from {city:from} to {city:to}"
+  "a [big](size) one"
+  generate 40
+"""
+
+
+def test_placeholders_are_annotated_with_exact_offsets_roles_and_canonical_values(
+    tmp_path: Path,
+) -> None:
+    cities = "\n".join(f"City{n}" for n in range(30)) + "\n"
+    assistant = assistant_from(tmp_path, SOURCE, {"cities.txt": cities})
+    examples = examples_of(assistant, "order")
+    assert len(examples) == 40
+    assert examples[0].text == "hand written order"  # hand-written ones first, always kept
+    assert len({e.text for e in examples}) == 40
+    roles = Counter()
+    for example in examples:
+        for entity in example.entities:
+            assert example.text[entity.start : entity.end] == entity.value
+            roles[entity.role] += 1
+            if entity.value in ("little", "big"):
+                assert entity.canonical == {"little": "small", "big": "large"}[entity.value]
+    assert roles["from"] > 0 and roles["to"] > 0
+    literal = next(e for e in examples if e.text == "a big one")
+    assert literal.entities[0].canonical == "large"
+
+
+def test_same_sources_same_examples_and_seed_changes_them(tmp_path: Path) -> None:
+    cities = "\n".join(f"City{n}" for n in range(30)) + "\n"
+    first = assistant_from(tmp_path, SOURCE, {"cities.txt": cities})
+    second = assistant_from(tmp_path, SOURCE, {"cities.txt": cities})
+    assert first.to_json() == second.to_json()
+    reseeded = compile_project(tmp_path, seed=99).assistant
+    assert reseeded is not None
+    assert examples_of(reseeded, "order") != examples_of(first, "order")
+
+
+def test_a_huge_lookup_does_not_drown_the_other_templates(tmp_path: Path) -> None:
+    cities = "\n".join(f"Town{n}" for n in range(10_000)) + "\n"
+    source = """
+entity city: lookup "cities.txt"
+intent travel:
+  "go to {city}"
+  "(book|reserve) a (train|bus|plane) ticket [for (today|tomorrow|friday)]"
+  "how do i get there (today|tomorrow|now)"
+  generate 30
+"""
+    examples = examples_of(assistant_from(tmp_path, source, {"cities.txt": cities}), "travel")
+    with_city = sum(1 for e in examples if e.entities)
+    # Templates are picked first, values second: the 10,000-row table gets about a third.
+    assert 5 <= with_city <= 18
+    assert len(examples) == 30
+
+
+def test_holdout_uses_values_training_never_saw(tmp_path: Path) -> None:
+    cities = "\n".join(f"City{n}" for n in range(60)) + "\n"
+    source = """
+config:
+  holdout = 0.3
+entity city: lookup "cities.txt"
+intent travel:
+  "(go|travel|fly) to {city} [please]"
+  generate 60
+"""
+    assistant = assistant_from(tmp_path, source, {"cities.txt": cities})
+    intent = assistant.intents[0]
+    assert intent.holdout, "a holdout split was asked for"
+    train_values = {e.value for x in intent.examples for e in x.entities}
+    test_values = {e.value for x in intent.holdout for e in x.entities}
+    assert test_values and not (train_values & test_values)
+    assert not {x.text for x in intent.examples} & {x.text for x in intent.holdout}
+
+
+def test_templates_that_cannot_deliver_give_everything_they_can(tmp_path: Path) -> None:
+    source = """
+intent greet:
+  "(hi|hello) [there]"
+  generate 50
+"""
+    assistant = assistant_from(tmp_path, source)
+    texts = sorted(e.text for e in examples_of(assistant, "greet"))
+    assert texts == ["hello", "hello there", "hi", "hi there"]
