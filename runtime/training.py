@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.status import Status
 
@@ -84,50 +85,53 @@ def _annotated_examples(assistant: Assistant) -> list[Example]:
     return [example for example in _all_examples(assistant) if example.entities]
 
 
-def component_inputs(ir_data: dict[str, Any]) -> dict[str, Any]:
-    """Per component, the IR data it is trained on (what its fingerprint covers) and its
-    saved format's version; `ir_data` is the assistant's JSON form
-    (`model_dump(mode="json")`)."""
-    config = ir_data["config"]
-    nlu_config = {"language": config["language"], "seed": config["seed"]}
-    examples = [example for intent in ir_data["intents"] for example in intent["examples"]]
-    dialogue_config = {
-        key: value
-        for key, value in config.items()
-        if key not in ("nlu_fallback_threshold", "min_examples", "holdout", "language")
-    }
+def _group(items: Sequence[BaseModel]) -> tuple[object, ...]:
+    """A list of IR parts for `fingerprint(*parts)`, prefixed with its length so that
+    consecutive groups cannot run into each other."""
+    return (len(items), *items)
+
+
+def component_inputs(assistant: Assistant) -> dict[str, tuple[object, ...]]:
+    """Per component, the IR parts it is trained on (what its fingerprint covers) and its
+    saved format's version. IR models stay models: `fingerprint` serialises them in
+    pydantic's (fast) serializer."""
+    config = assistant.config
+    nlu_config = {"language": config.language, "seed": config.seed}
+    examples = _all_examples(assistant)
+    dialogue_config = config.model_dump(
+        mode="json", exclude={"nlu_fallback_threshold", "min_examples", "holdout", "language"}
+    )
     return {
-        "intent_classifier": {
-            "format": classifier.FORMAT_VERSION,
-            "examples": [[example["intent"], example["text"]] for example in examples],
-            "config": nlu_config,
-        },
-        "entity_tagger": {
-            "format": tagger.FORMAT_VERSION,
-            "examples": [example for example in examples if example["entities"]],
-            "entities": ir_data["entities"],
-            "config": nlu_config,
-        },
-        "entity_matcher": {
-            "format": matcher.FORMAT_VERSION,
-            "entities": ir_data["entities"],
-            "language": config["language"],
-        },
-        "policies": {
-            "format": policies.FORMAT_VERSION,
-            **{part: ir_data[part] for part in ("stories", "rules", "slots", "forms", "actions")},
-            "intents": [intent["name"] for intent in ir_data["intents"]],
-            "responses": [response["name"] for response in ir_data["responses"]],
+        "intent_classifier": (
+            classifier.FORMAT_VERSION,
+            nlu_config,
+            [[example.intent, example.text] for example in examples],
+        ),
+        "entity_tagger": (
+            tagger.FORMAT_VERSION,
+            nlu_config,
+            *_group(_annotated_examples(assistant)),
+            *_group(assistant.entities),
+        ),
+        "entity_matcher": (matcher.FORMAT_VERSION, config.language, *_group(assistant.entities)),
+        "policies": (
+            policies.FORMAT_VERSION,
+            dialogue_config,
+            *_group(assistant.stories),
+            *_group(assistant.rules),
+            *_group(assistant.slots),
+            *_group(assistant.forms),
+            *_group(assistant.actions),
+            [intent.name for intent in assistant.intents],
+            [response.name for response in assistant.responses],
             # an enum-typed slot's value is a dialogue feature: the kind matters, not values
-            "entities": [[entity["name"], entity["kind"]] for entity in ir_data["entities"]],
-            "config": dialogue_config,
-        },
+            [[entity.name, entity.kind] for entity in assistant.entities],
+        ),
     }
 
 
 def component_fingerprints(assistant: Assistant) -> dict[str, str]:
-    inputs = component_inputs(assistant.model_dump(mode="json"))
-    return {name: fingerprint(data) for name, data in inputs.items()}
+    return {name: fingerprint(*parts) for name, parts in component_inputs(assistant).items()}
 
 
 class _Trainer:
@@ -191,8 +195,7 @@ def train(
         assistant = assistant.model_copy(update={"config": config})
     ir_json = assistant.to_json()
     ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()  # .fingerprint
-    inputs = component_inputs(assistant.model_dump(mode="json"))
-    fingerprints = {name: fingerprint(data) for name, data in inputs.items()}
+    fingerprints = component_fingerprints(assistant)
     latest = _latest(models_dir)
     if (
         latest is not None
