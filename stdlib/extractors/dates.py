@@ -161,7 +161,13 @@ def _offset(m: re.Match[str], today: date) -> date | None:
 _AMOUNT = rf"(?P<amount>[0-9]{{1,4}}|an?|{WORD_NUMBER})"
 _UNIT = r"(?P<unit>days?|weeks?|fortnights?|months?|years?)\b"
 
-_PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
+_MONTH_STEMS = tuple(sorted({name[:3] for name in en.MONTHS}))
+_WEEKDAY_STEMS = ("day", *(name for name in en.WEEKDAYS if not name.endswith("day")))
+
+# (pattern, resolver, confidence, needles): a pattern only runs when the lower-cased text
+# contains one of its needles (a text without `to` or `yesterday` cannot say `tomorrow`),
+# which skips most patterns on most messages for the price of a few substring searches.
+_PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float, tuple[str, ...]], ...] = (
     (
         re.compile(
             r"(?<![\w/.:-])(?P<y>[0-9]{4})(?P<sep>[-/])(?P<mo>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
@@ -170,6 +176,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _iso,
         1.0,
+        ("-", "/"),
     ),
     (
         re.compile(
@@ -179,16 +186,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _numeric,
         1.0,
+        ("/", "."),
     ),
     (
         re.compile(rf"(?<![\w-]){_MONTH}\s+(?:the\s+)?{_DAY}{_YEAR}", _FLAGS),
         _month_day,
         1.0,
+        _MONTH_STEMS,
     ),
     (
         re.compile(rf"(?<![\w-])(?:the\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}{_YEAR}", _FLAGS),
         _month_day,
         1.0,
+        _MONTH_STEMS,
     ),
     (
         re.compile(
@@ -197,6 +207,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _day_alone,
         0.8,
+        ("the",),
     ),
     (
         re.compile(
@@ -206,6 +217,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _relative_day,
         1.0,
+        ("to", "yesterday"),
     ),
     (
         re.compile(
@@ -214,6 +226,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _weekday,
         1.0,
+        _WEEKDAY_STEMS,
     ),
     (
         re.compile(
@@ -223,6 +236,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
         ),
         _offset,
         1.0,
+        ("day", "week", "fortnight", "month", "year"),
     ),
 )
 
@@ -230,8 +244,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Resolver, float], ...] = (
 def extract(text: str, now: datetime) -> list[BuiltinMatch]:
     """All dates in `text`, resolved against `now`."""
     today = now.date()
+    lowered = text.lower()
     found = []
-    for pattern, resolve, confidence in _PATTERNS:
+    for pattern, resolve, confidence, needles in _PATTERNS:
+        if not any(needle in lowered for needle in needles):
+            continue
         for m in pattern.finditer(text):
             try:
                 resolved = resolve(m, today)

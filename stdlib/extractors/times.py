@@ -110,18 +110,23 @@ def _hour_only(m: re.Match[str]) -> tuple[int, int] | None:
     return None if hour_24 is None else (hour_24, 0)
 
 
-_CLOCK_PATTERNS: tuple[tuple[str, Resolver, float], ...] = (
+# (pattern, resolver, confidence, needles): a pattern only runs when the lower-cased text
+# contains one of its needles (no `:`, no `17:30`), which skips most patterns on most
+# messages for the price of a few substring searches.
+_CLOCK_PATTERNS: tuple[tuple[str, Resolver, float, tuple[str, ...]], ...] = (
     (  # 5pm, 5:30 pm, five thirty pm
         rf"{_HOUR}(?:(?:[:.]|\s+)(?P<minute>[0-5][0-9]|{WORD_NUMBER}))?\s*{_MERIDIEM}",
         _with_meridiem,
         1.0,
+        ("am", "pm", "a.m", "p.m"),
     ),
     (  # 17:30, 7:30 in the evening
         r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::[0-9]{2})?(?![\w:]|\.[0-9])" + _PART_OF_DAY,
         _twenty_four,
         1.0,
+        (":",),
     ),
-    (r"(?:12\s+)?(?:noon|midday|midnight)\b", _named, 1.0),
+    (r"(?:12\s+)?(?:noon|midday|midnight)\b", _named, 1.0, ("noon", "midday", "midnight")),
     (  # half past five, quarter to six, ten past 5, 20 minutes to 6
         r"(?P<minutes>half|quarter|[0-9]{1,2}|"
         + WORD_NUMBER
@@ -131,17 +136,19 @@ _CLOCK_PATTERNS: tuple[tuple[str, Resolver, float], ...] = (
         + _PART_OF_DAY,
         _relative_to_hour,
         1.0,
+        ("past", "after", "to", "till", "before", "of"),
     ),
-    (rf"{_HOUR}\s+o['’]?clock\b{_PART_OF_DAY}", _hour_only, 1.0),
+    (rf"{_HOUR}\s+o['’]?clock\b{_PART_OF_DAY}", _hour_only, 1.0, ("clock",)),
     (  # at 5, at seven tonight (the span starts at the hour)
         rf"(?<=\bat\s){_HOUR}(?!\s*(?:[ap]\.?m\b|o['’]?clock\b)|[\w:%/-]|\.[0-9]){_PART_OF_DAY}",
         _hour_only,
         0.7,
+        ("at",),
     ),
 )
 _PATTERNS = tuple(
-    (re.compile(r"(?<![\w:.-])" + source, _FLAGS), resolve, confidence)
-    for source, resolve, confidence in _CLOCK_PATTERNS
+    (re.compile(r"(?<![\w:.-])" + source, _FLAGS), resolve, confidence, needles)
+    for source, resolve, confidence, needles in _CLOCK_PATTERNS
 )
 
 
@@ -150,6 +157,9 @@ _DELAY = re.compile(
     rf"|(?P<amount>[0-9]{{1,4}}|an?|{WORD_NUMBER})\s+(?P<unit>hours?|hrs?|minutes?|mins?)\b)",
     _FLAGS,
 )
+
+
+_DELAY_NEEDLES = ("hour", "hr", "min")
 
 
 def _delay_minutes(m: re.Match[str]) -> int | None:
@@ -164,8 +174,10 @@ def _delay_minutes(m: re.Match[str]) -> int | None:
 
 def extract(text: str, now: datetime) -> list[BuiltinMatch]:
     """All clock times in `text`; `now` anchors delays (`in 2 hours`)."""
+    lowered = text.lower()
     found = []
-    for m in _DELAY.finditer(text):
+    delays = _DELAY.finditer(text) if any(n in lowered for n in _DELAY_NEEDLES) else ()
+    for m in delays:
         minutes = _delay_minutes(m)
         try:
             later = None if minutes is None else now + timedelta(minutes=minutes)
@@ -173,7 +185,9 @@ def extract(text: str, now: datetime) -> list[BuiltinMatch]:
             later = None
         if later is not None:
             found.append(BuiltinMatch(m.start(), m.end(), m.group(), f"{later:%H:%M}"))
-    for pattern, resolve, confidence in _PATTERNS:
+    for pattern, resolve, confidence, needles in _PATTERNS:
+        if not any(needle in lowered for needle in needles):
+            continue
         for m in pattern.finditer(text):
             resolved = resolve(m)
             if resolved is not None:

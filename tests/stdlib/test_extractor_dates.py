@@ -6,8 +6,10 @@ from datetime import datetime
 
 import pytest
 from extractor_helpers import NOW, found
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assistc.stdlib.extractors import extract_builtin
+from assistc.stdlib.extractors import dates, extract_builtin, times
 
 
 @pytest.mark.parametrize(
@@ -160,3 +162,25 @@ def test_bare_hour_after_at_is_uncertain() -> None:
     (match,) = extract_builtin("time", "see you at 7")
     assert (match.text, match.value) == ("7", "07:00")
     assert match.confidence < 1.0
+
+
+_PIECES = st.sampled_from(
+    [
+        " ", "-", ".", ":", "/", "'", "0", "12", "2026", "5", "1st", "3rd", "a", "an", "the",
+        "of", "in", "at", "pm", "A.M.", "o'clock", "one", "twenty", "first", "March", "may",
+        "Friday", "tues", "next", "last", "days", "weeks", "hours", "mins", "half", "quarter",
+        "past", "to", "ago", "from now", "tonight", "evening", "noon", "TOMORROW", "yesterday",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(_PIECES, max_size=12).map("".join))
+def test_needle_prefilters_never_change_the_result(text: str) -> None:
+    """The substring pre-checks only skip patterns that could not match anyway."""
+    expected = {module: module.extract(text, NOW) for module in (dates, times)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "_PATTERNS", tuple((*p[:3], ("",)) for p in dates._PATTERNS))
+        patch.setattr(times, "_PATTERNS", tuple((*p[:3], ("",)) for p in times._PATTERNS))
+        patch.setattr(times, "_DELAY_NEEDLES", ("",))
+        assert {module: module.extract(text, NOW) for module in (dates, times)} == expected
