@@ -100,6 +100,7 @@ def test_status_health_version(client: httpx.Client, agent: FakeAgent) -> None:
         ("/webhooks/rest/webhook", b'{"sender": "a", "message": null}', 400, "null"),
         ("/webhooks/rest/webhook", b'{"sender": "a", "message": ["x"]}', 400, "an array"),
         ("/webhooks/rest/webhook", b'{"sender": "", "message": "hi"}', 400, "empty"),
+        ("/webhooks/rest/webhook", b'{"sender": "' + b"s" * 300 + b'", "message": ""}', 400, "256"),
         ("/model/parse", b'{"text": {"a": 1}}', 400, "an object"),
         ("/model/parse", b"{}", 400, "'text'"),
         ("/model/parse", b"x" * 2000, 413, "larger than 1024"),
