@@ -139,6 +139,7 @@ class AssistLexer(Lexer):
         pos: int = lexer_state.text.start
         end: int = lexer_state.text.end
         shared: dict[str, Token] = {}
+        newline = Token(NL, "\n")
         match = self._master.match
         title_match = self._title.match
         symbols = self._symbols
@@ -157,18 +158,8 @@ class AssistLexer(Lexer):
                     start, pos = found.span(1)
                     value = found.group(1)
                     kind = rules.words.get(value, "TITLE")
-                    yield make(
-                        (
-                            kind,
-                            value,
-                            start,
-                            line,
-                            start - line_start + 1,
-                            line,
-                            pos - line_start + 1,
-                            pos,
-                        )
-                    )
+                    column = start - line_start + 1
+                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
                     continue
             m = match(text, pos)
             if m is None:
@@ -181,7 +172,13 @@ class AssistLexer(Lexer):
                 kind = rules.words.get(value) or ("NAME" if rules.name else "")
                 if not kind:
                     raise LexFallback(f"word {value!r} not expected")
-            elif group == "NL":
+                if kind in kept:
+                    column = start - line_start + 1
+                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                else:
+                    yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+                continue
+            if group == "NL":
                 last = value.rfind("\n")
                 if last < 0:
                     raise LexFallback("a comment at the end of the text")
@@ -189,7 +186,7 @@ class AssistLexer(Lexer):
                 line_start = start + last + 1
                 if parens:
                     continue
-                yield shared.get(NL) or shared.setdefault(NL, Token(NL, "\n"))
+                yield newline
                 indent_str = value[last + 1 :]
                 indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN
                 if indent > levels[-1]:
@@ -202,7 +199,7 @@ class AssistLexer(Lexer):
                     if indent != levels[-1]:
                         raise LexFallback("indentation matches no enclosing block")
                 continue
-            elif group == "OP":
+            if group == "OP":
                 kind = symbols.get(value, "")
                 if kind not in rules.accepts:
                     kind = "COMPARE" if self._compare.fullmatch(value) else ""
@@ -215,18 +212,8 @@ class AssistLexer(Lexer):
             if kind not in rules.accepts:
                 raise LexFallback(f"{kind or value!r} not expected")
             if kind in kept:
-                yield make(
-                    (
-                        kind,
-                        value,
-                        start,
-                        line,
-                        start - line_start + 1,
-                        line,
-                        pos - line_start + 1,
-                        pos,
-                    )
-                )
+                column = start - line_start + 1
+                yield make((kind, value, start, line, column, line, column + pos - start, pos))
             else:
                 yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
         while len(levels) > 1:

@@ -256,7 +256,9 @@ def _rule_callback(rule: Rule, builder: _AstBuilder) -> _Callback:
     if expand_single:
         build = _single_or(build)
     indices = tuple(index for index, _ in keep)
-    if any(inline for _, inline in keep):
+    if build is _same and len(keep) == 2 and keep[0] == (0, True) and not keep[1][1]:
+        callback = _appending(keep[1][0])
+    elif any(inline for _, inline in keep):
         callback = _expanding_filter(keep, build)
     elif indices == tuple(range(len(rule.expansion))):
         callback = build
@@ -274,6 +276,17 @@ def _inlined(name: str) -> _Callback:
 def _same(children: list[Any]) -> list[Any]:
     """An inlined helper rule (`__x_plus_1`): its children go into the parent's list."""
     return children
+
+
+def _appending(index: int) -> _Callback:
+    """`__x_plus: __x_plus item`: the list built so far, one item longer."""
+
+    def append(children: list[Any]) -> list[Any]:
+        items: list[Any] = children[0]
+        items.append(children[index])
+        return items
+
+    return append
 
 
 def _picking_filter(indices: tuple[int, ...], build: _Callback) -> _Callback:
@@ -424,6 +437,12 @@ def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
     return _span(_path, start[0], start[1], end[0], end[1])
 
 
+def _token_to_node(first: TokenLike, last: Any) -> ast.Span:
+    """From a token to the end of a node (that has a span)."""
+    end: ast.Span = last.span
+    return _span(_path, first.line or 1, first.column or 1, end.end_line, end.end_col)
+
+
 def _name(token: TokenLike) -> ast.Name:
     return _name_node(token.value, _token_span(token))
 
@@ -529,14 +548,15 @@ class _AstBuilder:
         name = _name(children[0])
         if len(children) == 1:
             return ast.TypeExpr(name, None, name.span)
-        return ast.TypeExpr(name, children[1], _cover(children))
+        return ast.TypeExpr(name, children[1], _token_to_node(children[0], children[1]))
 
     def map_entity(self, children: list[TokenLike]) -> ast.EntityMapping:
         role = _name(children[1]) if len(children) > 1 else None
         return ast.EntityMapping(_name(children[0]), role, _cover_tokens(children[0], children[-1]))
 
     def map_intent(self, children: list[Any]) -> ast.IntentMapping:
-        return ast.IntentMapping(_name(children[0]), children[1], _cover(children))
+        first, value = children
+        return ast.IntentMapping(_name(first), value, _token_to_node(first, value))
 
     def map_text(self, children: list[TokenLike]) -> ast.TextMapping:
         form = _name(children[0]) if children else None
@@ -585,16 +605,15 @@ class _AstBuilder:
         return ast.CondTerm(name, "unset", None, name.span)
 
     def cond_compare(self, children: list[Any]) -> ast.CondTerm:
-        value: ast.Value = children[2]
-        first = children[0]
-        span = _span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
-        return ast.CondTerm(_name(first), children[1].value, value, span)
+        first, operator, value = children
+        return ast.CondTerm(_name(first), operator.value, value, _token_to_node(first, value))
 
     def condition(self, children: list[Any]) -> tuple[ast.CondTerm, ...]:
         return tuple(children)
 
     def button(self, children: list[Any]) -> ast.ButtonNode:
-        return ast.ButtonNode(_string(children[0]), children[1], _cover(children))
+        first, payload = children
+        return ast.ButtonNode(_string(first), payload, _token_to_node(first, payload))
 
     def image(self, children: list[TokenLike]) -> ast.StringLit:
         return _string(children[0])
@@ -669,7 +688,8 @@ class _AstBuilder:
 
     # ----- actions
     def param(self, children: list[Any]) -> ast.Param:
-        return ast.Param(_name(children[0]), children[1], _cover(children))
+        first, type_expr = children
+        return ast.Param(_name(first), type_expr, _token_to_node(first, type_expr))
 
     def action_inputs(self, children: list[Any]) -> tuple[str, tuple[ast.Param, ...]]:
         return ("in", tuple(_of_type(children, ast.Param)))
@@ -704,10 +724,8 @@ class _AstBuilder:
     # ----- stories, rules
     def entity_arg(self, children: list[Any]) -> ast.EntityArg:
         role = _name(children[1]) if len(children) == 3 else None
-        value: ast.Value = children[-1]
-        first = children[0]
-        span = _span(_path, first.line, first.column, value.span.end_line, value.span.end_col)
-        return ast.EntityArg(_name(first), role, value, span)
+        first, value = children[0], children[-1]
+        return ast.EntityArg(_name(first), role, value, _token_to_node(first, value))
 
     def user_intent(self, children: list[Any]) -> ast.UserIntent:
         name = _name(children[0])
@@ -734,7 +752,8 @@ class _AstBuilder:
         return ast.FormStepNode(name, name.span)
 
     def slot_step(self, children: list[Any]) -> ast.SlotStepNode:
-        return ast.SlotStepNode(_name(children[0]), children[1], _cover(children))
+        first, value = children
+        return ast.SlotStepNode(_name(first), value, _token_to_node(first, value))
 
     def include_step(self, children: list[TokenLike]) -> ast.IncludeStepNode:
         return ast.IncludeStepNode(_title(children[0]), _token_span(children[0]))
@@ -780,7 +799,8 @@ class _AstBuilder:
         return ast.TestRunNode(name, name.span)
 
     def test_slot(self, children: list[Any]) -> ast.TestSlotNode:
-        return ast.TestSlotNode(_name(children[0]), children[1], _cover(children))
+        first, value = children
+        return ast.TestSlotNode(_name(first), value, _token_to_node(first, value))
 
     def test_decl(self, children: list[Any]) -> ast.TestDecl:
         return ast.TestDecl(_title(children[0]), tuple(children[1:]), _cover(children))
