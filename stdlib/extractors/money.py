@@ -66,6 +66,8 @@ _SCALES = {**en.SCALES, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CENT = Decimal("0.01")
 
 
+_NEEDLES = tuple(sorted({*_SYMBOLS, *(code.lower() for code in _CODES), *_WORDS}))
+"""Every amount names its currency, so a text without one of these is skipped at once."""
 _NAMES = word_alternation([*(code.lower() for code in _CODES), *_WORDS])
 _CURRENCY = rf"(?:(?:{_NAMES})\b|{word_alternation(_SYMBOLS)})"
 _DIGITS = rf"(?P<digits>{DIGIT_NUMBER})(?:\s?(?P<scale>{word_alternation(_SCALES)})\b)?"
@@ -123,6 +125,9 @@ def _match(m: re.Match[str], text: str) -> BuiltinMatch | None:
 def extract(text: str, now: datetime) -> list[BuiltinMatch]:
     """All amounts of money in `text` (`now` is unused; every extractor takes it)."""
     del now
+    lowered = text.lower()
+    if not any(needle in lowered for needle in _NEEDLES):
+        return []
     found = [
         match
         for pattern in (_CURRENCY_FIRST, _AMOUNT_FIRST)

@@ -9,7 +9,7 @@ from extractor_helpers import NOW, found
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistc.stdlib.extractors import dates, extract_builtin, times
+from assistc.stdlib.extractors import dates, extract_builtin, money, times
 
 
 @pytest.mark.parametrize(
@@ -170,6 +170,7 @@ _PIECES = st.sampled_from(
         "of", "in", "at", "pm", "A.M.", "o'clock", "one", "twenty", "first", "March", "may",
         "Friday", "tues", "next", "last", "days", "weeks", "hours", "mins", "half", "quarter",
         "past", "to", "ago", "from now", "tonight", "evening", "noon", "TOMORROW", "yesterday",
+        "$", "€", "US$", "Dollars", "usd", "cents", "k",
     ]
 )  # fmt: skip
 
@@ -178,9 +179,11 @@ _PIECES = st.sampled_from(
 @given(text=st.lists(_PIECES, max_size=12).map("".join))
 def test_needle_prefilters_never_change_the_result(text: str) -> None:
     """The substring pre-checks only skip patterns that could not match anyway."""
-    expected = {module: module.extract(text, NOW) for module in (dates, times)}
+    modules = (dates, times, money)
+    expected = {module: module.extract(text, NOW) for module in modules}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(dates, "_PATTERNS", tuple((*p[:3], ("",)) for p in dates._PATTERNS))
         patch.setattr(times, "_PATTERNS", tuple((*p[:3], ("",)) for p in times._PATTERNS))
         patch.setattr(times, "_DELAY_NEEDLES", ("",))
-        assert {module: module.extract(text, NOW) for module in (dates, times)} == expected
+        patch.setattr(money, "_NEEDLES", ("",))
+        assert {module: module.extract(text, NOW) for module in modules} == expected
