@@ -10,6 +10,8 @@ for the same sender.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import logging
 import threading
@@ -55,11 +57,11 @@ from assistc.runtime.dialogue.responses import (
     text_event,
     to_bot_message,
 )
-from assistc.runtime.dialogue.slots import fill_slots
+from assistc.runtime.dialogue.slots import fill_slots, value_fits
 from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
 from assistc.runtime.ir import Assistant
-from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, ParseResult
+from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, IntentPrediction, ParseResult
 
 logger = logging.getLogger("assistc.runtime")
 
@@ -107,6 +109,9 @@ class Agent:
         self.project_dir = project_dir
         self.model_id = model_id
         self._domain = domain_of(assistant)
+        self._tracker_domain = dataclasses.replace(
+            self._domain.tracker_domain, accepts=functools.partial(value_fits, self._domain)
+        )
         self._responses = ResponseRenderer(assistant)
         self._python = PythonActionExecutor(project_dir)
         self._executors: dict[str, ActionExecutor] = {"python": self._python}
@@ -121,22 +126,32 @@ class Agent:
     # ------------------------------------------------------------------ public API
 
     def parse(self, text: str) -> ParseResult:
-        """The NLU's reading of `text` (a button payload is taken literally)."""
-        return parse_payload(text, self._payload_intents) or self.nlu.parse(text)
+        """The NLU's reading of `text` (a button payload is taken literally). Should the
+        NLU fail, the error is logged and the message reads as `nlu_fallback`, so the
+        conversation goes on."""
+        payload = parse_payload(text, self._payload_intents)
+        if payload is not None:
+            return payload
+        try:
+            return self.nlu.parse(text)
+        except Exception:
+            logger.exception("the NLU failed on %r; treating it as %s", text, NLU_FALLBACK_INTENT)
+            unknown = IntentPrediction(name=NLU_FALLBACK_INTENT, confidence=0.0)
+            return ParseResult(text=text, intent=unknown, intent_ranking=[unknown])
 
     def tracker(self, sender_id: str) -> Tracker | None:
         """The conversation as this assistant sees it, or None if it never began."""
         stored = self.store.load(sender_id)
         if stored is None:
             return None
-        tracker = stored.with_domain(self._domain.tracker_domain)
+        tracker = stored.with_domain(self._tracker_domain)
         slots, form = tracker.dropped_names()
         if (slots or form) and sender_id not in self._noticed:
             with self._lock:
                 self._noticed.add(sender_id)
             gone = [f"slot {name!r}" for name in slots] + ([f"form {form!r}"] if form else [])
             logger.info(
-                "conversation %r: %s no longer exist in the assistant; ignoring them",
+                "conversation %r: %s no longer fit the assistant; ignoring them",
                 sender_id,
                 ", ".join(gone),
             )
@@ -158,7 +173,7 @@ class Agent:
         tracker = self.tracker(sender_id)
         new_events: list[Event] = []
         if tracker is None:
-            tracker = Tracker(sender_id, domain=self._domain.tracker_domain)
+            tracker = Tracker(sender_id, domain=self._tracker_domain)
             new_events.extend(session_start_events())
             tracker.extend(new_events)
 

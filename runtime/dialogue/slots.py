@@ -85,6 +85,17 @@ def coerce_value(value: Any, slot_type: SlotType, entities: Mapping[str, Entity]
     return str(value)
 
 
+def value_fits(domain: Domain, name: str, value: Any) -> bool:
+    """Whether a stored value is already of its slot's declared type."""
+    slot = domain.slots.get(name)
+    if slot is None:
+        return True
+    try:
+        return bool(coerce_value(value, slot.type, domain.entities) == value)
+    except SlotValueError:
+        return False
+
+
 def satisfies(value: Any, constraint: Constraint) -> bool:
     """Whether a (typed) value meets a form slot's constraint; lists check every item."""
     if isinstance(value, list):

@@ -10,7 +10,7 @@ when deriving state, and the history itself is left untouched.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ class TrackerDomain:
 
     initial_slots: Mapping[str, Any] = field(default_factory=dict)
     forms: frozenset[str] = frozenset()
+    accepts: Callable[[str, Any], bool] | None = None
+    """Whether a stored value still fits its slot's (possibly edited) type."""
 
     @classmethod
     def of(cls, assistant: Assistant) -> TrackerDomain:
@@ -50,6 +52,7 @@ class _Derived:
 
     def __init__(self, domain: TrackerDomain | None) -> None:
         self.known = None if domain is None else domain.initial_slots
+        self.accepts = None if domain is None else domain.accepts
         self.forms = None if domain is None else domain.forms
         self.applied: list[Event] = []
         self.slots: dict[str, Any] = {**(self.known or {}), REQUESTED_SLOT: None}
@@ -63,10 +66,12 @@ class _Derived:
     def apply(self, event: Event) -> None:
         """Take one applied event into account (not `Restarted` or a rewind)."""
         if isinstance(event, SlotSet):
-            if self.known is None or event.name in self.known or event.name == REQUESTED_SLOT:
-                self.slots[event.name] = event.value
+            name, value = event.name, event.value
+            fits = value is None or self.accepts is None or self.accepts(name, value)
+            if name == REQUESTED_SLOT or ((self.known is None or name in self.known) and fits):
+                self.slots[name] = value
             else:
-                self.unknown_slots.add(event.name)
+                self.unknown_slots.add(name)
         elif isinstance(event, ActiveLoop):
             self.raw_form = event.name
             self.form_changes.append((len(self.applied), event.name))
@@ -186,7 +191,8 @@ class Tracker:
         return self._turn
 
     def dropped_names(self) -> tuple[list[str], str | None]:
-        """Slots and the active form the events set but the domain does not declare."""
+        """Slots and the active form the events set but the domain does not declare (or
+        whose values no longer fit the slot's type)."""
         state = self._state()
         form = state.raw_form if state.known_form(state.raw_form) is None else None
         return sorted(state.unknown_slots), form

@@ -10,8 +10,11 @@ import pytest
 from conftest import AgentFactory
 from dialogue_fixtures import make_assistant, texts
 
+from assistc.runtime.dialogue.agent import Agent
+from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, SQLiteTrackerStore
-from assistc.runtime.ir import Assistant, BotStep, Config, Rule, UserStep
+from assistc.runtime.ir import Assistant, BotStep, Config, Rule, SlotType, UserStep
+from assistc.runtime.nlu.types import ParseResult
 
 
 def test_story_is_followed_turn_by_turn(make_agent: AgentFactory) -> None:
@@ -130,3 +133,36 @@ def test_action_back_undoes_the_previous_turn(
     assert tracker is not None and tracker.latest_message is not None
     assert tracker.latest_message.intent.name == "greet"
     assert tracker.get_slot("vip") is False
+
+
+def test_hot_swap_ignores_values_that_no_longer_fit_their_slot(
+    make_agent: AgentFactory, assistant: Assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = InMemoryTrackerStore()
+    make_agent(store=store).handle_message("u", "from Paris to Rome")
+    retyped = [
+        s.model_copy(update={"type": SlotType(kind="int")}) if s.name == "origin" else s
+        for s in assistant.slots
+    ]
+    new = make_agent(store=store, assistant_=make_assistant(slots=retyped))
+    with caplog.at_level(logging.INFO, logger="assistc.runtime"):
+        tracker = new.tracker("u")
+    assert tracker is not None
+    assert (tracker.get_slot("origin"), tracker.get_slot("destination")) == (None, "Rome")
+    assert "slot 'origin'" in caplog.text
+
+
+class BrokenNLU:
+    def parse(self, text: str) -> ParseResult:
+        raise RuntimeError("model exploded")
+
+
+def test_a_failing_nlu_reads_as_nlu_fallback(
+    assistant: Assistant, policies: PolicyEnsemble, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = Agent(assistant, BrokenNLU(), policies, InMemoryTrackerStore())
+    with caplog.at_level(logging.ERROR, logger="assistc.runtime"):
+        replies = texts(agent.handle_message("u", "hello"))
+    assert replies == ["Sorry, I didn't get that. Could you rephrase?"]
+    assert "model exploded" in caplog.text
+    assert agent.parse("/greet").intent.name == "greet"  # payloads still work
