@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, Protocol, TextIO
@@ -20,6 +21,8 @@ from rich.table import Table
 
 from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Assistant
+
+log = logging.getLogger("assistc.runtime")
 
 RESTART_PAYLOAD = "/restart"
 """Sent for `/restart`: the engine's restart intent runs `action_restart` (as in Rasa)."""
@@ -139,7 +142,12 @@ class Shell:
         return None
 
     def _send(self, text: str) -> None:
-        messages = self.agent.handle_message(self.sender_id, text)
+        try:
+            messages = self.agent.handle_message(self.sender_id, text)
+        except Exception as error:  # an engine bug must not end the user's session
+            log.exception("the assistant failed on %r", text)
+            self.console.print(f"[red]error:[/red] {escape(str(error))} (details in the log)")
+            return
         if self.debug:
             self._print_debug()
         self._buttons = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from runtime_fakes import FakeMessage, ScriptedAgent
 
 from assistc.runtime.ir import Assistant, Slot, SlotType
@@ -89,3 +90,12 @@ def test_a_number_picks_a_button() -> None:
     out = chat(agent, "hi", "2")
     assert '2: Two (/pick{"n": 2})' in out
     assert "bot> Picked two" in out
+
+
+def test_an_engine_failure_is_reported_and_the_session_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    out = chat(make_agent(), "not in the script", "hi")
+    assert "error: 'not in the script' (details in the log)" in out
+    assert "bot> Hello!" in out
+    assert "the assistant failed" in caplog.text
