@@ -15,7 +15,10 @@ from assistc.stdlib.extractors import (
     BUILTIN_EXTRACTORS,
     BuiltinMatch,
     UnknownExtractorError,
+    dates,
     extract_builtin,
+    money,
+    times,
 )
 
 
@@ -99,3 +102,28 @@ def test_no_extractor_raises_and_offsets_are_consistent(text: str, now: datetime
         starts_ends = [(m.start, m.end) for m in matches]
         assert starts_ends == sorted(starts_ends)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(starts_ends))
+
+
+_PREFILTER_PIECES = st.sampled_from(
+    [
+        " ", "-", ".", ":", "/", "'", "0", "12", "2026", "5", "1st", "3rd", "a", "an", "the",
+        "of", "in", "at", "pm", "A.M.", "o'clock", "one", "twenty", "first", "March", "may",
+        "Friday", "tues", "next", "last", "days", "weeks", "hours", "mins", "half", "quarter",
+        "past", "to", "ago", "from now", "tonight", "evening", "noon", "TOMORROW", "yesterday",
+        "$", "€", "US$", "Dollars", "usd", "cents", "k",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(_PREFILTER_PIECES, max_size=12).map("".join))
+def test_needle_prefilters_never_change_the_result(text: str) -> None:
+    """The substring pre-checks only skip patterns that could not match anyway."""
+    modules = (dates, times, money)
+    expected = {module: module.extract(text, NOW) for module in modules}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "_PATTERNS", tuple((*p[:3], ("",)) for p in dates._PATTERNS))
+        patch.setattr(times, "_PATTERNS", tuple((*p[:3], ("",)) for p in times._PATTERNS))
+        patch.setattr(times, "_DELAY_NEEDLES", ("",))
+        patch.setattr(money, "_NEEDLES", ("",))
+        assert {module: module.extract(text, NOW) for module in modules} == expected
