@@ -27,7 +27,7 @@ from typing import Any
 
 from assistc.dsl import ast, diagnostics
 from assistc.dsl.diagnostics import Diagnostic
-from assistc.dsl.parser import parse_module
+from assistc.dsl.parser import FAST_CONSTRUCTORS, parse_module
 
 Result = tuple[ast.Module, list[Diagnostic]]
 FORMAT_VERSION = "1"
@@ -168,17 +168,18 @@ def _parse_group(sources: list[tuple[str, str]]) -> list[bytes]:
 
 def _fields_reducer(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
     names = tuple(field.name for field in dataclasses.fields(cls))
+    make = FAST_CONSTRUCTORS.get(cls, cls)
 
     def reduce(node: Any) -> tuple[Any, ...]:
-        return cls, tuple(getattr(node, name) for name in names)
+        return make, tuple(getattr(node, name) for name in names)
 
     return reduce
 
 
 @functools.cache
 def _dispatch_table() -> dict[type[Any], Callable[[Any], tuple[Any, ...]]]:
-    """Pickle each node as its class and field values: loading then calls the class,
-    several times faster than the generic path for frozen slotted dataclasses."""
+    """Pickle each node as its constructor and field values: loading then calls it, several
+    times faster than the generic path for frozen slotted dataclasses."""
     classes = [
         value
         for module in (ast, diagnostics)

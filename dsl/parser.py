@@ -327,14 +327,25 @@ def _slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[Any, ...] | N
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
-def _fast_constructor(cls: type[_Node], *names: str) -> Callable[..., _Node]:
+def _fast_constructor(name: str, cls: type[_Node], *names: str) -> Callable[..., _Node]:
     """Build the most frequent nodes (spans, names, strings, values: three in four of all
     objects) by setting their slots directly. A frozen dataclass's generated `__init__`
     goes through `object.__setattr__` for every field, which takes twice as long; the
-    objects are the same (equal, hashable, immutable)."""
+    objects are the same (equal, hashable, immutable). `name` is the module-level name the
+    constructor is stored under, so pickle can refer to it (the parse cache does)."""
     setters = _slot_setters(cls, names)
     if setters is None:
         return cls
+    return _named(name, _make_by_slots(cls, setters))
+
+
+def _named(name: str, function: Callable[..., _Node]) -> Callable[..., _Node]:
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    return function
+
+
+def _make_by_slots(cls: type[_Node], setters: tuple[Any, ...]) -> Callable[..., _Node]:
     new = object.__new__
     if len(setters) == 2:
         set_a, set_b = setters
@@ -371,10 +382,17 @@ def _fast_constructor(cls: type[_Node], *names: str) -> Callable[..., _Node]:
     return make5
 
 
-_span = _fast_constructor(ast.Span, "file", "line", "col", "end_line", "end_col")
-_name_node = _fast_constructor(ast.Name, "text", "span")
-_string_lit = _fast_constructor(ast.StringLit, "value", "span")
-_value = _fast_constructor(ast.Value, "kind", "data", "span")
+_span = _fast_constructor("_span", ast.Span, "file", "line", "col", "end_line", "end_col")
+_name_node = _fast_constructor("_name_node", ast.Name, "text", "span")
+_string_lit = _fast_constructor("_string_lit", ast.StringLit, "value", "span")
+_value = _fast_constructor("_value", ast.Value, "kind", "data", "span")
+FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
+    ast.Span: _span,
+    ast.Name: _name_node,
+    ast.StringLit: _string_lit,
+    ast.Value: _value,
+}
+"""The node classes built without their `__init__`, for the parse cache's unpickling."""
 
 _TOKENS = (Token, FastToken)
 """Tokens from Lark's lexer (the exact path) and from the fast one."""

@@ -201,4 +201,4 @@ def test_fast_node_constructors_build_equal_nodes() -> None:
 
 
 def test_a_changed_node_class_falls_back_to_its_own_constructor() -> None:
-    assert parser_module._fast_constructor(ast.Span, "file", "line") is ast.Span
+    assert parser_module._fast_constructor("_x", ast.Span, "file", "line") is ast.Span
