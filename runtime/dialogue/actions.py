@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Protocol
 from assistc.runtime.actions_api import ActionContext
 from assistc.runtime.dialogue.domain import domain_of
 from assistc.runtime.dialogue.events import BotUttered, Event, SlotSet
-from assistc.runtime.dialogue.responses import ResponseRenderer, text_event
+from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed, text_event
 from assistc.runtime.dialogue.slots import SlotValueError, coerce_value
 from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Action, Assistant, PythonImplementation
@@ -181,7 +181,7 @@ class PythonActionExecutor:
         factory = input_types.get(action.name)
         inputs = factory(**values) if factory is not None else types.SimpleNamespace(**values)
         messages: list[BotUttered] = []
-        seed = f"{tracker.sender_id}:{tracker.turn}"
+        seed = response_seed(tracker)
 
         def utter(name: str, extra: dict[str, Any]) -> None:
             messages.extend(responses.render(name, slots, seed, extra))

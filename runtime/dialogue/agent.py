@@ -54,6 +54,7 @@ from assistc.runtime.dialogue.remote import RemoteActionExecutor
 from assistc.runtime.dialogue.responses import (
     BotMessage,
     ResponseRenderer,
+    response_seed,
     text_event,
     to_bot_message,
 )
@@ -66,9 +67,9 @@ from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, IntentPrediction, Par
 logger = logging.getLogger("assistc.runtime")
 
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't get that. Could you rephrase?"
+DEFAULT_FALLBACK_RESPONSE = "utter_default"
 _ENDS_TURN = (Restarted, UserUtteranceReverted, SessionStarted)
 """Events after which the bot waits for the user (the history just changed under it)."""
-DEFAULT_FALLBACK_RESPONSE = "utter_default"
 
 _BUILTINS: dict[str, tuple[str, Callable[[], list[Event]]]] = {
     ACTION_RESTART: ("utter_restart", lambda: [Restarted()]),
@@ -235,7 +236,7 @@ class Agent:
     def _run(self, name: str, tracker: Tracker) -> ActionResult:
         """Run any action by name: built-in, form, response or the assistant's own."""
         domain = self._domain
-        seed = f"{tracker.sender_id}:{tracker.turn}"
+        seed = response_seed(tracker)
         fallback = name in (ACTION_DEFAULT_FALLBACK, self.assistant.config.fallback_action)
         if name in _BUILTINS:
             response, make_events = _BUILTINS[name]

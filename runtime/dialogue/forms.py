@@ -14,7 +14,7 @@ from typing import Any
 from assistc.runtime.dialogue.actions import ActionResult
 from assistc.runtime.dialogue.domain import Domain
 from assistc.runtime.dialogue.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
-from assistc.runtime.dialogue.responses import ResponseRenderer
+from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed
 from assistc.runtime.dialogue.slots import SlotValueError, satisfies, slot_candidates, typed_value
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
 from assistc.runtime.ir import Form
@@ -58,7 +58,7 @@ def run_form(
     """One run of the form's action (see the module docstring)."""
     result = ActionResult()
     slots = tracker.slots
-    seed = f"{tracker.sender_id}:{tracker.turn}"
+    seed = response_seed(tracker)
     activating = tracker.active_form != form.name
     if activating:
         result.events.append(ActiveLoop(name=form.name))

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, model_serializer
 
 from assistc.runtime.dialogue.events import BotUttered
+from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Assistant, SlotTest, Variation
 
 logger = logging.getLogger("assistc.runtime")
@@ -98,6 +99,11 @@ def condition_holds(test: SlotTest, slots: Mapping[str, Any]) -> bool:
     if test.op == "unset":
         return value is None or value == []
     return _compare(value, test.op, test.value)
+
+
+def response_seed(tracker: Tracker) -> str:
+    """Seeds the choice of variations: the same conversation and turn, the same choice."""
+    return f"{tracker.sender_id}:{tracker.turn}"
 
 
 def choose_variation(
