@@ -1,9 +1,9 @@
 """Built-in entity extractors: the entity types a `.assist` file declares `builtin`.
 
 The runtime's NLU calls `extract_builtin(name, message)`; each extractor is a pure function
-of the text (and of `now`, for relative dates and delays) built on regexes compiled at import, so it
-is fast and deterministic. Supported forms and value formats: each module's docstring and
-docs/stdlib.md. English only for now; the word tables live in `words_en`.
+of the text (and of `now`, for relative dates and delays) built on regexes compiled at
+import, so it is fast and deterministic. Supported forms and value formats: each module's
+docstring and docs/stdlib.md. English only for now; the word tables live in `words_en`.
 """
 
 from __future__ import annotations
