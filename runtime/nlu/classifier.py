@@ -21,6 +21,7 @@ from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 
 from assistc.runtime.ir import Config, Example
+from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.store import Arrays, load_component, save_component
 from assistc.runtime.nlu.tfidf import TfidfFeaturizer
 from assistc.runtime.nlu.types import IntentPrediction
@@ -164,16 +165,18 @@ class IntentClassifier:
     @classmethod
     def load(cls, folder: Path) -> IntentClassifier:
         meta, arrays = load_component(folder, "intent_classifier", FORMAT_VERSION)
-        featurizer_meta = meta["featurizer"]
-        featurizer = (
-            None
-            if featurizer_meta is None
-            else TfidfFeaturizer.from_parts(featurizer_meta, arrays["idf"])
-        )
-        return cls(
-            list(meta["intents"]),
-            featurizer,
-            arrays["coef"],
-            arrays["intercept"],
-            float(meta["temperature"]),
-        )
+        try:
+            intents = [str(name) for name in meta["intents"]]
+            featurizer = (
+                None
+                if meta["featurizer"] is None
+                else TfidfFeaturizer.from_parts(meta["featurizer"], arrays["idf"])
+            )
+            coef, intercept = arrays["coef"], arrays["intercept"]
+            temperature = float(meta["temperature"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{folder}: incomplete classifier ({exc!r})") from exc
+        n_features = 0 if featurizer is None else len(featurizer.vocabulary)
+        if coef.shape != (len(intents), n_features) or intercept.shape != (len(intents),):
+            raise ModelLoadError(f"{folder}: classifier arrays do not match its intents")
+        return cls(intents, featurizer, coef, intercept, temperature)

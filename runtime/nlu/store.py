@@ -1,9 +1,10 @@
 """Pickle-free persistence of one NLU component: a JSON manifest plus a numpy `.npz`.
 
 Every component folder holds `manifest.json` (format name, component kind, format
-version, JSON metadata, checksum) and `arrays.npz` (loaded with `allow_pickle=False`).
-The checksum covers both files, so truncation or tampering is caught at load time and
-reported as a `ModelLoadError` instead of surfacing later as a wrong prediction.
+version, checksum), `meta.json` (vocabularies, labels, settings) and `arrays.npz`
+(loaded with `allow_pickle=False`). The checksum covers the bytes of both data files, so
+truncation or tampering is caught at load time and reported as a `ModelLoadError`
+instead of surfacing later as a wrong prediction.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from assistc.runtime.nlu.errors import ModelLoadError
 
 FORMAT = "assistc-nlu-component"
 MANIFEST = "manifest.json"
+META = "meta.json"
 ARRAYS = "arrays.npz"
 
 Arrays = dict[str, npt.NDArray[Any]]
 
 
-def _checksum(meta: dict[str, Any], arrays_bytes: bytes) -> str:
+def _checksum(meta_bytes: bytes, arrays_bytes: bytes) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    digest.update(meta_bytes)
     digest.update(b"\x00")
     digest.update(arrays_bytes)
     return digest.hexdigest()
@@ -43,26 +45,26 @@ def save_component(
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **arrays)
     arrays_bytes = buffer.getvalue()
+    meta_bytes = json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8")
     (folder / ARRAYS).write_bytes(arrays_bytes)
+    (folder / META).write_bytes(meta_bytes)
     manifest = {
         "format": FORMAT,
         "kind": kind,
         "version": version,
-        "checksum": _checksum(meta, arrays_bytes),
-        "meta": meta,
+        "checksum": _checksum(meta_bytes, arrays_bytes),
     }
-    (folder / MANIFEST).write_text(
-        json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8"
-    )
+    (folder / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
 
 
 def load_component(folder: Path, kind: str, version: int) -> tuple[dict[str, Any], Arrays]:
     """Read one component back, or raise `ModelLoadError` saying what is wrong."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        meta_bytes = (folder / META).read_bytes()
         arrays_bytes = (folder / ARRAYS).read_bytes()
     except FileNotFoundError as exc:
-        raise ModelLoadError(f"{folder}: missing {Path(exc.filename).name}") from exc
+        raise ModelLoadError(f"{folder}: missing {Path(str(exc.filename)).name}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"{folder}: unreadable manifest ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -74,12 +76,14 @@ def load_component(folder: Path, kind: str, version: int) -> tuple[dict[str, Any
             f"{folder}: format version {manifest.get('version')!r}, this runtime reads "
             f"version {version}; retrain the model"
         )
-    meta = manifest.get("meta")
-    if not isinstance(meta, dict) or manifest.get("checksum") != _checksum(meta, arrays_bytes):
+    if manifest.get("checksum") != _checksum(meta_bytes, arrays_bytes):
         raise ModelLoadError(f"{folder}: checksum mismatch, the files are corrupted")
     try:
+        meta = json.loads(meta_bytes)
         with np.load(io.BytesIO(arrays_bytes), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ModelLoadError(f"{folder}: unreadable arrays ({exc})") from exc
+        raise ModelLoadError(f"{folder}: unreadable data ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"{folder}: meta.json is not an object")
     return meta, arrays

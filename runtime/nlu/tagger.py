@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pycrfsuite
 
 from assistc.runtime.ir import Example
+from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.matcher import EntityMatcher
 from assistc.runtime.nlu.store import Arrays, load_component, save_component
 from assistc.runtime.nlu.text import Token, tokenize
@@ -39,6 +40,7 @@ training time (docs/benchmarks.md)."""
 CRF_PARAMS = {"max_iterations": 10, "feature.possible_transitions": True}
 
 Matrix = npt.NDArray[np.float64]
+Weights = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,22 +126,20 @@ class EntityTagger:
     """Weights of a trained CRF and the decoder that applies them."""
 
     def __init__(
-        self, labels: list[str], attributes: list[str], weights: Matrix, transitions: Matrix
+        self, labels: list[str], attributes: list[str], weights: Weights, transitions: Matrix
     ) -> None:
         self.labels = labels
         self.attributes = attributes
         self.index = {a: i for i, a in enumerate(attributes)}
-        self.weights = weights.astype(np.float32)
-        """(n_attributes, n_labels) state weights, float32 as saved, so a loaded tagger
-        predicts exactly like the trained one."""
+        self.weights = weights
+        """(n_attributes + 1, n_labels) float32 state weights; the last row is all zero
+        and every token points at it, so no token is featureless in `_emissions`."""
         self.transitions = transitions
         """(n_labels, n_labels) learned transition weights, from row to column."""
         self._start, penalty = self._bio_constraints()
         self._trans = transitions + penalty
         self._step = np.exp(self._trans - self._trans.max())
         self._start_exp = np.exp(self._start)
-        self._rows = np.vstack([self.weights, np.zeros((1, len(labels)), dtype=np.float32)])
-        """The weights plus a zero row every token points at, so no token is featureless."""
 
     def _bio_constraints(self) -> tuple[Matrix, Matrix]:
         """(start, transition) penalties forbidding `I-x` unless after `B-x` or `I-x`."""
@@ -174,7 +174,7 @@ class EntityTagger:
             xseq = [dict.fromkeys(f, 1.0) for f in token_features(tokens, hits)]
             trainer.append(xseq, labels)
         if not any_entity:
-            return cls([OUTSIDE], [], np.zeros((0, 1)), np.zeros((1, 1)))
+            return cls([OUTSIDE], [], np.zeros((1, 1), dtype=np.float32), np.zeros((1, 1)))
         trainer.select(CRF_ALGORITHM)
         trainer.set_params(CRF_PARAMS)
         _seed_c_rand(seed)
@@ -189,7 +189,7 @@ class EntityTagger:
         label_index = {label: j for j, label in enumerate(labels)}
         attributes = sorted({attr for attr, _ in info.state_features})
         attr_index = {a: i for i, a in enumerate(attributes)}
-        weights = np.zeros((len(attributes), len(labels)))
+        weights = np.zeros((len(attributes) + 1, len(labels)), dtype=np.float32)
         for (attr, label), weight in info.state_features.items():
             weights[attr_index[attr], label_index[label]] = weight
         transitions = np.zeros((len(labels), len(labels)))
@@ -207,7 +207,7 @@ class EntityTagger:
             offsets.append(len(flat))
             flat.append(zero_row)
             flat += [j for f in feats if (j := index.get(f)) is not None]
-        scores: Matrix = np.add.reduceat(self._rows[flat], offsets, axis=0)
+        scores: Matrix = np.add.reduceat(self.weights[flat], offsets, axis=0, dtype=np.float64)
         return scores
 
     def tag(self, tokens: Sequence[Token], hits: Sequence[Sequence[str]]) -> list[TaggedSpan]:
@@ -238,7 +238,7 @@ class EntityTagger:
     def save(self, folder: Path) -> None:
         meta = {"labels": self.labels, "attributes": self.attributes}
         arrays: Arrays = {
-            "weights": self.weights.astype(np.float32),
+            "weights": self.weights,
             "transitions": self.transitions,
         }
         save_component(folder, "entity_tagger", FORMAT_VERSION, meta, arrays)
@@ -246,12 +246,20 @@ class EntityTagger:
     @classmethod
     def load(cls, folder: Path) -> EntityTagger:
         meta, arrays = load_component(folder, "entity_tagger", FORMAT_VERSION)
-        return cls(
-            list(meta["labels"]),
-            list(meta["attributes"]),
-            arrays["weights"],
-            arrays["transitions"],
-        )
+        try:
+            labels = [str(label) for label in meta["labels"]]
+            attributes = [str(attr) for attr in meta["attributes"]]
+            weights, transitions = arrays["weights"], arrays["transitions"]
+        except (KeyError, TypeError) as exc:
+            raise ModelLoadError(f"{folder}: incomplete tagger ({exc!r})") from exc
+        n = len(labels)
+        if (
+            weights.shape != (len(attributes) + 1, n)
+            or weights.dtype != np.float32
+            or transitions.shape != (n, n)
+        ):
+            raise ModelLoadError(f"{folder}: tagger arrays do not match its labels")
+        return cls(labels, attributes, weights, transitions)
 
 
 def _seed_c_rand(seed: int) -> None:

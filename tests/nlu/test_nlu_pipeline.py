@@ -85,10 +85,10 @@ def _remove_arrays(folder: Path) -> None:
 
 
 def _change_meta(folder: Path) -> None:
-    path = folder / "intent_classifier" / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["meta"]["temperature"] = 1.0
-    path.write_text(json.dumps(manifest), encoding="utf-8")
+    path = folder / "intent_classifier" / "meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["temperature"] = 1.0
+    path.write_text(json.dumps(meta), encoding="utf-8")
 
 
 @pytest.mark.parametrize(
