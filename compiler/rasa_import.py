@@ -68,6 +68,8 @@ class ImportReport:
     """What an import wrote and everything it could not carry over."""
 
     out_dir: Path
+    source_dir: Path
+    """The Rasa project; diagnostics' file names are relative to it."""
     files: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     renames: dict[str, str] = field(default_factory=dict)
@@ -86,7 +88,8 @@ class ImportReport:
         """A short text for the terminal: files written, then problems grouped by code."""
         lines = [f"wrote {len(self.files)} files to {self.out_dir}"]
         for diagnostic in sorted(self.diagnostics, key=lambda d: d.sort_key()):
-            where = f"{diagnostic.span.file}:{diagnostic.span.line}:{diagnostic.span.col}"
+            span = diagnostic.span
+            where = f"{self.source_dir / span.file}:{span.line}:{span.col}"
             lines.append(f"{where}: {diagnostic.code} {diagnostic.message}")
         return "\n".join(lines)
 
@@ -101,25 +104,26 @@ def import_rasa(rasa_dir: Path, out_dir: Path) -> ImportReport:
     if out_dir.exists() and any(out_dir.rglob("*.assist")):
         raise RasaImportError(f"{out_dir} already holds .assist files; import into a new folder")
     project = read_project(rasa_dir)
-    report = ImportReport(out_dir)
+    report = ImportReport(out_dir, rasa_dir)
     report.diagnostics.extend(project.diagnostics)
     if not project.files:
         report.diagnostics.append(
-            Diagnostic(
-                "E1306", f"no Rasa YAML files in {rasa_dir}", Span(str(rasa_dir), 1, 1, 1, 1)
-            )
+            Diagnostic("E1306", f"no Rasa YAML files in {rasa_dir}", Span("", 1, 1, 1, 1))
         )
         return report
     converter = _Converter(project, report.diagnostics)
     outputs = converter.run()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for relative, text in outputs.items():
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if relative.endswith(".assist"):
-            text = _formatted(text, relative)
-        path.write_text(text, encoding="utf-8")
-        report.files.append(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for relative, text in outputs.items():
+            path = out_dir / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if relative.endswith(".assist"):
+                text = _formatted(text, relative)
+            path.write_text(text, encoding="utf-8")
+            report.files.append(path)
+    except OSError as error:
+        raise RasaImportError(f"cannot write to {out_dir}: {error.strerror or error}") from None
     report.renames = {f"{kind} {raw}": new for (kind, raw), new in converter.names.renames.items()}
     return report
 

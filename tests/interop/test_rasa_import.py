@@ -490,3 +490,14 @@ def test_domain_split_over_a_folder_and_markdown_data_reported(tmp_path: Path) -
     assert "response utter_hi:" in texts["domain.assist"]
     markdown = [d for d in report.diagnostics if "Markdown" in d.message]
     assert markdown and markdown[0].span.file == "data/stories.md"
+
+
+def test_unwritable_output_and_empty_projects(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(RasaImportError, match="cannot write"):
+        import_rasa(example_dir("moodbot"), blocker)
+    (tmp_path / "empty").mkdir()
+    report = import_rasa(tmp_path / "empty", tmp_path / "out")
+    assert not report.ok and codes(report) == ["E1306"]
+    assert str(tmp_path / "empty") in report.summary()
