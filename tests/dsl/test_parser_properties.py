@@ -596,6 +596,45 @@ def test_formatting_is_canonical_and_keeps_meaning(main: str, data: st.DataObjec
         assert formatted.count(comment.split()[0]) == 1
 
 
+@st.composite
+def split_headers(draw: Draw) -> tuple[str, list[str]]:
+    """An action whose parameter list is split over lines, with comments between and
+    after the parameters; and those comments."""
+    comments: list[str] = []
+
+    def comment() -> str:
+        comments.append(f"#~{len(comments)}~")
+        return comments[-1]
+
+    params = draw(st.lists(st.tuples(NAMES, st.sampled_from(["text", "list[size]"])), max_size=3))
+    text = "action a(" + (f"  {comment()}" if draw(st.booleans()) else "")
+    for index, (name, type_name) in enumerate(params):
+        if draw(st.booleans()):
+            text += "\n" + draw(st.sampled_from(["", "    "])) + comment()
+        comma = "," if index < len(params) - 1 or draw(st.booleans()) else ""
+        text += f"\n  {name}: {type_name}{comma}"
+        if draw(st.booleans()):
+            text += f" {comment()}"
+    if draw(st.booleans()):
+        text += f"\n  {comment()}"
+    text += "\n) -> (out: text):" + (f"  {comment()}" if draw(st.booleans()) else "")
+    return text + '\n  python "a.py"\n', comments
+
+
+@settings(max_examples=60, deadline=None)
+@given(split_headers())
+def test_split_lists_keep_comments_and_meaning(header: tuple[str, list[str]]) -> None:
+    text, comments = header
+    formatted = format_text(text, "p.assist")
+    assert formatted.internal_error is None
+    assert _ast(formatted.text) == _ast(text)
+    assert format_source(formatted.text, "p.assist") == formatted.text
+    for marker in comments:
+        assert formatted.text.count(marker) == 1
+    inside = [c for c in comments if text.index(c) < text.index(") ->")]
+    assert (formatted.text.count("\n") > 2) == bool(inside)
+
+
 # --------------------------------------------------------------------------- never a traceback
 
 REPO = Path(__file__).parents[2]
