@@ -30,7 +30,7 @@ from assistc.runtime.dialogue.events import (
     UserUtteranceReverted,
 )
 from assistc.runtime.dialogue.rasa_domain import rasa_domain
-from assistc.runtime.dialogue.responses import ResponseRenderer
+from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed
 from assistc.runtime.dialogue.slots import SlotValueError, coerce_value
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
 from assistc.runtime.ir import Action, Assistant, RemoteImplementation
@@ -85,7 +85,7 @@ class RemoteActionExecutor:
         }
         reply = self._post(action.name, implementation, payload)
         events = self._events(action.name, reply.get("events", []), assistant)
-        seed = f"{tracker.sender_id}:{tracker.turn}"
+        seed = response_seed(tracker)
         messages = [
             message
             for data in _list_of_dicts(action.name, "responses", reply.get("responses", []))
