@@ -9,10 +9,13 @@ backed by a 10,000-row lookup table does not drown the other templates.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import random
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
 from assistc.compiler.symbols import SymbolTable
@@ -45,11 +48,23 @@ class Alt:
     size: int
 
 
-def seq(items: tuple[Expansion, ...]) -> Seq:
-    size = 1
+def seq(items: tuple[Expansion, ...]) -> Expansion:
+    """A sequence, simplified: nested sequences are inlined and neighbouring literals
+    joined, so sampling walks as few nodes as possible."""
+    flat: list[Expansion] = []
     for item in items:
-        size *= count(item)
-    return Seq(items, size)
+        parts = item.items if isinstance(item, Seq) else (item,)
+        for part in parts:
+            if isinstance(part, Lit) and flat and isinstance(flat[-1], Lit):
+                flat[-1] = Lit(flat[-1].text + part.text)
+            else:
+                flat.append(part)
+    if len(flat) == 1:
+        return flat[0]
+    size = 1
+    for part in flat:
+        size *= count(part)
+    return Seq(tuple(flat), size)
 
 
 def alt(options: tuple[Expansion, ...]) -> Alt:
@@ -119,75 +134,96 @@ def _product(items: tuple[Expansion, ...]) -> Iterator[list[Piece]]:
 
 
 def sample(node: Expansion, rng: random.Random) -> list[Piece]:
+    """One random expansion: alternatives and values are picked uniformly."""
+    out: list[Piece] = []
+    _sample_into(node, rng.random, out)
+    return out
+
+
+def _sample_into(node: Expansion, draw: Callable[[], float], out: list[Piece]) -> None:
     if isinstance(node, Lit):
-        return [node.text]
-    if isinstance(node, Seq):
-        pieces: list[Piece] = []
+        out.append(node.text)
+    elif isinstance(node, Seq):
         for item in node.items:
-            pieces.extend(sample(item, rng))
-        return pieces
-    if isinstance(node, Alt):
-        return sample(node.options[rng.randrange(len(node.options))], rng)
-    if isinstance(node, Fill):
-        surface, canonical = node.values[rng.randrange(len(node.values))]
-        return [(node.entity, node.role, canonical), surface, None]
-    return [(node.entity, node.role, node.canonical), *sample(node.body, rng), None]
+            _sample_into(item, draw, out)
+    elif isinstance(node, Alt):
+        options = node.options
+        _sample_into(options[int(draw() * len(options))], draw, out)
+    elif isinstance(node, Fill):
+        surface, canonical = node.values[int(draw() * len(node.values))]
+        out.extend(((node.entity, node.role, canonical), surface, None))
+    else:
+        out.append((node.entity, node.role, node.canonical))
+        _sample_into(node.body, draw, out)
+        out.append(None)
 
 
-def render(pieces: list[Piece], intent: str) -> ir.Example | None:
+_WORD = re.compile(r"\S+")
+
+
+ExampleData = dict[str, Any]
+"""An example as plain data (the IR's `Example` fields); an intent's examples are
+validated into IR objects in one go, which is much faster than one by one."""
+
+
+def render(pieces: list[Piece], intent: str) -> ExampleData | None:
     """Join pieces into an example with whitespace collapsed, keeping exact offsets.
     Returns None for an example that comes out empty.
 
-    Works word by word (`str.split` does the scanning): a space is written before a
-    word only when whitespace separated it from the previous one, and an annotation
-    starts at its first word, so its span never includes the space before it."""
-    out: list[str] = []
+    The pieces are joined as written, then the words (runs of non-space) are joined
+    by single spaces; an annotation's offsets are mapped from the raw text to the words
+    that hold them, so its span never includes surrounding space."""
+    raw: list[str] = []
     length = 0
-    need_space = False
-    opened: list[tuple[Open, int | None]] = []
+    opened: list[tuple[Open, int]] = []
     spans: list[tuple[Open, int, int]] = []
     for piece in pieces:
         if piece is None:
             label, start = opened.pop()
-            if start is not None and length > start:
-                spans.append((label, start, length))
-            continue
-        if isinstance(piece, tuple):
-            opened.append((piece, None))
-            continue
-        words = piece.split()
-        if not words:
-            need_space = need_space or bool(piece)
-            continue
-        if piece[0].isspace():
-            need_space = True
-        for index, word in enumerate(words):
-            if length and (need_space or index):
-                out.append(" ")
-                length += 1
-            need_space = False
-            if opened and opened[-1][1] is None:
-                opened[:] = [(label, length if start is None else start) for label, start in opened]
-            out.append(word)
-            length += len(word)
-        if piece[-1].isspace():
-            need_space = True
-    if not length:
+            spans.append((label, start, length))
+        elif isinstance(piece, tuple):
+            opened.append((piece, length))
+        else:
+            raw.append(piece)
+            length += len(piece)
+    joined = "".join(raw)
+    if not spans:
+        text = " ".join(joined.split())
+        if not text:
+            return None
+        return {"text": text, "intent": intent, "entities": []}
+    words = [(m.start(), m.end()) for m in _WORD.finditer(joined)]
+    if not words:
         return None
-    text = "".join(out)
-    entities = [
-        ir.EntityAnnotation(
-            start=start,
-            end=end,
-            entity=entity,
-            value=text[start:end],
-            role=role,
-            canonical=canonical if canonical != text[start:end] else None,
+    starts = [w[0] for w in words]
+    ends = [w[1] for w in words]
+    new_starts: list[int] = []
+    position = 0
+    for word_start, word_end in words:
+        new_starts.append(position)
+        position += word_end - word_start + 1
+    text = " ".join(joined[a:b] for a, b in words)
+    entities: list[dict[str, Any]] = []
+    for (entity, role, canonical), start, end in spans:
+        first = bisect.bisect_right(ends, start)  # the first word ending after `start`
+        last = bisect.bisect_left(starts, end) - 1  # the last word starting before `end`
+        if first > last:
+            continue  # only whitespace was annotated
+        begin = new_starts[first] + max(0, start - starts[first])
+        finish = new_starts[last] + min(end, ends[last]) - starts[last]
+        value = text[begin:finish]
+        entities.append(
+            {
+                "start": begin,
+                "end": finish,
+                "entity": entity,
+                "value": value,
+                "role": role,
+                "canonical": canonical if canonical != value else None,
+            }
         )
-        for (entity, role, canonical), start, end in spans
-    ]
-    entities.sort(key=lambda e: (e.start, e.end, e.entity))
-    return ir.Example(text=text, intent=intent, entities=entities)
+    entities.sort(key=lambda e: (e["start"], e["end"], e["entity"]))
+    return {"text": text, "intent": intent, "entities": entities}
 
 
 # --------------------------------------------------------------------------- checking
@@ -249,7 +285,7 @@ class _Resolver:
         except _Unresolved:
             return None
 
-    def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Seq:
+    def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Expansion:
         return seq(tuple(self._node(node, literal, depth) for node in nodes))
 
     def _node(self, node: tpl.Node, literal: ast.StringLit, depth: int) -> Expansion:
@@ -354,7 +390,11 @@ class _Resolver:
         return Annotate(body, node.entity, node.role, canonical)
 
     def _enum_value(
-        self, entity: ResolvedEntity, node: tpl.Annotation, body: Seq, literal: ast.StringLit
+        self,
+        entity: ResolvedEntity,
+        node: tpl.Annotation,
+        body: Expansion,
+        literal: ast.StringLit,
     ) -> str | None:
         span = self._span(literal, node.start, node.end)
         members = [v.name for v in entity.ir.values]
@@ -526,21 +566,23 @@ class _GenerationState:
         if holding_out:
             trees = _compile_intent(decl, self._holdout_resolvers()[0])
         examples, stat = _generate(decl, trees, requested, rng, sample_templates=sample_templates)
-        holdout: list[ir.Example] = []
+        holdout: list[ExampleData] = []
         if holding_out:
             test_trees = _compile_intent(decl, self._holdout_resolvers()[1])
             wanted = round(requested * config.holdout)
-            taken = {e.text for e in examples}
+            taken = {e["text"] for e in examples}
             holdout = [
                 e
                 for e in _generate(decl, test_trees, wanted, rng, literals=False)[0]
-                if e.text not in taken
+                if e["text"] not in taken
             ]
         _intent_warnings(decl, compiled, stat, config, problems)
         return _IntentOutcome(
             decl,
             environment,
-            ir.Intent(name=decl.name.text, examples=examples, holdout=holdout),
+            ir.Intent.model_validate(
+                {"name": decl.name.text, "examples": examples, "holdout": holdout}
+            ),
             stat,
             _template_of_examples(compiled),
             problems,
@@ -586,17 +628,17 @@ def _generate(
     rng: random.Random,
     literals: bool = True,
     sample_templates: bool = True,
-) -> tuple[list[ir.Example], IntentStats]:
+) -> tuple[list[ExampleData], IntentStats]:
     intent = decl.name.text
     stat = IntentStats(requested=requested)
     seen: set[str] = set()
-    examples: list[ir.Example] = []
+    examples: list[ExampleData] = []
 
     def add(pieces: list[Piece]) -> bool:
         example = render(pieces, intent)
-        if example is None or example.text in seen:
+        if example is None or example["text"] in seen:
             return False
-        seen.add(example.text)
+        seen.add(example["text"])
         examples.append(example)
         return True
 
@@ -620,15 +662,16 @@ def _generate(
             limit = requested * 30
             while len(examples) < requested and attempts < limit:
                 attempts += 1
-                template = choices[rng.randrange(len(choices))]
+                template = choices[int(rng.random() * len(choices))]
                 add(sample(template.tree, rng))
     for template in choices:
         if count(template.tree) < requested // max(1, len(choices)):
             stat.under_sampled.append(template.literal.value)
     stat.examples = len(examples)
     for example in examples:
-        for entity in example.entities:
-            stat.values_used[entity.entity] = stat.values_used.get(entity.entity, 0) + 1
+        for entity in example["entities"]:
+            name = entity["entity"]
+            stat.values_used[name] = stat.values_used.get(name, 0) + 1
     return examples, stat
 
 
@@ -699,5 +742,5 @@ def _template_of_examples(compiled: list[_CompiledTemplate]) -> dict[str, ast.Sp
             for pieces in enumerate_all(template.tree):
                 example = render(pieces, "")
                 if example is not None:
-                    spans.setdefault(example.text, template.literal.span)
+                    spans.setdefault(example["text"], template.literal.span)
     return spans
