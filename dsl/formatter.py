@@ -562,7 +562,9 @@ def _unified_diff(before: str, after: str, path: Path) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename it over `path`, so a reader
-    (or a crash) never sees half a file. Keeps the file's permission bits."""
+    (or a crash) never sees half a file. Keeps the file's permission bits, and a
+    symbolic link stays a link (its target is rewritten)."""
+    path = path.resolve()
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -131,6 +131,16 @@ def test_write_formats_atomically_and_keeps_mode(tmp_path: Path) -> None:
     assert again.exit_code == 0
 
 
+def test_a_symlinked_file_stays_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "real.assist"
+    target.write_text(MESSY, encoding="utf-8")
+    link = tmp_path / "link.assist"
+    link.symlink_to(target)
+    format_paths([link])
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == CLEAN
+
+
 def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     result = format_paths([tmp_path / "nope.assist"])
     assert [o.status for o in result.files] == ["error"]
