@@ -229,10 +229,7 @@ def write_bundle(
         for name in COMPONENTS:
             components[name](temporary / name)
         (temporary / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        if final.exists():  # the same model trained before: keep the existing one
-            shutil.rmtree(temporary)
-        else:
-            temporary.rename(final)
+        temporary.rename(final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

@@ -182,11 +182,15 @@ def train(
     seed: int | None = None,
     progress: ProgressCallback | None = None,
     keep: int = DEFAULT_KEEP,
+    force: bool = False,
 ) -> TrainResult:
-    """Train `assistant` into a new bundle in `models_dir`, reusing unchanged components.
+    """Train `assistant` into a new bundle in `models_dir`, reusing unchanged components
+    (unless `force`: then everything is trained again).
 
     `seed` overrides the assistant's `config.seed`. Raises `TrainingError` (nothing is
     written) when the assistant cannot be trained or a component fails to train.
+    Components are reused by fingerprint, which includes each component's saved-format
+    version: a component whose saved layout changes must bump its `FORMAT_VERSION`.
     """
     started = time.perf_counter()
     warnings = check_trainable(assistant)
@@ -196,7 +200,7 @@ def train(
     ir_json = assistant.to_json()
     ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()  # .fingerprint
     fingerprints = component_fingerprints(assistant)
-    latest = _latest(models_dir)
+    latest = None if force else _latest(models_dir)
     if (
         latest is not None
         and latest.ir_fingerprint == ir_fingerprint
@@ -212,8 +216,8 @@ def train(
         )
     previous = {
         (name, manifest.fingerprints.get(name)): path / name
-        for path, manifest in reversed(bundle.list_bundles(models_dir))  # newest wins
-        for name in bundle.COMPONENTS
+        for path, manifest in reversed([] if force else bundle.list_bundles(models_dir))
+        for name in bundle.COMPONENTS  # newest last: the newest bundle wins
     }
     trainer = _Trainer(assistant)
     seconds: dict[str, float] = {}
@@ -233,7 +237,7 @@ def train(
     created = datetime.now(UTC)
     manifest = BundleManifest(
         format_version=bundle.FORMAT_VERSION,
-        model_id=f"{created:%Y%m%d-%H%M%S}-{fingerprint(fingerprints, ir_fingerprint)[:8]}",
+        model_id=_new_model_id(models_dir, created, fingerprint(fingerprints, ir_fingerprint)),
         assistant=assistant.name,
         ir_fingerprint=ir_fingerprint,
         seed=assistant.config.seed,
@@ -251,6 +255,17 @@ def train(
         total_seconds=time.perf_counter() - started,
         warnings=warnings,
     )
+
+
+def _new_model_id(models_dir: Path, created: datetime, digest: str) -> str:
+    """`<time>-<content hash>`, sortable and readable; a suffix keeps it unique when the
+    same content is trained twice within a second (`force`)."""
+    base = f"{created:%Y%m%d-%H%M%S}-{digest[:8]}"
+    model_id, number = base, 1
+    while (models_dir / model_id).exists():
+        number += 1
+        model_id = f"{base}-{number}"
+    return model_id
 
 
 def _train_component(trainer: _Trainer, name: str) -> _Savable:

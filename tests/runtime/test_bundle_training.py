@@ -375,3 +375,15 @@ def test_a_new_component_format_retrains_that_component(
     folder = copy_models(trained[0], tmp_path / "models")
     monkeypatch.setattr(training.classifier, "FORMAT_VERSION", 99)
     assert train(make_assistant(), folder).trained == ["intent_classifier"]
+
+
+def test_force_trains_everything_again(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    result = train(make_assistant(), folder, force=True)
+    assert result.trained == ALL
+    assert not result.unchanged
+    again = train(make_assistant(), folder, force=True)  # possibly within the same second
+    assert again.model_id != result.model_id
+    assert load_bundle(folder).model_id == again.model_id
