@@ -3,6 +3,7 @@ that does the work, so the same work is reachable from tests and the dev loop.""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -67,6 +68,9 @@ def fail_usage(message: str) -> typer.Exit:
 def compile_or_exit(
     project: Path, seed: int | None = None, *, sample_templates: bool = True
 ) -> CompileResult:
+    # A compile allocates millions of long-lived AST objects and almost no cyclic
+    # garbage: the cyclic collector's passes over them cost 15-30% and free nothing.
+    gc.disable()
     try:
         return compile_project(project, seed=seed, sample_templates=sample_templates)
     except ProjectNotFound as error:

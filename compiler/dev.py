@@ -10,6 +10,7 @@ serving.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -122,6 +123,8 @@ class DevSession:
         else:
             self.holder.swap(agent)
         self.current = loaded
+        gc.collect()
+        gc.freeze()  # the cached ASTs and models live on: keep them out of future GC passes
         elapsed = time.perf_counter() - started
         trained = result.trained
         retrained = ", ".join(trained.trained) if trained.trained else "nothing"
