@@ -5,7 +5,7 @@ Assistants measured: every `examples/*/` (compiled and trained here), plus assis
 from the SNIPS benchmark data (`../shared/data/snips`): `snips-small` (40 examples per
 intent) and `snips-full` (all 13,084 training examples), both with entity annotations.
 
-    .venv/bin/python benchmarks/bundle_load.py [--runs N] [--json]
+    .venv/bin/python benchmarks/bundle_load.py [--runs N] [--no-snips] [--json]
 
 Prints medians; `--json` prints one JSON object instead.
 """
@@ -132,13 +132,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="loads per assistant")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--no-snips", action="store_true", help="only the example assistants")
     args = parser.parse_args()
     rows = [measure_trained(name, a, args.runs) for name, a in example_assistants()]
-    if SNIPS.is_file():
+    if not SNIPS.is_file():
+        print(f"note: {SNIPS} not found; SNIPS assistants skipped", file=sys.stderr)
+    elif not args.no_snips:
         rows.append(measure_trained("snips-small", snips_assistant(40), args.runs))
         rows.append(measure_trained("snips-full", snips_assistant(None), max(args.runs // 4, 3)))
-    else:
-        print(f"note: {SNIPS} not found; SNIPS assistants skipped", file=sys.stderr)
     if args.json:
         print(json.dumps({"runs": args.runs, "results": rows}, indent=2))
         return 0
