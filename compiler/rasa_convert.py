@@ -87,7 +87,8 @@ class Block:
         """A body of nothing but comments goes above the head, where the formatter keeps
         it attached to this definition."""
         head, *body = self.lines
-        if body and all(line.lstrip().startswith("#") for line in body) and ":" in head:
+        is_definition = not head.startswith("#")
+        if is_definition and body and all(line.lstrip().startswith("#") for line in body):
             return [line.lstrip() for line in body] + [head]
         return self.lines
 

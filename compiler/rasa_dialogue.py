@@ -233,6 +233,7 @@ class DialogueConverter(ConverterBase):
             problem = self._step(step, body, state)
             if problem is not None:
                 problems.append((problem, step))
+                body.append("  " + comment(f"step {_shown(step)}"))
         if "metadata" in item:
             body.insert(0, "  " + comment(f"metadata {item['metadata']}"))
             if report:
@@ -403,8 +404,9 @@ class DialogueConverter(ConverterBase):
             problem: tuple[str, object] | None = None
             for step in as_list(story.get("steps")):
                 reason = self._test_step(step, body)
-                if reason is not None and problem is None:
-                    problem = (reason, step)
+                if reason is not None:
+                    body.append("  " + comment(f"step {_shown(step)}"))
+                    problem = problem or (reason, step)
             if problem is None and not any(
                 line.lstrip().startswith(("user ", "bot ", "run ", "slot ")) for line in body
             ):
@@ -477,3 +479,8 @@ def _is_requested_slot_step(step: Any) -> bool:
         return False
     entries = as_list(step["slot_was_set"])
     return all((single_key(e) or ("",))[0] == "requested_slot" for e in entries)
+
+
+def _shown(step: Any) -> str:
+    """A step as one line of JSON, for a comment."""
+    return json.dumps(step, default=str, ensure_ascii=False)
