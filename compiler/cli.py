@@ -152,17 +152,20 @@ def build_project(project: Path, seed: int | None, output: OutputFormat) -> Comp
 
 
 def _print_generation_notes(result: CompileResult, limit: int = 5) -> None:
-    """The smallest intents and the templates sampling could not draw enough from
-    (the full figures are in the build folder's summary.json)."""
+    """The smallest intents and those short of the examples they asked for (per-template
+    figures, under-sampled templates included, are in the build folder's summary.json)."""
     stats = sorted(result.stats.items(), key=lambda item: item[1].examples)
     if stats:
         smallest = ", ".join(f"{name} ({stat.examples})" for name, stat in stats[:3])
         typer.echo(f"fewest examples: {smallest}")
-    notes = [(name, template) for name, stat in stats for template in stat.under_sampled]
-    for name, template in notes[:limit]:
-        typer.echo(f'under-sampled: intent {name}: "{template}" has few expansions')
-    if len(notes) > limit:
-        typer.echo(f"… and {len(notes) - limit} more under-sampled templates (summary.json)")
+    short = [(name, stat) for name, stat in stats if stat.examples < stat.requested]
+    for name, stat in short[:limit]:
+        typer.echo(
+            f"intent {name}: {stat.examples} of {stat.requested} examples requested "
+            f"(its templates can give {stat.possible})"
+        )
+    if len(short) > limit:
+        typer.echo(f"… and {len(short) - limit} more intents short of examples (summary.json)")
 
 
 def _lower_ignoring(result: CompileResult) -> ir.Assistant:
