@@ -158,7 +158,7 @@ def _print_generation_notes(result: CompileResult, limit: int = 5) -> None:
     if stats:
         smallest = ", ".join(f"{name} ({stat.examples})" for name, stat in stats[:3])
         typer.echo(f"fewest examples: {smallest}")
-    short = [(name, stat) for name, stat in stats if stat.examples < stat.requested]
+    short = [(n, stat) for n, stat in stats if stat.explicit and stat.examples < stat.requested]
     for name, stat in short[:limit]:
         typer.echo(
             f"intent {name}: {stat.examples} of {stat.requested} examples requested "

@@ -236,6 +236,8 @@ class IntentStats:
     examples: int = 0
     handwritten: int = 0
     requested: int = 0
+    explicit: bool = False
+    """The intent says `generate N` (otherwise `requested` is config `default_generate`)."""
     possible: int = 0
     values_used: dict[str, int] = field(default_factory=dict)
     under_sampled: list[str] = field(default_factory=list)
@@ -566,6 +568,7 @@ class _GenerationState:
         if holding_out:
             trees = _compile_intent(decl, self._holdout_resolvers()[0])
         examples, stat = _generate(decl, trees, requested, rng, sample_templates=sample_templates)
+        stat.explicit = decl.generate is not None
         holdout: list[ExampleData] = []
         if holding_out:
             test_trees = _compile_intent(decl, self._holdout_resolvers()[1])
