@@ -27,7 +27,7 @@ from typing import Any
 
 from assistc.dsl import ast, diagnostics
 from assistc.dsl.diagnostics import Diagnostic
-from assistc.dsl.parser import FAST_CONSTRUCTORS, parse_module
+from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_level_chunks
 
 Result = tuple[ast.Module, list[Diagnostic]]
 FORMAT_VERSION = "1"
@@ -35,6 +35,8 @@ FORMAT_VERSION = "1"
 PARSER_FILES = ("assist.lark", "ast.py", "diagnostics.py", "lexer.py", "parser.py")
 PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
+PIECE_MIN_BYTES = 250_000
+"""When parsing in parallel, a file this big is cut into pieces for the processes."""
 
 _memory: dict[str, tuple[str, Result]] = {}
 """Display path → (key, result): the latest parse of each file in this process."""
@@ -90,8 +92,9 @@ def parse_many(
     sources: Sequence[tuple[str, str]], cache_dir: Path | None = None, jobs: int | None = None
 ) -> list[Result]:
     """Parse `(display, text)` pairs, in order, through the caches. When the files that
-    miss the caches add up to `PARALLEL_MIN_BYTES` or more, they are shared between this
-    process and `jobs - 1` others (default: one per CPU)."""
+    miss the caches add up to `PARALLEL_MIN_BYTES` or more, they (big ones cut into
+    pieces at top-level definitions) are shared between this process and `jobs - 1`
+    others (default: one per CPU)."""
     keys = [_key(text, display) for display, text in sources]
     results: list[Result | None] = [None] * len(sources)
     missing: list[int] = []
@@ -128,23 +131,68 @@ def _parse_missing(
     """Parse the files that missed; with workers, also their pickled results (the
     workers' answers, ready to be written to the disk cache as they are)."""
     workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
-    size = sum(len(sources[i][1]) for i in missing)
-    if workers < 1 or size < PARALLEL_MIN_BYTES or len(missing) < 2:
+    if workers < 1 or sum(len(sources[i][1]) for i in missing) < PARALLEL_MIN_BYTES:
         return [(parse_module(sources[i][1], sources[i][0]), None) for i in missing]
-    groups = _balanced(missing, [len(sources[i][1]) for i in missing], workers + 1)
-    answers: dict[int, tuple[Result, bytes | None]] = {}
+    pieces = [
+        (index, piece) for index in missing for piece in _pieces(sources[index][1], workers + 1)
+    ]
+    groups = _balanced(list(range(len(pieces))), [len(p) for _, p in pieces], workers + 1)
+    done: dict[int, tuple[Result, bytes | None]] = {}
     # Forked workers start in milliseconds with the grammar already loaded.
     context = get_context("fork" if "fork" in get_all_start_methods() else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [
-            (group, pool.submit(_parse_group, [sources[i] for i in group])) for group in groups[1:]
+            (group, pool.submit(_parse_group, [_piece_source(sources, pieces[n]) for n in group]))
+            for group in groups[1:]
         ]
-        for index in groups[0]:  # this process takes the first share itself
-            answers[index] = (parse_module(sources[index][1], sources[index][0]), None)
+        for n in groups[0]:  # this process takes the first share itself
+            display, text = _piece_source(sources, pieces[n])
+            done[n] = (parse_module(text, display), None)
         for group, future in futures:
-            for index, blob in zip(group, future.result(), strict=True):
-                answers[index] = (_loads(blob), blob)
-    return [answers[index] for index in missing]
+            for n, blob in zip(group, future.result(), strict=True):
+                done[n] = (_loads(blob), blob)
+    return [_joined(sources, index, pieces, done) for index in missing]
+
+
+def _piece_source(sources: Sequence[tuple[str, str]], piece: tuple[int, str]) -> tuple[str, str]:
+    return sources[piece[0]][0], piece[1]
+
+
+def _pieces(text: str, parts: int) -> list[str]:
+    """A big file cut at top-level definitions into about `parts` texts of similar size,
+    each padded with newlines so that line numbers stay right."""
+    if len(text) < PIECE_MIN_BYTES:
+        return [text]
+    pieces: list[str] = []
+    first_line, size = 1, 0
+    lines: list[str] = []
+    for line_number, chunk in top_level_chunks(text):
+        if size >= len(text) / parts and lines:
+            pieces.append("\n" * (first_line - 1) + "".join(lines))
+            first_line, lines, size = line_number, [], 0
+        lines.append(chunk)
+        size += len(chunk)
+    pieces.append("\n" * (first_line - 1) + "".join(lines))
+    return pieces
+
+
+def _joined(
+    sources: Sequence[tuple[str, str]],
+    index: int,
+    pieces: list[tuple[int, str]],
+    done: dict[int, tuple[Result, bytes | None]],
+) -> tuple[Result, bytes | None]:
+    """One file's result from its pieces'. Clean pieces join into exactly what parsing
+    the whole file gives; if any piece has a problem, the whole file is parsed again
+    here, so error recovery and messages are those of `parse_module`."""
+    parts = [done[n] for n, (owner, _) in enumerate(pieces) if owner == index]
+    if len(parts) == 1:
+        return parts[0]
+    display, text = sources[index]
+    if any(problems for (_, problems), _ in parts):
+        return parse_module(text, display), None
+    decls = [decl for (module, _), _ in parts for decl in module.decls]
+    return (ast.Module(display, decls), []), None
 
 
 def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int]]:
@@ -199,7 +247,8 @@ def _dumps(result: Result) -> bytes:
 
 
 def _loads(blob: bytes) -> Result:
-    path, decls, problems = pickle.loads(blob)
+    with gc_paused():
+        path, decls, problems = pickle.loads(blob)
     return ast.Module(path, list(decls)), list(problems)
 
 

@@ -9,8 +9,10 @@ still checked (several independent errors per run, no cascades).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,9 +71,28 @@ def _mistakes() -> MistakeCatalogue:
 _PARSE_ERRORS = (UnexpectedInput, DedentError)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large tree of objects that has
+    no cycles: otherwise its full collections, ever slower as the tree grows, cost a
+    fifth of the time of a 100,000-line file."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     """Parse one file. Never raises: problems come back as diagnostics, and the module
     holds every definition that parsed."""
+    with gc_paused():
+        return _parse_module(text, path)
+
+
+def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     if not text.endswith("\n"):
         text += "\n"
     long_line = _find_long_line(text, path)
@@ -84,7 +105,7 @@ def parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     module = ast.Module(path)
     diagnostics: list[Diagnostic] = []
     fast_lexer_gave_up = False
-    for first_line, chunk in _top_level_chunks(text):
+    for first_line, chunk in top_level_chunks(text):
         # Leading newlines keep line numbers right without shifting spans afterwards.
         padded = "\n" * (first_line - 1) + chunk
         try:
@@ -114,7 +135,7 @@ def _parse_text(parser: Lark, text: str, path: str) -> list[ast.Decl]:
     return decls
 
 
-def _top_level_chunks(text: str) -> Iterator[tuple[int, str]]:
+def top_level_chunks(text: str) -> Iterator[tuple[int, str]]:
     """Split into (first line number, text) pieces, one per top-level definition."""
     # Only "\n" ends a line for Lark; `str.splitlines` would also split at "\u2028" etc.
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -112,3 +112,22 @@ def test_parallel_parsing_gives_the_same_results_in_order(
     clear_memory_cache()
     _no_parsing(monkeypatch)
     assert parse_many(sources, cache, jobs=2) == results
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_big_file_is_cut_into_pieces_and_joined_exactly(
+    monkeypatch: pytest.MonkeyPatch, broken: bool
+) -> None:
+    """Pieces are cut at top-level definitions; clean pieces join into the whole file's
+    AST, and a file with an error is parsed whole so recovery and messages are the same."""
+    monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parse_cache, "PIECE_MIN_BYTES", 1)
+    text = "\n".join(SAMPLE.replace("order", f"order{i}") for i in range(6))
+    if broken:
+        text = text.replace("  bot utter_greet\n", "  bot\n", 1)
+    pieces = parse_cache._pieces(text, 3)
+    assert len(pieces) == 3
+    assert all(piece.count("\n") <= text.count("\n") for piece in pieces)
+    (result,) = parse_many([("big.assist", text)], None, jobs=3)
+    assert result == parse_module(text, "big.assist")
+    assert bool(result[1]) is broken
