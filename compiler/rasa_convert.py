@@ -12,7 +12,7 @@ from typing import Any
 
 from assistc.compiler.rasa_project import RasaProject, file_start
 from assistc.compiler.rasa_text import NameMap, comment
-from assistc.compiler.rasa_yaml import span_of
+from assistc.compiler.rasa_yaml import YMap, span_of
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
 
@@ -130,6 +130,13 @@ class ConverterBase:
         """W1302 plus a `# rasa:` comment in the output at this place."""
         self.note("W1302", message, where)
         out.append(indent + comment(message))
+
+    def unknown_keys(self, item: Any, known: frozenset[str], what: str) -> None:
+        """W1305 for every key of `item` Rasa does not define (a typo, usually)."""
+        if not isinstance(item, YMap):
+            return
+        for key in sorted(set(item) - known):
+            self.note("W1305", f"unknown key `{key}` in {what} ignored", item.key_spans[key])
 
     def domain_names(self, key: str) -> list[str]:
         """The names listed under a domain key (`- name` or `- name: {options}`)."""

@@ -39,6 +39,9 @@ UNSUPPORTED_BUILTIN_ACTIONS = frozenset(
 )
 
 
+STORY_KEYS = frozenset({"story", "steps", "metadata"})
+
+
 class DialogueConverter(ConverterBase):
     """Stories, rules and tests; also what the domain learns from them (form `then`
     steps, action outputs)."""
@@ -106,6 +109,7 @@ class DialogueConverter(ConverterBase):
         starts, ends = self._checkpoints()
         blocks: list[Block] = []
         for story in self.project.stories:
+            self.unknown_keys(story, STORY_KEYS, "a story")
             steps = as_list(story.get("steps"))
             producers: list[YMap | None] = [None]
             start_names = starts.get(id(story), [])
@@ -399,6 +403,7 @@ class DialogueConverter(ConverterBase):
         taken: set[str] = set()
         blocks: list[Block] = []
         for story in self.project.test_stories:
+            self.unknown_keys(story, STORY_KEYS, "a test story")
             head = title(story.get("story", "test"), taken)
             body: list[str] = []
             problem: tuple[str, object] | None = None

@@ -56,6 +56,18 @@ DUCKLING = {
 }
 SLOT_TYPES = {"text": "text", "bool": "bool", "float": "float", "any": "any"}
 BUTTON_PAYLOAD = re.compile(r"^/(?P<intent>[^{@]+)(?P<entities>\{.*\})?(?:@[0-9.]+)?$", re.S)
+NLU_KEYS = frozenset({"intent", "synonym", "regex", "lookup", "examples", "metadata"})
+SLOT_KEYS = frozenset(
+    {
+        "type",
+        "values",
+        "min_value",
+        "max_value",
+        "initial_value",
+        "influence_conversation",
+        "mappings",
+    }
+)
 VARIATION_KEYS = frozenset({"text", "buttons", "image", "condition"})
 
 
@@ -196,6 +208,7 @@ class _Converter(DialogueConverter):
 
     def _read_nlu_tables(self) -> None:
         for item in self.project.nlu:
+            self.unknown_keys(item, NLU_KEYS, "an NLU item")
             examples = self._example_texts(item)
             if "synonym" in item:
                 target = str(item["synonym"])
@@ -543,6 +556,7 @@ class _Converter(DialogueConverter):
 
     def _slot_block(self, raw: str, slot: YMap) -> Block:
         info = self.slots[raw]
+        self.unknown_keys(slot, SLOT_KEYS, f"slot `{raw}`")
         body: list[str] = []
         head = f"slot {info.name}: {info.type_text}"
         initial = slot.get("initial_value")

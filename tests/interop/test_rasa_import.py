@@ -501,3 +501,21 @@ def test_unwritable_output_and_empty_projects(tmp_path: Path) -> None:
     report = import_rasa(tmp_path / "empty", tmp_path / "out")
     assert not report.ok and codes(report) == ["E1306"]
     assert str(tmp_path / "empty") in report.summary()
+
+
+def test_misspelt_keys_are_reported_where_they_are(tmp_path: Path) -> None:
+    report, _ = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + "intents: [greet]\nslots:\n  s:\n    type: text\n    mapings: []\n",
+            "data/nlu.yml": "nlu:\n- intent: greet\n  exampels: |\n    - hi\n",
+            "data/stories.yml": "stories:\n- story: x\n  stpes: []\n",
+        },
+    )
+    unknown = {
+        (d.span.file, d.span.line, d.message) for d in report.diagnostics if d.code == "W1305"
+    }
+    assert ("domain.yml", 6, "unknown key `mapings` in slot `s` ignored") in unknown
+    assert ("data/nlu.yml", 3, "unknown key `exampels` in an NLU item ignored") in unknown
+    assert ("data/stories.yml", 3, "unknown key `stpes` in a story ignored") in unknown
