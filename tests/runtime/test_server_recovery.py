@@ -20,6 +20,7 @@ from runtime_assistant import make_assistant
 from assistc.runtime.bundle import load_bundle
 from assistc.runtime.dialogue.stores import SQLiteTrackerStore
 from assistc.runtime.server import AgentHolder, ServerThread
+from assistc.runtime.server.__main__ import main as server_main
 from assistc.runtime.training import train
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
@@ -123,3 +124,12 @@ def test_sigkill_mid_conversation_loses_no_answered_turn(
 
         reply = http.post("/webhooks/rest/webhook", json={"sender": "kim", "message": "bye"})
         assert reply.json() == [{"recipient_id": "kim", "text": "Bye!"}]
+
+
+def test_serving_a_missing_model_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert server_main([str(tmp_path / "nowhere"), "--port", str(free_port())]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ")
+    assert "no trained model here" in error
