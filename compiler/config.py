@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable
 from assistc.compiler.types import describe_value, to_json
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
-from pydantic import ValidationError
 
 _EXPECTED = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
 
