@@ -6,6 +6,7 @@ or the ASGI server."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -93,6 +94,7 @@ def run(
     memory: bool,
     project_dir: Path | None,
 ) -> None:
+    show_runtime_log()
     loaded = _load_or_exit(model)
     actions_dir = project_dir or (model if (model / ".assistc").is_dir() else None)
     store_path = None if memory else (store or default_store(actions_dir or Path(".")))
@@ -126,7 +128,18 @@ def test(project: Path, output: str, junit: Path | None) -> None:
     raise typer.Exit(EXIT_OK if outcome.passed else EXIT_PROBLEMS)
 
 
+def show_runtime_log() -> None:
+    """Print the runtime's notices (slots dropped on a swap, action errors with their
+    tracebacks) in the terminal, as one line each."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    runtime_log = logging.getLogger("assistc.runtime")
+    runtime_log.addHandler(handler)
+    runtime_log.setLevel(logging.INFO)
+
+
 def dev(project: Path, host: str, port: int, token: str | None, seed: int | None) -> None:
+    show_runtime_log()
     if not project.exists():
         raise fail_usage(f"[E0007] {project}: no such file or folder")
     root = project if project.is_dir() else project.parent
