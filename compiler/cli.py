@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +21,8 @@ from assistc.compiler.compile import CompileResult, compile_project
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
 from assistc.compiler.sources import ProjectNotFound
 from assistc.compiler.stubs import StubError, write_stubs
+from assistc.dsl.ast import Span
+from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.formatter import format_paths
 from assistc.runtime import ir
 
@@ -82,13 +86,26 @@ def report(result: CompileResult, output: OutputFormat, *, quiet_summary: bool =
     if output is OutputFormat.json:
         sys.stdout.write(render_json(diagnostics))
     elif output is OutputFormat.github:
-        sys.stdout.write(render_github(diagnostics))
+        sys.stdout.write(render_github(from_working_folder(diagnostics, result.sources.root)))
     else:
         text = render_text(diagnostics, result.sources.text_of)
         if text:
             sys.stdout.write(text + "\n")
         if not quiet_summary:
             typer.echo(summary_line(diagnostics, len(result.sources.project_files)))
+
+
+def from_working_folder(diagnostics: Sequence[Diagnostic], root: Path) -> list[Diagnostic]:
+    """The diagnostics with project paths made relative to the working folder: GitHub
+    resolves an annotation's `file` against the workspace, where CI runs the command."""
+    prefix = Path(os.path.relpath(root))
+
+    def moved(span: Span) -> Span:
+        if span.file.startswith("<"):  # a stdlib module: no file in the workspace
+            return span
+        return replace(span, file=(prefix / span.file).as_posix())
+
+    return [replace(d, span=moved(d.span)) for d in diagnostics]
 
 
 @app.command()
