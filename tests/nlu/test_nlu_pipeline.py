@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nlu_fixtures import ENTITIES, chit_chat_examples, flight_examples, pizza_examples
 
 from assistc.runtime.ir import Config, EntityAnnotation, Example
@@ -176,3 +179,16 @@ def test_resolve_prefers_longer_spans_then_tagger_over_rule_only() -> None:
     assert [(e.entity, e.text) for e in merged] == [("place", "new york city")]
     same_length = resolve(text, [short_rule], [TaggedSpan("place", None, 0, 8, 0.8)])
     assert [(e.entity, e.extractor) for e in same_length] == [("place", "tagger")]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=300))
+def test_parse_never_fails_and_spans_match_the_text(model: NLUModel, text: str) -> None:
+    result = model.parse(text)
+    assert result.text == text
+    for entity in result.entities:
+        assert text[entity.start : entity.end] == entity.text
+    spans = sorted((e.start, e.end) for e in result.entities)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
