@@ -9,6 +9,7 @@ out, with the reason: a story with a hole would teach the policy something else.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,8 @@ UNSUPPORTED_BUILTIN_ACTIONS = frozenset(
 
 
 STORY_KEYS = frozenset({"story", "steps", "metadata"})
+MAX_VARIANTS = 64
+"""Copies of one dialogue for retrieval sub-intents, at most."""
 
 
 class DialogueConverter(ConverterBase):
@@ -121,13 +124,41 @@ class DialogueConverter(ConverterBase):
                         f"no story ends with checkpoint {', '.join(start_names)}",
                         story,
                     )
-            for index, producer in enumerate(producers):
+            first = True
+            for producer in producers:
                 head = titles[id(story)]
                 if len(producers) > 1:
                     head = title(f"{head}, after {titles[id(producer)]}", taken)
                 prefix = [f"  include {titles[id(producer)]}"] if producer is not None else []
-                blocks.append(self._dialogue("story", head, story, steps, prefix, index == 0))
+                for suffix, variant in self._retrieval_variants(steps):
+                    named = title(f"{head} ({suffix})", taken) if suffix else head
+                    blocks.append(self._dialogue("story", named, story, variant, prefix, first))
+                    first = False
         return blocks
+
+    @functools.cached_property
+    def retrieval(self) -> dict[str, list[str]]:
+        """Retrieval intents: `faq` → its sub-intents (`ask_name`, …) from `faq/ask_name`."""
+        found: dict[str, set[str]] = {}
+        for item in self.project.nlu:
+            parent, slash, sub = str(item.get("intent", "")).partition("/")
+            if slash and parent and sub:
+                found.setdefault(parent, set()).add(sub)
+        return {parent: sorted(subs) for parent, subs in sorted(found.items())}
+
+    def _retrieval_variants(self, steps: list[Any]) -> list[tuple[str, list[Any]]]:
+        """A dialogue that uses a retrieval intent `faq` (and its response `utter_faq`),
+        once per sub-intent, with `faq/x` and `utter_faq/x` in its place: the language
+        has no response selector, so each question gets its own intent and response."""
+        used = [p for p in self.retrieval if any(_uses_intent(step, p) for step in steps)]
+        variants: list[tuple[str, list[Any]]] = [("", steps)]
+        for parent in used:
+            variants = [
+                (f"{suffix} {sub}".strip(), [_specialise(s, parent, sub) for s in variant])
+                for suffix, variant in variants
+                for sub in self.retrieval[parent]
+            ][:MAX_VARIANTS]
+        return variants
 
     def _checkpoints(self) -> tuple[dict[int, list[str]], dict[str, list[YMap]]]:
         starts: dict[int, list[str]] = {}
@@ -172,10 +203,11 @@ class DialogueConverter(ConverterBase):
                 - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input"}
             ):
                 self.unsupported(f"rule option `{key}`", rule, notes, "  ")
-            block = self._dialogue(
-                "rule", head, rule, as_list(rule.get("steps")), notes + prefix, True
-            )
-            blocks.append(block)
+            variants = self._retrieval_variants(as_list(rule.get("steps")))
+            for index, (suffix, steps) in enumerate(variants):
+                named = title(f"{head} ({suffix})", taken) if suffix else head
+                lines = notes + prefix if index == 0 else prefix
+                blocks.append(self._dialogue("rule", named, rule, steps, lines, index == 0))
         return blocks
 
     def _rule_condition(self, condition: Any, notes: list[str]) -> list[str]:
@@ -407,7 +439,13 @@ class DialogueConverter(ConverterBase):
             head = title(story.get("story", "test"), taken)
             body: list[str] = []
             problem: tuple[str, object] | None = None
+            question = ""
             for step in as_list(story.get("steps")):
+                if isinstance(step, dict) and "intent" in step:
+                    question = str(step["intent"])
+                elif isinstance(step, YMap) and "/" in question:
+                    parent, _, sub = question.partition("/")
+                    step = _specialise(step, parent, sub)
                 reason = self._test_step(step, body)
                 if reason is not None:
                     body.append("  " + comment(f"step {_shown(step)}"))
@@ -489,3 +527,27 @@ def _is_requested_slot_step(step: Any) -> bool:
 def _shown(step: Any) -> str:
     """A step as one line of JSON, for a comment."""
     return json.dumps(step, default=str, ensure_ascii=False)
+
+
+def _uses_intent(step: Any, intent: str) -> bool:
+    if not isinstance(step, dict):
+        return False
+    if step.get("intent") == intent:
+        return True
+    return any(_uses_intent(alternative, intent) for alternative in as_list(step.get("or")))
+
+
+def _specialise(step: Any, parent: str, sub: str) -> Any:
+    """`step` with the retrieval intent `parent` and its response as sub-intent `sub`."""
+    if not isinstance(step, YMap):
+        return step
+    changed = YMap(step)
+    changed.key_spans = step.key_spans
+    changed.file, changed.line, changed.col = step.file, step.line, step.col
+    if step.get("intent") == parent:
+        changed["intent"] = f"{parent}/{sub}"
+    if step.get("action") == f"utter_{parent}":
+        changed["action"] = f"utter_{parent}/{sub}"
+    if "or" in step:
+        changed["or"] = [_specialise(a, parent, sub) for a in as_list(step["or"])]
+    return changed

@@ -654,9 +654,9 @@ class _Converter(DialogueConverter):
         for raw, variations in self.responses.items():
             if raw.startswith("utter_") and "/" in raw:
                 self.note(
-                    "W1302",
-                    f"retrieval response `{raw}`: imported as a plain response; the response "
-                    "selector is not supported",
+                    "W1307",
+                    f"retrieval response `{raw}` is a plain response; stories and rules using "
+                    "the retrieval intent are copied once per sub-intent",
                     variations,
                 )
             lines = [f"response {self.names('response', raw)}:"]
@@ -885,13 +885,13 @@ class _Converter(DialogueConverter):
             notes: list[str] = []
             if raw in where:
                 self.unsupported(f"intent options {where[raw][raw]}", where[raw], notes)
-            if "/" in raw:
-                self.note(
-                    "W1302",
-                    f"retrieval intent `{raw}`: imported as a plain intent `{name}`",
-                    file_start("nlu.yml"),
-                )
+
             if raw in RASA_BUILTIN_INTENTS:
+                continue
+            if raw in self.retrieval:
+                subs = ", ".join(f"{raw}/{sub}" for sub in self.retrieval[raw])
+                notes.append(comment(f"retrieval intent {raw} is split into {subs}"))
+                blocks.append(Block(notes))
                 continue
             if not texts:
                 self.unsupported(

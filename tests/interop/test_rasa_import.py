@@ -519,3 +519,67 @@ def test_misspelt_keys_are_reported_where_they_are(tmp_path: Path) -> None:
     assert ("domain.yml", 6, "unknown key `mapings` in slot `s` ignored") in unknown
     assert ("data/nlu.yml", 3, "unknown key `exampels` in an NLU item ignored") in unknown
     assert ("data/stories.yml", 3, "unknown key `stpes` in a story ignored") in unknown
+
+
+def test_retrieval_intents_become_one_intent_and_rule_per_question(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [faq, greet]
+responses:
+  utter_faq/ask_name: [{text: "I am Bot."}]
+  utter_faq/ask_age: [{text: "Young."}]
+  utter_hi: [{text: "hi"}]
+""",
+            "data/nlu.yml": """
+                nlu:
+                - intent: faq/ask_name
+                  examples: |
+                    - what is your name
+                - intent: faq/ask_age
+                  examples: |
+                    - how old are you
+                - intent: greet
+                  examples: |
+                    - hello
+                """,
+            "data/rules.yml": """
+                rules:
+                - rule: answer faqs
+                  steps:
+                  - intent: faq
+                  - action: utter_faq
+                """,
+            "data/stories.yml": """
+                stories:
+                - story: greet then ask
+                  steps:
+                  - intent: greet
+                  - action: utter_hi
+                  - intent: faq
+                  - action: utter_faq
+                """,
+            "tests/test_faq.yml": """
+                stories:
+                - story: asks a name
+                  steps:
+                  - user: what's your name?
+                    intent: faq/ask_name
+                  - action: utter_faq
+                """,
+        },
+    )
+    assert_parses(texts)
+    rules = texts["rules.assist"]
+    assert "rule answer faqs (ask_age):\n  user faq__ask_age\n  bot utter_faq__ask_age" in rules
+    assert "rule answer faqs (ask_name):\n  user faq__ask_name\n  bot utter_faq__ask_name" in rules
+    assert "story greet then ask (ask_name):" in texts["stories.assist"]
+    assert (
+        'user "what\'s your name?" as faq__ask_name\n  bot utter_faq__ask_name'
+        in texts["tests.assist"]
+    )
+    assert report.ok
+    result = compile_project(tmp_path / "out")
+    assert result.errors == [], [(d.code, d.message) for d in result.errors]
