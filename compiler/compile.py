@@ -20,30 +20,23 @@ from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.slots import ResolvedSlot, resolve_slots
-from assistc.compiler.sources import LoadedSources, ParseCache, load_sources, stdlib_modules
+from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable, build_symbols
 from assistc.compiler.usage import unused_definitions
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
+PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
+
 
 @dataclass
 class CompileCache:
-    """What a long-running caller (the dev loop) keeps between compiles: parse results
-    per file and generated examples per intent, reused while their inputs are unchanged."""
+    """What a long-running caller (the dev loop) keeps between compiles: generated
+    examples per intent, reused while their inputs are unchanged. (Parse results are
+    cached by `dsl.parse_cache`, in memory and on disk.)"""
 
-    parse: ParseCache = field(default_factory=dict)
     intents: IntentCache = field(default_factory=dict)
-
-    def prune(self) -> None:
-        """Keep only the newest parse result of each file."""
-        latest: dict[str, tuple[str, str]] = {}
-        for key in self.parse:
-            latest[key[0]] = key
-        for key in list(self.parse):
-            if latest[key[0]] != key:
-                del self.parse[key]
 
 
 @dataclass
@@ -71,12 +64,15 @@ def compile_project(
     cache: CompileCache | None = None,
     ignore_missing_actions: bool = False,
     sample_templates: bool = True,
+    disk_cache: bool = True,
 ) -> CompileResult:
     """Check the assistant at `root` and lower it to IR. Raises `ProjectNotFound` when
     `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
     is for `build`, which creates missing action modules from a template;
-    `sample_templates` off (for `check`) skips sampling examples from templates."""
-    sources = load_sources(root, cache.parse if cache else None)
+    `sample_templates` off (for `check`) skips sampling examples from templates;
+    `disk_cache` keeps parse results in the project's `.assistc/cache/parse/`."""
+    base = root if root.is_dir() else root.parent
+    sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
     table, duplicates = build_symbols(sources.modules, stdlib_files)

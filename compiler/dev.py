@@ -107,7 +107,6 @@ class DevSession:
             )
         except (BuildError, StubError, TrainingError) as error:
             return Reload(changed, False, f"{what}: {error} — still serving the last good model")
-        self.cache.prune()
         if result.trained is None:
             return Reload(changed, False, self._diagnostics(result, what))
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
-from assistc.dsl.parser import parse_module
+from assistc.dsl.parse_cache import parse_many
 
 STDLIB_DIR = Path(__file__).resolve().parent.parent / "stdlib"
 STDLIB_PREFIX = "stdlib"
@@ -59,10 +59,6 @@ class LoadedSources:
         return [f for f in self.files if not f.display.startswith("<")]
 
 
-ParseCache = dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]]
-"""(display path, text) → parse result; kept by long-running callers (the dev loop)."""
-
-
 def find_sources(root: Path) -> list[Path]:
     """Every `.assist` file below `root`, sorted; hidden folders (`.assistc`, `.git`,
     virtual environments) are skipped, and symlinked folders are not followed, so a
@@ -76,8 +72,12 @@ def find_sources(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_sources(root: Path, cache: ParseCache | None = None) -> LoadedSources:
-    """Read and parse the project at `root` and the stdlib modules it uses."""
+def load_sources(root: Path, cache_dir: Path | None = None) -> LoadedSources:
+    """Read and parse the project at `root` and the stdlib modules it uses.
+
+    Parsing goes through `dsl.parse_cache`: results are kept in this process (the dev
+    loop re-parses only edited files) and, with `cache_dir`, on disk; when much is left
+    to parse, both cores share it."""
     if not root.exists():
         raise ProjectNotFound(f"{root}: no such file or folder")
     paths = find_sources(root)
@@ -85,37 +85,33 @@ def load_sources(root: Path, cache: ParseCache | None = None) -> LoadedSources:
         raise ProjectNotFound(f"{root}: no .assist files here")
     base = root if root.is_dir() else root.parent
     loaded = LoadedSources(base)
+    project = []
     for path in paths:
         display = path.relative_to(base).as_posix()
-        module_name = display.removesuffix(".assist").replace("/", ".")
-        _add_file(loaded, path, display, module_name, cache)
-    _add_stdlib(loaded, cache)
+        project.append((path, display, display.removesuffix(".assist").replace("/", ".")))
+    _add_files(loaded, project, cache_dir)
+    _add_stdlib(loaded, cache_dir)
     return loaded
 
 
-def _add_file(
-    loaded: LoadedSources,
-    path: Path,
-    display: str,
-    module_name: str,
-    cache: ParseCache | None,
+def _add_files(
+    loaded: LoadedSources, files: list[tuple[Path, str, str]], cache_dir: Path | None
 ) -> None:
-    text, problem = read_text(path, display)
-    if problem is not None:
-        loaded.diagnostics.append(problem)
-        loaded.modules.append(ast.Module(display))
-        return
-    assert text is not None
-    loaded.files.append(SourceFile(display, path, text, module_name))
-    key = (display, text)
-    if cache is not None and key in cache:
-        module, diagnostics = cache[key]
-    else:
-        module, diagnostics = parse_module(text, display)
-        if cache is not None:
-            cache[key] = (module, diagnostics)
-    loaded.modules.append(module)
-    loaded.diagnostics.extend(diagnostics)
+    """Read (path, display, module name) files and parse the readable ones."""
+    readable: list[SourceFile] = []
+    for path, display, module_name in files:
+        text, problem = read_text(path, display)
+        if problem is not None:
+            loaded.diagnostics.append(problem)
+            loaded.modules.append(ast.Module(display))
+            continue
+        assert text is not None
+        readable.append(SourceFile(display, path, text, module_name))
+    results = parse_many([(f.display, f.text) for f in readable], cache_dir)
+    for source, (module, diagnostics) in zip(readable, results, strict=True):
+        loaded.files.append(source)
+        loaded.modules.append(module)
+        loaded.diagnostics.extend(diagnostics)
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
@@ -160,19 +156,18 @@ def stdlib_modules() -> dict[str, Path]:
     return {f"{STDLIB_PREFIX}.{path.stem}": path for path in sorted(STDLIB_DIR.glob("*.assist"))}
 
 
-def _add_stdlib(loaded: LoadedSources, cache: ParseCache | None) -> None:
+def _add_stdlib(loaded: LoadedSources, cache_dir: Path | None) -> None:
     """Load the stdlib modules named by `use`, transitively."""
     available = stdlib_modules()
     done: set[str] = set()
     index = 0
     while index < len(loaded.modules):
-        module = loaded.modules[index]
-        index += 1
-        for decl in module.decls:
-            if not isinstance(decl, ast.UseDecl) or decl.module in done:
-                continue
-            if decl.module in available:
-                done.add(decl.module)
-                path = available[decl.module]
-                display = f"<{decl.module.replace('.', '/')}.assist>"
-                _add_file(loaded, path, display, decl.module, cache)
+        wanted: list[tuple[Path, str, str]] = []
+        for module in loaded.modules[index:]:
+            for decl in module.decls:
+                name = decl.module if isinstance(decl, ast.UseDecl) else None
+                if name in available and name not in done:
+                    done.add(name)
+                    wanted.append((available[name], f"<{name.replace('.', '/')}.assist>", name))
+        index = len(loaded.modules)
+        _add_files(loaded, wanted, cache_dir)
