@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-from e2e_helpers import Ran, cli, copy_example
-
-
-@dataclass(frozen=True)
-class Trained:
-    """A copy of examples/pizzeria after `assistc train`; tests copy it before changing it."""
-
-    project: Path
-    first_train: Ran
+from e2e_helpers import Trained, cli, copy_example
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,14 @@ class Ran:
         return f"assistc {' '.join(self.args)} → {self.code}\n{self.output}"
 
 
+@dataclass(frozen=True)
+class Trained:
+    """A copy of examples/pizzeria after `assistc train`; tests copy it before changing it."""
+
+    project: Path
+    first_train: Ran
+
+
 def cli_command(args: Sequence[str | Path]) -> list[str]:
     return [sys.executable, "-m", "assistc.compiler", *map(str, args)]
 
