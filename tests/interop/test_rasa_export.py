@@ -1,5 +1,5 @@
 """`export_rasa`: the written project has Rasa's structure, and importing it again gives
-an assistant that checks cleanly with the same names."""
+back the same assistant."""
 
 from __future__ import annotations
 
@@ -40,14 +40,8 @@ def test_export_then_import_round_trips(name: str, tmp_path: Path) -> None:
     assert report.ok, report.summary()
     again = compile_project(tmp_path / "again")
     assert again.assistant is not None, [(d.code, d.message) for d in again.errors]
-    for kind in ("intents", "entities", "slots", "responses", "forms", "actions"):
-        before = sorted(item.name for item in getattr(assistant, kind))
-        after = sorted(item.name for item in getattr(again.assistant, kind))
-        assert before == after, kind
-    assert {r.name: r.variations for r in assistant.responses} == {
-        r.name: r.variations for r in again.assistant.responses
-    }
-    assert [len(t.steps) for t in assistant.tests] == [len(t.steps) for t in again.assistant.tests]
+    # The whole IR survives .assist → IR → Rasa → .assist → IR (the folder name aside).
+    assert again.assistant.model_copy(update={"name": assistant.name}) == assistant
 
 
 def test_validator_catches_broken_projects(tmp_path: Path) -> None:
