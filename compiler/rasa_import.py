@@ -194,15 +194,12 @@ class _Converter(DialogueConverter):
 
     def _declare_names(self) -> None:
         """Give declared names first pick, in a fixed order, so renames are stable."""
-        for raw in self.domain_names("intents"):
-            self.names("intent", raw)
-        for raw in self.domain_names("entities"):
-            self.names("entity", raw)
-        for kind, table in (("slot", self.slot_defs), ("response", self.responses)):
-            for raw in table:
-                self.names(kind, raw)
-        for raw in self.forms:
-            self.names("form", raw)
+        nlu_intents = [str(item["intent"]) for item in self.project.nlu if "intent" in item]
+        self.names.reserve("intent", [*self.domain_names("intents"), *nlu_intents])
+        self.names.reserve("entity", self.domain_names("entities"))
+        self.names.reserve("slot", list(self.slot_defs))
+        self.names.reserve("response", list(self.responses))
+        self.names.reserve("form", list(self.forms))
 
     # ------------------------------------------------------------------ NLU tables
 

@@ -41,6 +41,12 @@ class NameMap:
     _taken: dict[str, set[str]] = field(default_factory=dict)
     _map: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    def reserve(self, kind: str, raws: list[str]) -> None:
+        """Name a kind's declared names: valid ones first, so that they keep their
+        name and only the invalid ones move aside on a collision."""
+        for raw in sorted(raws, key=lambda text: not is_name(text)):
+            self(kind, raw)
+
     def __call__(self, kind: str, raw: object) -> str:
         text = str(raw)
         key = (kind, text)
