@@ -132,6 +132,9 @@ class IntentClassifier:
         index = {name: i for i, name in enumerate(intents)}
         y = np.array([index[e.intent] for e in examples], dtype=np.int64)
         featurizer = TfidfFeaturizer.fit(texts)
+        if not featurizer.vocabulary:  # no example has a word: every intent equally likely
+            n = len(intents)
+            return cls(intents, featurizer, np.zeros((n, 0)), np.zeros(n), 1.0)
         x = featurizer.transform(texts)
         temperature = _fit_temperature(x, y, len(intents), config.seed)
         coef, intercept = _fit_svms(x, y, len(intents), config.seed)

@@ -72,3 +72,9 @@ def test_intent_with_a_single_example_is_learned() -> None:
     examples = [*EXAMPLES, Example(text="what is the weather like", intent="weather")]
     classifier = IntentClassifier.train(examples, Config())
     assert classifier.rank("what is the weather like")[0].name == "weather"
+
+
+def test_examples_without_any_word_give_uniform_confidences() -> None:
+    examples = [Example(text="👍", intent="approve"), Example(text="?!", intent="puzzled")]
+    ranking = IntentClassifier.train(examples, Config()).rank("👍 ok")
+    assert [r.confidence for r in ranking] == [0.5, 0.5]
