@@ -60,14 +60,14 @@ class InlineComment:
 class CodeLine:
     tokens: list[Token]
     comments: list[InlineComment]
-    indent: int
-    depth: int = 0
+    depth: int
 
 
 @dataclass(frozen=True, slots=True)
 class CommentLine:
     text: str
     indent: int
+    """Columns, as the parser's indenter counts them; placing the comment needs it."""
     depth: int = 0
 
 
@@ -120,7 +120,7 @@ def _scan_line(scanner: _Scanner, line: str, first: bool) -> None:
         scanner.entries.append(CommentLine(rest.rstrip(" \t\f"), indent))
         return
     depth = _enter_block(scanner.levels, indent)
-    code = CodeLine([], [], indent, depth)
+    code = CodeLine([], [], depth)
     scanner.entries.append(code)
     words = rest.split(None, 1)
     if depth == 0:
