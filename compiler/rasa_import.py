@@ -9,10 +9,8 @@ a diagnostic with the YAML file, line and column: nothing is dropped silently.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from assistc.compiler.rasa_text import (
 from assistc.compiler.rasa_yaml import YMap
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.formatter import format_source
 
 DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
 DEFAULT_FALLBACK = "action_default_fallback"
@@ -97,7 +96,8 @@ class ImportReport:
         return [d for d in self.diagnostics if d.code in ("W1302", "W1308")]
 
     def summary(self) -> str:
-        """A short text for the terminal: files written, then problems grouped by code."""
+        """A short text for the terminal: files written, then every diagnostic in file
+        order, with paths the user can open."""
         lines = [f"wrote {len(self.files)} files to {self.out_dir}"]
         for diagnostic in sorted(self.diagnostics, key=lambda d: d.sort_key()):
             span = diagnostic.span
@@ -131,27 +131,13 @@ def import_rasa(rasa_dir: Path, out_dir: Path) -> ImportReport:
             path = out_dir / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             if relative.endswith(".assist"):
-                text = _formatted(text, relative)
+                text = format_source(text, relative)
             path.write_text(text, encoding="utf-8")
             report.files.append(path)
     except OSError as error:
         raise RasaImportError(f"cannot write to {out_dir}: {error.strerror or error}") from None
     report.renames = {f"{kind} {raw}": new for (kind, raw), new in converter.names.renames.items()}
     return report
-
-
-def _formatted(text: str, path: str) -> str:
-    """Run the language's formatter when it is available (it returns text with syntax
-    errors unchanged)."""
-    try:
-        module = importlib.import_module("assistc.dsl.formatter")
-    except ImportError:
-        return text
-    format_source: Callable[[str, str], str] | None = getattr(module, "format_source", None)
-    return text if format_source is None else format_source(text, path)
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 class _Converter(DialogueConverter):
@@ -883,7 +869,7 @@ class _Converter(DialogueConverter):
             if raw in where:
                 self.unsupported(f"intent options {where[raw][raw]}", where[raw], notes)
 
-            if raw in RASA_BUILTIN_INTENTS:
+            if raw in RASA_BUILTIN_INTENTS and not texts:
                 continue
             if raw in self.retrieval:
                 subs = ", ".join(f"{raw}/{sub}" for sub in self.retrieval[raw])
