@@ -137,6 +137,8 @@ def import_rasa(rasa_dir: Path, out_dir: Path) -> ImportReport:
     except OSError as error:
         raise RasaImportError(f"cannot write to {out_dir}: {error.strerror or error}") from None
     report.renames = {f"{kind} {raw}": new for (kind, raw), new in converter.names.renames.items()}
+    # Examples are read twice (entity tables, then intents): report each problem once.
+    report.diagnostics = list(dict.fromkeys(report.diagnostics))
     return report
 
 

@@ -583,3 +583,22 @@ responses:
     assert report.ok
     result = compile_project(tmp_path / "out")
     assert result.errors == [], [(d.code, d.message) for d in result.errors]
+
+
+def test_each_problem_is_reported_once(tmp_path: Path) -> None:
+    report, _ = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD + "intents: [inform]\nentities: [city]\n",
+            "data/nlu.yml": """
+                nlu:
+                - intent: inform
+                  examples: |
+                    - to [Rome]{"entity": "city", "group": "1"}
+                    no dash here
+                """,
+        },
+    )
+    assert len(report.diagnostics) == len(set(report.diagnostics))
+    assert len([d for d in report.diagnostics if "groups" in d.message]) == 1
+    assert len([d for d in report.diagnostics if "without `- `" in d.message]) == 1
