@@ -58,15 +58,15 @@ class TfidfFeaturizer:
         self._char_cache: dict[str, tuple[int, ...]] = {}
 
     @classmethod
-    def fit(cls, texts: Sequence[str], min_df: int = 1) -> TfidfFeaturizer:
+    def fit(cls, texts: Sequence[str]) -> TfidfFeaturizer:
         word_df: Counter[str] = Counter()
         char_df: Counter[str] = Counter()
         for text in texts:
             words = _words(text)
             word_df.update(set(_word_features(words)))
             char_df.update({g for w in words for g in _char_ngrams(w)})
-        word_vocab = sorted(f for f, df in word_df.items() if df >= min_df)
-        char_vocab = sorted(f for f, df in char_df.items() if df >= min_df)
+        word_vocab = sorted(word_df)
+        char_vocab = sorted(char_df)
         vocabulary = word_vocab + char_vocab
         n_docs = len(texts)
         df = [word_df[f] for f in word_vocab] + [char_df[f] for f in char_vocab]
@@ -132,4 +132,9 @@ class TfidfFeaturizer:
 
     @classmethod
     def from_parts(cls, meta: dict[str, Any], idf: npt.NDArray[np.float64]) -> TfidfFeaturizer:
-        return cls(list(meta["vocabulary"]), idf, int(meta["n_word"]))
+        """Rebuild from `to_json()` and the idf array; ValueError if they disagree."""
+        vocabulary = [str(feature) for feature in meta["vocabulary"]]
+        n_word = int(meta["n_word"])
+        if idf.shape != (len(vocabulary),) or not 0 <= n_word <= len(vocabulary):
+            raise ValueError("idf and vocabulary sizes differ")
+        return cls(vocabulary, idf, n_word)
