@@ -122,7 +122,7 @@ def _scan_line(scanner: _Scanner, line: str, first: bool) -> None:
     depth = _enter_block(scanner.levels, indent)
     code = CodeLine([], [], depth)
     scanner.entries.append(code)
-    words = rest.split(None, 1)
+    words = rest.split(None, 1) or [rest]
     if depth == 0:
         scanner.block = words[0]
     if _starts_title(words, rest, depth, scanner.block):

@@ -83,7 +83,10 @@ def format_text(text: str, path: str) -> Formatted:
     if diagnostics:
         return Formatted(text, tuple(diagnostics))
     try:
-        result = layout(scan(text.replace("\r\n", "\n")))
+        # The parser reads the text with a final newline added (a last lone `\r` then
+        # ends a line too) and takes `\r\n` as a line end: so does the formatter.
+        with_newline = text if text.endswith("\n") else text + "\n"
+        result = layout(scan(with_newline.replace("\r\n", "\n")))
     except Exception as error:  # a formatter bug must cost neither the file nor a traceback
         kind = "could not read" if isinstance(error, SourceShapeError) else "failed on"
         return Formatted(

@@ -37,6 +37,11 @@ def test_line_endings_tabs_and_final_newline() -> None:
     assert format_source(text, "a.assist") == 'config:\n  seed = 3\n  language = "en"\n'
 
 
+def test_a_last_lone_carriage_return_ends_the_line_as_for_the_parser() -> None:
+    assert format_source("\r", "a.assist") == ""
+    assert format_source("use a\r\nuse b\r", "a.assist") == "use a\nuse b\n"
+
+
 def test_empty_and_comment_only_files() -> None:
     assert format_source("\n\n  \n", "a.assist") == ""
     assert format_source("# only\n\n\n   # comments\n", "a.assist") == "# only\n\n# comments\n"
