@@ -1,10 +1,14 @@
 """Parse `.assist` source text into a `Module`, reporting syntax errors as diagnostics.
 
-The Lark LALR parser is built once per process (and cached on disk by Lark), and the
-tree is turned into AST nodes during parsing (no intermediate tree). When a file has a
-syntax error, it is parsed again one top-level definition at a time: every definition
-starts at column 0, so an error stays inside its own definition and the others are
-still checked (several independent errors per run, no cascades).
+Two Lark LALR parsers are built from `assist.lark`, once per process (their tables are
+cached on disk by Lark). The fast one takes tokens from `AssistLexer` (one regex,
+indentation computed inline); the exact one uses Lark's contextual lexer and indenter,
+and decides wherever the fast lexer is unsure, so error messages are Lark's own. Both
+build AST nodes directly while parsing (no intermediate tree).
+
+When a file has a syntax error, it is parsed again one top-level definition at a time:
+every definition starts at column 0, so an error stays inside its own definition and
+the others are still checked (several independent errors per run, no cascades).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def _mistakes() -> MistakeCatalogue:
 
 
 _PARSE_ERRORS = (UnexpectedInput, DedentError)
+_FAST_PATH_FAILURES = (LexFallback, *_PARSE_ERRORS)
+"""What makes the fast parser hand the text to the exact one."""
 
 
 @contextlib.contextmanager
@@ -100,7 +106,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
         return ast.Module(path), [long_line]
     try:
         return ast.Module(path, _parse_text(_fast_lark(), text, path)), []
-    except (LexFallback, *_PARSE_ERRORS):
+    except _FAST_PATH_FAILURES:
         pass
     module = ast.Module(path)
     diagnostics: list[Diagnostic] = []
@@ -111,7 +117,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
         try:
             module.decls.extend(_parse_text(_fast_lark(), padded, path))
             continue
-        except (LexFallback, *_PARSE_ERRORS):
+        except _FAST_PATH_FAILURES:
             pass
         try:
             module.decls.extend(_parse_text(_exact_lark(), padded, path))
