@@ -13,7 +13,7 @@ from typing import Any
 
 from assistc.runtime.dialogue.actions import ActionResult
 from assistc.runtime.dialogue.domain import Domain
-from assistc.runtime.dialogue.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from assistc.runtime.dialogue.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed
 from assistc.runtime.dialogue.slots import SlotValueError, satisfies, slot_candidates, typed_value
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
@@ -93,13 +93,11 @@ def run_form(
             slots[slot.name] = value
             result.events.append(SlotSet(name=slot.name, value=value))
     missing = next((fs for fs in form.slots if not _filled(slots.get(fs.slot))), None)
-    events: list[Event]
     if missing is not None:
-        events = [SlotSet(name=REQUESTED_SLOT, value=missing.slot)]
+        result.events.append(SlotSet(name=REQUESTED_SLOT, value=missing.slot))
         result.messages.extend(responses.render(missing.prompt, slots, seed))
     else:
-        events = [SlotSet(name=REQUESTED_SLOT, value=None), ActiveLoop(name=None)]
-    result.events.extend(events)
+        result.events += [SlotSet(name=REQUESTED_SLOT, value=None), ActiveLoop(name=None)]
     return result
 
 

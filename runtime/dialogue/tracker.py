@@ -1,10 +1,10 @@
 """The tracker: one conversation's events, and the state derived from them.
 
-A tracker never stores slots or the active form beside its events: they are recomputed
-from the *applied* events (after restarts and rewinds), so a stored history is the whole
-truth. A `TrackerDomain` says which slots and forms exist; anything the events mention
-that the domain does not know (an assistant that was edited and hot-swapped) is ignored
-when deriving state, and the history itself is left untouched.
+A tracker never stores slots or the active form beside its events: they are derived
+from the *applied* events (after restarts and rewinds; kept up to date event by event), so
+a stored history is the whole truth. A `TrackerDomain` says which slots and forms exist;
+anything the events mention that the domain does not know (an assistant that was edited
+and hot-swapped) is ignored when deriving state, and the history itself is left untouched.
 """
 
 from __future__ import annotations
