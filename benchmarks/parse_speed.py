@@ -3,7 +3,8 @@
 The sources are synthetic (every construct of the language, repeated with fresh names),
 so the figure tracks the parser, not one project's mix. Also measures the parse cache (a
 warm in-process hit, and a warm on-disk hit: a fresh process re-checking unchanged files)
-and, with --project, a 50-file project parsed by one process and by all CPUs.
+and, with --project, a 50-file project parsed by one process and by all CPUs, and
+re-checked after one file changed (in-process cache: the dev loop).
 
     .venv/bin/python benchmarks/parse_speed.py [--json] [--runs N] [--sizes 1000,10000] [--project]
 """
@@ -178,6 +179,16 @@ def measure_project(lines: int, files: int, runs: int) -> dict[str, float | int]
             return parse_many(sources, None, jobs=jobs)
 
         result[f"{label}_median_s"] = round(_median_seconds(cold, runs)[0], 4)
+    # The dev loop: everything parsed before, then one file edited.
+    parse_many(sources, None, jobs=1)
+    edited = list(sources)
+
+    def recheck() -> object:
+        display, text = edited[0]
+        edited[0] = (display, text + "\n# edited\n")
+        return parse_many(edited, None, jobs=1)
+
+    result["recheck_one_edited_file_median_s"] = round(_median_seconds(recheck, runs)[0], 4)
     return result
 
 
