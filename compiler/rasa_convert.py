@@ -105,6 +105,7 @@ class ConverterBase:
         self.forms: dict[str, Any] = dict(domain.get("forms") or {})
         self.slot_defs: dict[str, Any] = dict(domain.get("slots") or {})
         self.slots: dict[str, SlotInfo] = {}
+        self.slot_notes: dict[str, list[str]] = {}
         self.synonyms: dict[str, str] = {}
         self.synonym_forms: dict[str, list[str]] = {}
         self.regexes: dict[str, list[str]] = {}

@@ -415,6 +415,7 @@ class _Converter(DialogueConverter):
                 if isinstance(m, dict) and m.get("type") == "from_entity" and m.get("entity")
             ]
             entity = sources[0] if len(set(sources)) == 1 else f"{raw}_value"
+            values.extend(self.lookups.get(entity, []))
             known = self.enum_entities.setdefault(entity, [])
             known.extend(v for v in values if v not in known)
 
@@ -441,15 +442,23 @@ class _Converter(DialogueConverter):
                         item,
                     )
                 return Block([f"entity {name}: builtin {builtin}", *body])
-            self.unsupported(f"Duckling dimension `{raw}` has no built-in extractor", item, body)
+            self.unsupported(
+                f"Duckling dimension `{raw}` has no built-in extractor", item, body, "  "
+            )
         if raw in self.enum_entities:
+            if raw in self.lookups:
+                self.note("W1307", f"lookup table `{raw}` merged into the enum's members", item)
+            if raw in self.regexes:
+                self.unsupported(f"regex for enum `{raw}` dropped", item, body, "  ")
             return self._enum_block(raw, self.enum_entities[raw], body)
         if raw in self.lookups:
             path = f"data/{name}.txt"
             values = sorted(set(self.lookups[raw]))
             self.outputs[path] = "".join(value + "\n" for value in values)
             if raw in self.regexes:
-                self.unsupported(f"regex for `{raw}` dropped: it has a lookup table", item, body)
+                self.unsupported(
+                    f"regex for `{raw}` dropped: it has a lookup table", item, body, "  "
+                )
             return Block([f"entity {name}: lookup {quote(path)}", *body])
         if raw in self.regexes:
             patterns = self.regexes[raw]
@@ -522,7 +531,7 @@ class _Converter(DialogueConverter):
             if not isinstance(slot, YMap):
                 self.note("W1304", f"slot `{raw}` should be a mapping; skipped", slot)
                 continue
-            notes: list[str] = []
+            notes = self.slot_notes.setdefault(raw, [])
             info = self._slot_type(raw, slot, notes)
             bad = [v for v in self._slot_values(raw, slot) if not info.fits(v)]
             if bad and not info.members:
@@ -542,7 +551,7 @@ class _Converter(DialogueConverter):
     def _slot_block(self, raw: str, slot: YMap) -> Block:
         info = self.slots[raw]
         self.unknown_keys(slot, SLOT_KEYS, f"slot `{raw}`")
-        body: list[str] = []
+        body: list[str] = list(self.slot_notes.get(raw, []))
         head = f"slot {info.name}: {info.type_text}"
         initial = slot.get("initial_value")
         if initial is not None:

@@ -602,3 +602,36 @@ def test_each_problem_is_reported_once(tmp_path: Path) -> None:
     assert len(report.diagnostics) == len(set(report.diagnostics))
     assert len([d for d in report.diagnostics if "groups" in d.message]) == 1
     assert len([d for d in report.diagnostics if "without `- `" in d.message]) == 1
+
+
+def test_odd_slot_types_and_enum_lookups(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [inform]
+entities: [size]
+slots:
+  size:
+    type: categorical
+    values: [small]
+    mappings: [{type: from_entity, entity: size}]
+  custom:
+    type: addons.MySlot
+    mappings: [{type: custom}]
+""",
+            "data/nlu.yml": """
+                nlu:
+                - lookup: size
+                  examples: |
+                    - large
+                """,
+        },
+    )
+    assert_parses(texts)
+    domain = texts["domain.assist"]
+    assert "entity size: enum\n  small\n  large" in domain
+    assert "# rasa: slot type `addons.MySlot` imported as `any`" in domain
+    assert "slot custom: any" in domain
+    assert any("merged" in m for m in messages(report, "W1307"))
