@@ -196,6 +196,25 @@ def _read_ir(bundle: Path, manifest: BundleManifest) -> Assistant:
         raise BundleError(f"{bundle / IR_FILE}: not a valid IR ({_first_problem(error)})") from None
 
 
+_LOADERS: dict[str, Callable[[Path], object]] = {
+    "intent_classifier": IntentClassifier.load,
+    "entity_tagger": EntityTagger.load,
+    "entity_matcher": EntityMatcher.load,
+    "policies": PolicyEnsemble.load,
+}
+
+
+def component_loads(bundle: Path, name: str) -> bool:
+    """Whether this runtime can load component `name` of a bundle. Training checks it
+    before reusing a component, so a saved layout that changed without a format-version
+    bump costs a retrain, never a bundle that cannot be served."""
+    try:
+        _LOADERS[name](bundle / name)
+    except (ModelLoadError, PolicyLoadError, OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 def list_bundles(folder: Path) -> list[tuple[Path, BundleManifest]]:
     """The readable bundles in a models folder, newest first."""
     found = []

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.status import Status
 
 from assistc.runtime import bundle
-from assistc.runtime.bundle import BundleError, BundleManifest
+from assistc.runtime.bundle import COMPONENTS, BundleError, BundleManifest
 from assistc.runtime.dialogue import policies
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.ir import Assistant, Example, fingerprint
@@ -205,28 +205,29 @@ def train(
         latest is not None
         and latest.ir_fingerprint == ir_fingerprint
         and latest.fingerprints == fingerprints
+        and all(bundle.component_loads(models_dir / latest.model_id, n) for n in COMPONENTS)
     ):
         return TrainResult(
             model_id=latest.model_id,
             path=models_dir / latest.model_id,
-            reused=list(bundle.COMPONENTS),
+            reused=list(COMPONENTS),
             total_seconds=time.perf_counter() - started,
             unchanged=True,
             warnings=warnings,
         )
-    previous = {
-        (name, manifest.fingerprints.get(name)): path / name
-        for path, manifest in reversed([] if force else bundle.list_bundles(models_dir))
-        for name in bundle.COMPONENTS  # newest last: the newest bundle wins
-    }
+    candidates: dict[tuple[str, str | None], list[Path]] = {}
+    for path, manifest in [] if force else bundle.list_bundles(models_dir):  # newest first
+        for name in COMPONENTS:
+            candidates.setdefault((name, manifest.fingerprints.get(name)), []).append(path)
     trainer = _Trainer(assistant)
     seconds: dict[str, float] = {}
     writers: dict[str, Callable[[Path], None]] = {}
-    total = len(bundle.COMPONENTS)
-    for index, name in enumerate(bundle.COMPONENTS, start=1):
-        source = previous.get((name, fingerprints[name]))
-        if source is not None and source.is_dir():
-            writers[name] = functools.partial(bundle.link_component, source)
+    total = len(COMPONENTS)
+    for index, name in enumerate(COMPONENTS, start=1):
+        found = candidates.get((name, fingerprints[name]), [])
+        source = next((path for path in found if bundle.component_loads(path, name)), None)
+        if source is not None:
+            writers[name] = functools.partial(bundle.link_component, source / name)
             _report(progress, Progress(name, "reused", index, total))
             continue
         _report(progress, Progress(name, "training", index, total))
@@ -250,7 +251,7 @@ def train(
         model_id=manifest.model_id,
         path=path,
         trained=list(seconds),
-        reused=[name for name in bundle.COMPONENTS if name not in seconds],
+        reused=[name for name in COMPONENTS if name not in seconds],
         seconds=seconds,
         total_seconds=time.perf_counter() - started,
         warnings=warnings,

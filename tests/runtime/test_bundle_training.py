@@ -387,3 +387,15 @@ def test_force_trains_everything_again(
     again = train(make_assistant(), folder, force=True)  # possibly within the same second
     assert again.model_id != result.model_id
     assert load_bundle(folder).model_id == again.model_id
+
+
+def test_a_component_that_no_longer_loads_is_retrained_not_reused(
+    trained: tuple[Path, training.TrainResult], tmp_path: Path
+) -> None:
+    folder = copy_models(trained[0], tmp_path / "models")
+    for file in (folder / trained[1].model_id / "intent_classifier").iterdir():
+        file.write_text("{}")  # e.g. a saved layout that changed without a version bump
+    unchanged_ir = train(make_assistant(), folder)
+    assert not unchanged_ir.unchanged
+    assert unchanged_ir.trained == ["intent_classifier"]
+    assert load_bundle(folder).model_id == unchanged_ir.model_id
