@@ -163,6 +163,9 @@ class _Debouncer(FileSystemEventHandler):
         self.session = session
         self.delay = delay
         self.pending: set[str] = set()
+        self.created: set[str] = set()
+        """Paths created in this batch: one gone again by the rebuild was an editor's
+        temporary file (written, then renamed over the real one), not a change."""
         self.timer: threading.Timer | None = None
         self.lock = threading.Lock()
 
@@ -177,8 +180,11 @@ class _Debouncer(FileSystemEventHandler):
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
             if is_relevant(path, self.session.root):
+                name = path.relative_to(self.session.root).as_posix()
                 with self.lock:
-                    self.pending.add(path.relative_to(self.session.root).as_posix())
+                    self.pending.add(name)
+                    if event.event_type == "created":
+                        self.created.add(name)
                     self._arm()
 
     def _arm(self) -> None:
@@ -189,9 +195,13 @@ class _Debouncer(FileSystemEventHandler):
         self.timer.start()
 
     def _fire(self) -> None:
+        root = self.session.root
         with self.lock:
-            changed = sorted(self.pending)
+            changed = sorted(
+                name for name in self.pending if name not in self.created or (root / name).exists()
+            )
             self.pending.clear()
+            self.created.clear()
             self.timer = None
         if not changed:
             return

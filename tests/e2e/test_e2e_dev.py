@@ -1,0 +1,124 @@
+"""`assistc dev` on a copy of the pizzeria: saves swap in a new assistant while the
+server keeps talking, conversations carry on, and a broken save keeps the last good one.
+
+Each test leaves the project valid, so they share one dev server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_helpers import Server, copy_example, wait_for
+
+ASK_TOPPINGS = "Which toppings would you like?"
+HOURS = "We're open every day from 11:00 to 23:00."
+
+
+def save_atomically(path: Path, text: str) -> None:
+    """Save as many editors (and `sed -i`) do: write a temporary file beside it, then
+    rename it over the original."""
+    temporary = path.parent / "sedXq81Zt"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def edit(path: Path, old: str, new: str, *, atomic: bool = False) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    (save_atomically if atomic else Path.write_text)(path, text.replace(old, new, 1))
+
+
+class DevLog:
+    """What `assistc dev` printed to stdout since a mark."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.mark = len(server.stdout)
+
+    def since(self) -> str:
+        return self.server.stdout[self.mark :]
+
+    def wait_for(self, text: str) -> str:
+        wait_for(f"{text!r} in the dev output", lambda: text in self.since())
+        return self.since()
+
+
+def next_model(server: Server, before: str) -> str:
+    wait_for("a new model", lambda: server.model_id() != before)
+    return server.model_id()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_example("pizzeria", tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="module")
+def dev(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(["dev", project], tmp_path_factory.mktemp("dev-logs"))
+    yield server
+    server.stop()
+
+
+def test_first_build_trains_and_serves(dev: Server) -> None:
+    assert "start: " in dev.stdout and "retrained intent_classifier" in dev.stdout
+    assert dev.model_id() in dev.stdout
+    assert dev.get("/status")["assistant"] == "pizzeria"
+
+
+def test_a_saved_response_is_swapped_in_and_conversations_carry_on(
+    dev: Server, project: Path
+) -> None:
+    before = dev.model_id()
+    assert dev.say("dev-a", "i want a large pizza") == [
+        "Which crust: thin, classic, stuffed or gluten free?"
+    ]
+    log = DevLog(dev)
+    edited = "Toppings? (edited while serving)"
+    edit(project / "responses.assist", ASK_TOPPINGS, edited, atomic=True)
+    after = next_model(dev, before)
+
+    assert dev.say("dev-a", "thin crust") == [edited]
+    slots = dev.tracker("dev-a")["slots"]
+    assert slots["size"] == "large" and slots["crust"] == "thin"  # from before the swap
+    reloads = [line for line in log.since().splitlines() if after in line]
+    assert len(reloads) == 1
+    assert reloads[0].startswith("responses.assist: changed response:utter_ask_toppings;")
+    assert "retrained nothing" in reloads[0]
+
+
+def test_a_broken_save_keeps_the_last_good_model_until_fixed(dev: Server, project: Path) -> None:
+    before = dev.model_id()
+    log = DevLog(dev)
+    edit(project / "responses.assist", "response utter_hours:\n", "response utter_hours\n")
+    printed = log.wait_for("still serving the last good model")
+    assert "error[E0001]" in printed and "responses.assist:" in printed
+    assert dev.model_id() == before
+    assert dev.say("dev-b", "what are your opening hours") == [HOURS]
+
+    fixed = "We're open from noon (edited while serving)."
+    text = (project / "responses.assist").read_text(encoding="utf-8")
+    text = text.replace("response utter_hours\n", "response utter_hours:\n").replace(HOURS, fixed)
+    (project / "responses.assist").write_text(text, encoding="utf-8")
+    after = next_model(dev, before)
+    assert after != before
+    assert dev.say("dev-b", "what are your opening hours") == [fixed]
+    assert "Traceback" not in dev.log
+    edit(project / "responses.assist", fixed, HOURS)  # as it was, for the other tests
+    next_model(dev, after)
+
+
+def test_an_edited_action_module_is_reloaded(dev: Server, project: Path) -> None:
+    log = DevLog(dev)
+    edit(
+        project / "actions" / "orders.py",
+        '_STATUSES = ("being prepared", "in the oven", "out for delivery", "delivered")',
+        '_STATUSES = ("baking (edited while serving)",) * 4',
+    )
+    log.wait_for("actions/orders.py")
+    assert dev.say("dev-c", "where is my order") == [
+        "What's the order number? It looks like AB1234."
+    ]
+    assert dev.say("dev-c", "QZ9981") == ["Order QZ9981: baking (edited while serving)."]
