@@ -565,7 +565,9 @@ class _Converter(DialogueConverter):
             self.unsupported(f"influence_conversation: {flag}", slot, body, "  ")
         for key in ("min_value", "max_value"):
             if key in slot and not self._asked_by_form(raw):
-                self.unsupported(f"{key}: {slot[key]} (only form slots take min/max)", slot, body)
+                self.unsupported(
+                    f"{key}: {slot[key]} (only form slots take min/max)", slot, body, "  "
+                )
         if slot.get("type") == "categorical" and "values" in slot:
             body.append("  " + comment("categorical values: the enum " + info.type_text))
         mappings = as_list(slot.get("mappings"))
@@ -617,6 +619,7 @@ class _Converter(DialogueConverter):
             intents = as_list(mapping.get("intent"))
             if written is None or not intents:
                 self.unsupported(f"from_intent mapping {mapping}", mapping, out, "  ")
+                return out
             for intent in intents:
                 out.append(f"  from intent {self.names('intent', intent)} = {written}")
         elif kind == "from_text":
@@ -739,8 +742,7 @@ class _Converter(DialogueConverter):
             return []
         args: list[str] = []
         for key, value in data.items():
-            members = self.slots[key].members if key in self.slots else frozenset()
-            written = value_text(value, members)
+            written = value_text(value, frozenset(self.enum_entities.get(key, [])))
             if written is None:
                 self.unsupported(f"button payload value {key}={value!r}", where, out, "    ")
                 continue
@@ -819,7 +821,8 @@ class _Converter(DialogueConverter):
             if raw is None or raw in seen:
                 continue
             seen.add(raw)
-            if raw in self.responses or raw in self.forms or raw.startswith("validate_"):
+            validates_form = raw.removeprefix("validate_") in self.forms
+            if raw in self.responses or raw in self.forms or validates_form:
                 continue
             if raw in SUPPORTED_BUILTIN_ACTIONS | UNSUPPORTED_BUILTIN_ACTIONS:
                 continue
@@ -879,7 +882,6 @@ class _Converter(DialogueConverter):
             notes: list[str] = []
             if raw in where:
                 self.unsupported(f"intent options {where[raw][raw]}", where[raw], notes)
-
             if raw in RASA_BUILTIN_INTENTS and not texts:
                 continue
             if raw in self.retrieval:
