@@ -4,8 +4,8 @@ A turn: parse the text (NLU, or a button payload), record it, fill slots from it
 entities and intent, then let the policies choose actions one after another until they
 choose `action_listen` (at most `config.max_actions_per_turn`). Every event of the turn is
 appended to the tracker store before the messages are returned, so an answered turn is
-never lost. Different senders may be handled concurrently; the caller serialises calls
-for the same sender.
+never lost. Different senders may be handled concurrently; turns of the same sender are
+serialised (the server does so too, across hot-swapped agents).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import functools
 import hashlib
 import logging
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -68,6 +69,7 @@ logger = logging.getLogger("assistc.runtime")
 
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't get that. Could you rephrase?"
 DEFAULT_FALLBACK_RESPONSE = "utter_default"
+SENDER_LOCKS = 64
 _ENDS_TURN = (Restarted, UserUtteranceReverted, SessionStarted)
 """Events after which the bot waits for the user (the history just changed under it)."""
 
@@ -123,6 +125,8 @@ class Agent:
         self._decisions: dict[str, list[PolicyDecision]] = {}
         self._noticed: set[str] = set()
         self._lock = threading.Lock()
+        self._sender_locks = [threading.Lock() for _ in range(SENDER_LOCKS)]
+        """Turns of one sender never overlap, even if a caller forgets to serialise them."""
 
     # ------------------------------------------------------------------ public API
 
@@ -171,6 +175,10 @@ class Agent:
         self, sender_id: str, text: str, *, input_channel: str = "rest"
     ) -> list[BotMessage]:
         """Run one turn and return what the bot says."""
+        with self._sender_locks[zlib.crc32(sender_id.encode()) % len(self._sender_locks)]:
+            return self._handle(sender_id, text, input_channel)
+
+    def _handle(self, sender_id: str, text: str, input_channel: str) -> list[BotMessage]:
         tracker = self.tracker(sender_id)
         new_events: list[Event] = []
         if tracker is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from conftest import AgentFactory
-from dialogue_fixtures import make_assistant, texts
+from dialogue_fixtures import NLU_TABLE, FakeNLU, make_assistant, texts
 
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble
@@ -166,3 +167,24 @@ def test_a_failing_nlu_reads_as_nlu_fallback(
     assert replies == ["Sorry, I didn't get that. Could you rephrase?"]
     assert "model exploded" in caplog.text
     assert agent.parse("/greet").intent.name == "greet"  # payloads still work
+
+
+class SlowNLU(FakeNLU):
+    """Parsing takes a while, so concurrent turns would overlap without serialisation."""
+
+    def parse(self, text: str) -> ParseResult:
+        time.sleep(0.01)
+        return super().parse(text)
+
+
+def test_concurrent_turns_of_one_sender_do_not_interleave(
+    assistant: Assistant, policies: PolicyEnsemble
+) -> None:
+    agent = Agent(assistant, SlowNLU(NLU_TABLE), policies, InMemoryTrackerStore())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: agent.handle_message("same", "are you a bot?"), range(12)))
+    tracker = agent.tracker("same")
+    assert tracker is not None
+    kinds = [type(e).__name__ for e in tracker.events]
+    turn = ["UserUttered", "ActionExecuted", "BotUttered", "ActionExecuted"]
+    assert kinds == ["ActionExecuted", "SessionStarted", "ActionExecuted", *turn * 12]
