@@ -230,6 +230,12 @@ def test_concertbot_actions_run_in_rasa_sdk(action_server: str, tmp_path: Path) 
     assert [c["artist"] for c in tracker.get_slot("concerts")] == ["Foo Fighters", "Katy Perry"]
     assert texts(agent, "fan", "compare reviews") == ["Katy Perry has the best reviews"]
 
+    assert texts(agent, "venues", "Show me venues") == [
+        "here are some venues I found",
+        "Big Arena, Rock Cellar",
+    ]
+    assert texts(agent, "venues", "compare reviews") == ["Venues are highly rated"]
+
     assert texts(agent, "other", "how do I get started") == [
         "I can help you find concerts and venues. Do you like music?"
     ]
