@@ -13,6 +13,7 @@ Reports, per size (medians; CPU seconds too, since a busy machine inflates wall 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import shutil
@@ -111,6 +112,8 @@ def time_in_process(folder: Path, runs: int) -> list[float]:
     result = compile_project(folder, sample_templates=False)
     assert not result.errors, result.errors[:3]
     cache = CompileCache()
+    gc.collect()
+    gc.freeze()  # as the dev loop does after each build
     compile_project(folder, cache=cache, sample_templates=False)
     edited = folder / "module_0000.assist"
     original = edited.read_text(encoding="utf-8")
