@@ -27,7 +27,7 @@ def source(intents: int, per_intent: int) -> str:
     parts = [
         "entity colour: enum\n"
         + "".join(f'  colour{n} = "shade{n}", "tone{n}"\n' for n in range(40)),
-        "entity city: lookup \"cities.txt\"\n",
+        'entity city: lookup "cities.txt"\n',
         'phrase polite = "please" | "kindly" | "if you can" | ""\n',
     ]
     for n in range(intents):
