@@ -8,6 +8,7 @@ rasa-sdk version); the test skips, saying why, only when it cannot be created.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -103,11 +104,20 @@ BOT_CHALLENGE_EXAMPLES = """
 
 
 def _sdk_python() -> Path:
-    """The rasa-sdk virtualenv's Python, creating the virtualenv on first use."""
+    """The rasa-sdk virtualenv's Python, creating the virtualenv on first use (under a
+    file lock, so parallel test runs do not build it twice)."""
     python = VENV / "bin" / "python"
     marker = VENV / ".complete"
-    if marker.is_file():
-        return python
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    with (VENV.parent / f"{VENV.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.is_file():
+            _create_venv(python)
+            marker.write_text(RASA_SDK_VERSION, encoding="utf-8")
+    return python
+
+
+def _create_venv(python: Path) -> None:
     shutil.rmtree(VENV, ignore_errors=True)
     try:
         subprocess.run(
@@ -126,8 +136,6 @@ def _sdk_python() -> Path:
             f"cannot create a virtualenv with rasa-sdk=={RASA_SDK_VERSION} (no network?): "
             f"{error} {detail.decode(errors='replace')[-300:]}"
         )
-    marker.write_text(RASA_SDK_VERSION, encoding="utf-8")
-    return python
 
 
 def _free_port() -> int:
