@@ -625,9 +625,6 @@ class _AstBuilder:
             _cover_tokens(children[0], children[-1]),
         )
 
-    def example(self, children: list[TokenLike]) -> ast.StringLit:
-        return _string(children[0])
-
     def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
         return ast.GenerateCount(int(children[0].value), _token_span(children[0]))
 
@@ -635,7 +632,7 @@ class _AstBuilder:
         counts = _of_type(children, ast.GenerateCount)
         return ast.IntentDecl(
             _name(children[0]),
-            tuple(_of_type(children, ast.StringLit)),
+            tuple(_string(c) for c in children[1:] if isinstance(c, _TOKENS)),
             counts[-1] if counts else None,
             _cover(children),
         )
