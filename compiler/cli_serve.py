@@ -85,6 +85,15 @@ def default_store(project_dir: Path) -> Path:
     return project_dir / ".assistc" / "tracker.sqlite"
 
 
+def project_of(model: Path) -> Path | None:
+    """The assistant's folder that `model` (a folder, its models folder or one bundle)
+    belongs to: its Python actions live there, and by default its conversations."""
+    if (model / ".assistc").is_dir():
+        return model
+    absolute = model.absolute()
+    return next((f.parent for f in (absolute, *absolute.parents) if f.name == ".assistc"), None)
+
+
 def run(
     model: Path,
     host: str,
@@ -96,7 +105,7 @@ def run(
 ) -> None:
     show_runtime_log()
     loaded = _load_or_exit(model)
-    actions_dir = project_dir or (model if (model / ".assistc").is_dir() else None)
+    actions_dir = project_dir or project_of(model)
     store_path = None if memory else (store or default_store(actions_dir or Path(".")))
     typer.echo(f"serving model {loaded.model_id} on http://{host}:{port}")
     try:

@@ -170,7 +170,12 @@ class Server:
     files so the test can read what it printed."""
 
     def __init__(
-        self, args: Sequence[str | Path], logs: Path, token: str | None = None, **env: str
+        self,
+        args: Sequence[str | Path],
+        logs: Path,
+        token: str | None = None,
+        cwd: Path | None = None,
+        **env: str,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -180,7 +185,9 @@ class Server:
         self.stderr_path = logs / f"{self.port}.err"
         command = cli_command([*args, "--port", str(self.port)])
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen(command, stdout=out, stderr=err, env=child_env(**env))
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=err, cwd=cwd, env=child_env(**env)
+            )
         self.http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
         try:
             wait_for(f"{self.url}/health", self._healthy, SERVER_START_TIMEOUT)

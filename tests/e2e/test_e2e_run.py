@@ -52,14 +52,20 @@ def project(trained_pizzeria: Trained, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def served(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("run")
-    server = Server(["run", project, "--store", folder / "store.sqlite"], folder)
+def served(
+    project: Path, trained_pizzeria: Trained, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`assistc run <one bundle>`, started from another folder, with the default store."""
+    _, _, model = trained_model(trained_pizzeria.first_train)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    server = Server(["run", project / ".assistc" / "models" / model], elsewhere, cwd=elsewhere)
     yield server
     server.stop()
 
 
-def test_a_full_order_round_trip_with_a_python_action(served: Server) -> None:
+def test_a_full_order_round_trip_with_a_python_action(served: Server, project: Path) -> None:
+    """The bundle's project is found from the bundle's path: its Python action runs and
+    its conversations are stored in it, not in the working folder."""
     said = answers_to(served, "ana", ORDER)
     placed = served.say("ana", "my address is 12 high street")
     assert len(placed) == 1 and PLACED.search(placed[0]), placed  # place_order ran
@@ -73,6 +79,8 @@ def test_a_full_order_round_trip_with_a_python_action(served: Server) -> None:
     assert slots["toppings"] == ["mushrooms"]
     assert re.fullmatch(r"PZ\d{4}", slots["order_id"])
     assert slots["order_id"] in placed[0]
+    assert (project / ".assistc" / "tracker.sqlite").is_file()
+    assert not (served.stdout_path.parent / ".assistc").exists()
 
 
 @pytest.mark.xfail(
