@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import operator
 import os
 import pickle
 import tempfile
@@ -215,13 +216,12 @@ def _parse_group(sources: list[tuple[str, str]]) -> list[bytes]:
 
 
 def _fields_reducer(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
-    names = tuple(field.name for field in dataclasses.fields(cls))
+    names = [field.name for field in dataclasses.fields(cls)]
     make = FAST_CONSTRUCTORS.get(cls, cls)
-
-    def reduce(node: Any) -> tuple[Any, ...]:
-        return make, tuple(getattr(node, name) for name in names)
-
-    return reduce
+    fields = operator.attrgetter(*names)  # reads every field in one C call
+    if len(names) == 1:
+        return lambda node: (make, (fields(node),))
+    return lambda node: (make, fields(node))
 
 
 @functools.cache
