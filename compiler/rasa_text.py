@@ -65,9 +65,15 @@ class NameMap:
         return name
 
 
+LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""What `str.splitlines` breaks lines at besides `\n`: written as `\n` (source files
+are read line by line, so these may not appear raw inside a string)."""
+
+
 def quote(text: str) -> str:
-    """A string literal whose value is exactly `text` (backslashes doubled only where
-    the language would read them as an escape)."""
+    """A string literal whose value is `text` (other line breaks become `\n`;
+    backslashes doubled only where the language would read them as an escape)."""
+    text = LINE_BREAKS.sub("\n", text)
     out = ['"']
     for index, char in enumerate(text):
         if char == '"':
