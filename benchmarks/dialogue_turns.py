@@ -6,11 +6,15 @@ times every `Agent.handle_message`, with the in-memory and the SQLite tracker st
 Messages are button payloads (`/intent{...}`), which bypass the NLU, so the figures are
 the dialogue engine's alone: slot filling, policies, forms, responses, the store.
 
+Long conversations: one conversation of `--long` turns (greeting and menu questions) on
+the SQLite store; the figure is the median latency of its last 50 turns.
+
 Generalisation: for each story, the policies are trained without it and must predict
 its actions (rules, memoisation of the other stories, and the learned policy); the
 figure is the share of the held-out stories' actions predicted exactly.
 
     .venv/bin/python benchmarks/dialogue_turns.py [--json] [--runs N] [--conversations N]
+        [--long N]
 """
 
 from __future__ import annotations
@@ -80,6 +84,16 @@ def _turns(agent: Agent, conversations: int) -> list[float]:
     return times
 
 
+def long_conversation_ms(agent: Agent, turns: int) -> float:
+    """Median latency (ms) of the last 50 turns of one conversation `turns` long."""
+    times = []
+    for number in range(turns):
+        start = time.perf_counter()
+        agent.handle_message("bench-long", "/greet" if number % 2 else "/ask_menu")
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times[-50:]) * 1000, 3)
+
+
 def held_out_accuracy(assistant: Assistant) -> tuple[int, int]:
     """(actions predicted right, actions) over leave-one-story-out training runs."""
     domain = domain_of(assistant)
@@ -103,6 +117,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--runs", type=int, default=5, help="training runs (median reported)")
     parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--long", type=int, default=1000, help="turns of the long conversation")
     args = parser.parse_args()
     result = compile_project(EXAMPLE)
     if result.assistant is None:
@@ -123,6 +138,9 @@ def main() -> None:
             times = sorted(_turns(agent, args.conversations))
             figures[f"turn_ms_median_{name}"] = round(statistics.median(times) * 1000, 3)
             figures[f"turn_ms_p95_{name}"] = round(times[int(0.95 * (len(times) - 1))] * 1000, 3)
+        figures[f"turn_ms_median_sqlite_after_{args.long}_turns"] = long_conversation_ms(
+            agent, args.long
+        )
     right, total = held_out_accuracy(assistant)
     figures["held_out_story_actions"] = total
     figures["held_out_story_action_accuracy"] = round(right / total, 3) if total else 0.0

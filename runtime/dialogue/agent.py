@@ -16,6 +16,7 @@ import hashlib
 import logging
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -70,6 +71,7 @@ logger = logging.getLogger("assistc.runtime")
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't get that. Could you rephrase?"
 DEFAULT_FALLBACK_RESPONSE = "utter_default"
 SENDER_LOCKS = 64
+CACHED_TRACKERS = 256
 _ENDS_TURN = (Restarted, UserUtteranceReverted, SessionStarted)
 """Events after which the bot waits for the user (the history just changed under it)."""
 
@@ -125,6 +127,8 @@ class Agent:
         self._decisions: dict[str, list[PolicyDecision]] = {}
         self._noticed: set[str] = set()
         self._lock = threading.Lock()
+        self._trackers: OrderedDict[str, Tracker] = OrderedDict()
+        """The latest turn's tracker per sender (state already derived), for the next turn."""
         self._sender_locks = [threading.Lock() for _ in range(SENDER_LOCKS)]
         """Turns of one sender never overlap, even if a caller forgets to serialise them."""
 
@@ -145,11 +149,19 @@ class Agent:
             return ParseResult(text=text, intent=unknown, intent_ranking=[unknown])
 
     def tracker(self, sender_id: str) -> Tracker | None:
-        """The conversation as this assistant sees it, or None if it never began."""
+        """The conversation as this assistant sees it, or None if it never began (a copy:
+        later turns do not change it)."""
         stored = self.store.load(sender_id)
         if stored is None:
             return None
-        tracker = stored.with_domain(self._tracker_domain)
+        with self._lock:
+            known = self._trackers.get(sender_id)
+        count = len(known.events) if known is not None else 0
+        if known is not None and stored.events[count - 1 : count] == known.events[-1:]:
+            tracker = known.copy()  # reuse the derived state; add what others appended
+            tracker.extend(stored.events[count:])
+        else:
+            tracker = stored.with_domain(self._tracker_domain)
         slots, form = tracker.dropped_names()
         if (slots or form) and sender_id not in self._noticed:
             with self._lock:
@@ -207,6 +219,11 @@ class Agent:
         with self._lock:
             self._decisions[sender_id] = decisions
         self.store.append(sender_id, new_events)
+        with self._lock:
+            self._trackers[sender_id] = tracker
+            self._trackers.move_to_end(sender_id)
+            while len(self._trackers) > CACHED_TRACKERS:
+                self._trackers.popitem(last=False)
         return [
             to_bot_message(event, sender_id)
             for event in new_events

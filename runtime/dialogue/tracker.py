@@ -10,6 +10,7 @@ and hot-swapped) is ignored when deriving state, and the history itself is left 
 from __future__ import annotations
 
 import bisect
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,14 @@ class _Derived:
             self.latest_action_name = event.name
         self.applied.append(event)
 
+    def copy(self) -> _Derived:
+        twin = copy.copy(self)
+        twin.applied = list(self.applied)
+        twin.slots = dict(self.slots)
+        twin.form_changes = list(self.form_changes)
+        twin.unknown_slots = set(self.unknown_slots)
+        return twin
+
     def known_form(self, name: str | None) -> str | None:
         return name if self.forms is None or name in self.forms else None
 
@@ -118,13 +127,14 @@ class Tracker:
         self.events: list[Event] = list(events)
         self.domain = domain
         self._derived: _Derived | None = None
-        self._turn = sum(isinstance(event, UserUttered) for event in self.events)
+        self._turn: int | None = None
 
     # ------------------------------------------------------------------ mutation
 
     def append(self, event: Event) -> None:
         self.events.append(event)
-        self._turn += isinstance(event, UserUttered)
+        if self._turn is not None:
+            self._turn += isinstance(event, UserUttered)
         if isinstance(event, _RESETS):
             self._derived = None
         elif self._derived is not None:
@@ -133,6 +143,14 @@ class Tracker:
     def extend(self, events: Iterable[Event]) -> None:
         for event in events:
             self.append(event)
+
+    def copy(self) -> Tracker:
+        """An independent tracker with the same events and (already derived) state."""
+        twin = Tracker(self.sender_id, self.events, domain=self.domain)
+        twin._turn = self._turn
+        if self._derived is not None:
+            twin._derived = self._derived.copy()
+        return twin
 
     def with_domain(self, domain: TrackerDomain | None) -> Tracker:
         """The same history seen through another assistant's slots and forms."""
@@ -188,6 +206,8 @@ class Tracker:
     @property
     def turn(self) -> int:
         """How many user messages the conversation has had (rewound ones included)."""
+        if self._turn is None:
+            self._turn = sum(isinstance(event, UserUttered) for event in self.events)
         return self._turn
 
     def dropped_names(self) -> tuple[list[str], str | None]:

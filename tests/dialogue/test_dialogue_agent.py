@@ -14,6 +14,7 @@ from dialogue_fixtures import NLU_TABLE, FakeNLU, make_assistant, texts
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, SQLiteTrackerStore
+from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import Assistant, BotStep, Config, Rule, SlotType, UserStep
 from assistc.runtime.nlu.types import ParseResult
 
@@ -188,3 +189,26 @@ def test_concurrent_turns_of_one_sender_do_not_interleave(
     kinds = [type(e).__name__ for e in tracker.events]
     turn = ["UserUttered", "ActionExecuted", "BotUttered", "ActionExecuted"]
     assert kinds == ["ActionExecuted", "SessionStarted", "ActionExecuted", *turn * 12]
+
+
+def test_agent_sees_turns_another_agent_added_to_the_store(make_agent: AgentFactory) -> None:
+    store = InMemoryTrackerStore()
+    first, second = make_agent(store=store), make_agent(store=store)
+    first.handle_message("u", "hi")
+    second.handle_message("u", "I am vip")
+    tracker = first.tracker("u")
+    assert tracker is not None and tracker.get_slot("vip") is True
+    assert tracker.turn == 2
+    store.save(Tracker("u", []))  # someone replaced the conversation
+    replaced = first.tracker("u")
+    assert replaced is not None and replaced.get_slot("vip") is False and replaced.turn == 0
+
+
+def test_returned_trackers_do_not_change_with_later_turns(make_agent: AgentFactory) -> None:
+    agent = make_agent()
+    agent.handle_message("u", "hi")
+    before = agent.tracker("u")
+    assert before is not None
+    count = len(before.events)
+    agent.handle_message("u", "I am vip")
+    assert len(before.events) == count and before.get_slot("vip") is False
