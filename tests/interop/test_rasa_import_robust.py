@@ -18,7 +18,18 @@ from interop_helpers import EXAMPLE_NAMES, assert_parses, example_dir
 from assistc.compiler.rasa_import import import_rasa
 from assistc.dsl.diagnostics import CODES
 
-REPLACEMENTS: list[Any] = [None, "x y", 3, 2.5, True, [], {}, ["a", {"b": None}], {"k": [1]}]
+REPLACEMENTS: list[Any] = [
+    None,
+    "x y",
+    3,
+    2.5,
+    True,
+    [],
+    {},
+    ["a", {"b": None}],
+    {"k": [1]},
+    'a\u2028b\r"c\\',
+]
 CASES = 80
 
 
