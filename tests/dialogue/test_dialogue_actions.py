@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -184,3 +185,21 @@ def test_editing_a_helper_module_reloads_the_actions_using_it(
     assert texts(agent.handle_message("u", "check")) == ["old"]
     _touch_later(helper, "def word():\n    return 'new'\n")
     assert texts(agent.handle_message("u", "check")) == ["new"]
+
+
+def test_reload_actions_forces_a_fresh_import(
+    make_agent: AgentFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cached .pyc with the same source time and size would hide the edit from Python
+    # itself; this test is about the agent's module cache, so none is written.
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    project = _project(tmp_path, "def check(i, ctx):\n    ctx.send('v1')\n    return {}\n")
+    agent = make_agent(project_dir=project)
+    assert texts(agent.handle_message("u", "check")) == ["v1"]
+    source = project / "actions" / "orders.py"
+    stat = source.stat()
+    source.write_text("def check(i, ctx):\n    ctx.send('v2')\n    return {}\n")
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time
+    assert texts(agent.handle_message("u", "check")) == ["v1"]  # no visible change
+    agent.reload_actions()
+    assert texts(agent.handle_message("u", "check")) == ["v2"]
