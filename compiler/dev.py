@@ -103,7 +103,11 @@ class DevSession:
         what = ", ".join(changed) if changed else "start"
         try:
             result = compile_build_train(
-                self.project, seed=self.seed, cache=self.cache, write_build_folder=False
+                self.project,
+                seed=self.seed,
+                cache=self.cache,
+                write_build_folder=False,
+                quick=self.current is not None,
             )
         except (BuildError, StubError, TrainingError) as error:
             return Reload(changed, False, f"{what}: {error} — still serving the last good model")

@@ -29,10 +29,12 @@ def compile_build_train(
     cache: CompileCache | None = None,
     progress: ProgressCallback | None = None,
     write_build_folder: bool = True,
+    quick: bool = False,
 ) -> PipelineResult:
     """Check the project; when it is clean, write the build folder and stubs and train
     (reusing unchanged components). Raises BuildError, StubError, TrainingError. The dev
-    loop skips the build folder (`write_build_folder`): it serves from the bundle."""
+    loop skips the build folder (`write_build_folder`): it serves from the bundle, and
+    trains `quick` (reusing the last confidence calibration)."""
     started = time.perf_counter()
     compiled = compile_project(project, seed=seed, cache=cache, ignore_missing_actions=True)
     timings = {"check": time.perf_counter() - started}
@@ -50,6 +52,6 @@ def compile_build_train(
             return PipelineResult(compiled, created_stubs=stubs.created, timings=timings)
     timings["build"] = time.perf_counter() - step
     step = time.perf_counter()
-    trained = train(assistant, bundle.models_dir(root), seed=seed, progress=progress)
+    trained = train(assistant, bundle.models_dir(root), seed=seed, progress=progress, quick=quick)
     timings["train"] = time.perf_counter() - step
     return PipelineResult(compiled, trained, stubs.created, timings)

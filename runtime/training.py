@@ -30,6 +30,7 @@ from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.ir import Assistant, Example, fingerprint
 from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.matcher import EntityMatcher
 from assistc.runtime.nlu.tagger import EntityTagger
 
@@ -138,8 +139,9 @@ class _Trainer:
     """Trains the components of one assistant, building the matcher at most once (with a
     huge lookup table, building it dominates)."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, temperature: float | None = None) -> None:
         self.assistant = assistant
+        self.temperature = temperature
 
     @functools.cached_property
     def matcher(self) -> EntityMatcher:
@@ -148,7 +150,9 @@ class _Trainer:
     def train(self, name: str) -> _Savable:
         assistant = self.assistant
         if name == "intent_classifier":
-            return IntentClassifier.train(_all_examples(assistant), assistant.config)
+            return IntentClassifier.train(
+                _all_examples(assistant), assistant.config, temperature=self.temperature
+            )
         if name == "entity_tagger":  # learns from the annotations, matcher hits as features
             return EntityTagger.train(_annotated_examples(assistant), self.matcher)
         if name == "entity_matcher":
@@ -183,9 +187,14 @@ def train(
     progress: ProgressCallback | None = None,
     keep: int = DEFAULT_KEEP,
     force: bool = False,
+    quick: bool = False,
 ) -> TrainResult:
     """Train `assistant` into a new bundle in `models_dir`, reusing unchanged components
     (unless `force`: then everything is trained again).
+
+    `quick` (the dev loop) retrains the intent classifier with the confidence
+    calibration of the latest bundle instead of calibrating again; such a classifier
+    gets its own fingerprint, so a later full `train` does not reuse it.
 
     `seed` overrides the assistant's `config.seed`. Raises `TrainingError` (nothing is
     written) when the assistant cannot be trained or a component fails to train.
@@ -201,6 +210,9 @@ def train(
     ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()  # .fingerprint
     fingerprints = component_fingerprints(assistant)
     latest = None if force else _latest(models_dir)
+    temperature = _latest_temperature(models_dir, latest) if quick else None
+    if temperature is not None:
+        fingerprints["intent_classifier"] = fingerprint(fingerprints["intent_classifier"], "quick")
     if (
         latest is not None
         and latest.ir_fingerprint == ir_fingerprint
@@ -219,7 +231,7 @@ def train(
     for path, manifest in [] if force else bundle.list_bundles(models_dir):  # newest first
         for name in COMPONENTS:
             candidates.setdefault((name, manifest.fingerprints.get(name)), []).append(path)
-    trainer = _Trainer(assistant)
+    trainer = _Trainer(assistant, temperature)
     seconds: dict[str, float] = {}
     writers: dict[str, Callable[[Path], None]] = {}
     total = len(COMPONENTS)
@@ -267,6 +279,16 @@ def _new_model_id(models_dir: Path, created: datetime, digest: str) -> str:
         number += 1
         model_id = f"{base}-{number}"
     return model_id
+
+
+def _latest_temperature(models_dir: Path, latest: BundleManifest | None) -> float | None:
+    """The calibrated temperature of the latest bundle's intent classifier, if any."""
+    if latest is None:
+        return None
+    try:
+        return IntentClassifier.load(models_dir / latest.model_id / "intent_classifier").temperature
+    except (ModelLoadError, OSError, ValueError, KeyError):
+        return None
 
 
 def _train_component(trainer: _Trainer, name: str) -> _Savable:

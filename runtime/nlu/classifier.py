@@ -61,6 +61,11 @@ def _fit_svms(
     (not threads: liblinear's random generator is global, so threads would make the
     result depend on scheduling)."""
     jobs = 1 if x.nnz * n_classes <= PARALLEL_BUDGET else max(1, min(4, os.cpu_count() or 1))
+    if jobs == 1 and n_classes > 2 and len(np.unique(y)) == n_classes:
+        # Small problems: liblinear's own one-vs-rest loop, without a Python round trip
+        # (and sklearn's input checks) per class.
+        svm = LinearSVC(C=SVM_C, random_state=seed).fit(x, y)
+        return svm.coef_.astype(np.float64), svm.intercept_.astype(np.float64)
     fitted = Parallel(n_jobs=jobs)(delayed(_fit_one)(x, y, k, seed) for k in range(n_classes))
     coef = np.vstack([c for c, _ in fitted])
     intercept = np.array([b for _, b in fitted])
@@ -124,7 +129,11 @@ class IntentClassifier:
         self.temperature = temperature
 
     @classmethod
-    def train(cls, examples: Sequence[Example], config: Config) -> IntentClassifier:
+    def train(
+        cls, examples: Sequence[Example], config: Config, *, temperature: float | None = None
+    ) -> IntentClassifier:
+        """Fit the classifier. With `temperature` (the dev loop passes the last calibrated
+        one) the cross-validated calibration, most of the training time, is skipped."""
         intents = sorted({e.intent for e in examples})
         if len(intents) < 2:
             return cls(intents, None, np.zeros((len(intents), 0)), np.zeros(len(intents)), 1.0)
@@ -136,7 +145,8 @@ class IntentClassifier:
             n = len(intents)
             return cls(intents, featurizer, np.zeros((n, 0)), np.zeros(n), 1.0)
         x = featurizer.transform(texts)
-        temperature = _fit_temperature(x, y, len(intents), config.seed)
+        if temperature is None:
+            temperature = _fit_temperature(x, y, len(intents), config.seed)
         coef, intercept = _fit_svms(x, y, len(intents), config.seed)
         return cls(intents, featurizer, coef, intercept, temperature)
 

@@ -15,6 +15,7 @@ from runtime_assistant import make_assistant
 from assistc.runtime import bundle, ir, training
 from assistc.runtime.bundle import BundleError, load_bundle
 from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.training import Progress, TrainingError, component_fingerprints, train
 
 ALL = list(bundle.COMPONENTS)
@@ -399,3 +400,31 @@ def test_a_component_that_no_longer_loads_is_retrained_not_reused(
     assert not unchanged_ir.unchanged
     assert unchanged_ir.trained == ["intent_classifier"]
     assert load_bundle(folder).model_id == unchanged_ir.model_id
+
+
+def test_quick_training_reuses_the_calibration_and_gets_its_own_fingerprint(
+    tmp_path: Path,
+) -> None:
+    """The dev loop's quick retrain skips calibration; a later full train must not reuse
+    the quick classifier."""
+    assistant = _quick_assistant()
+    models = tmp_path / "models"
+    full = training.train(assistant, models)
+    calibrated = IntentClassifier.load(full.path / "intent_classifier").temperature
+    edited = _quick_assistant(extra="good evening to you")
+    quick = training.train(edited, models, quick=True)
+    assert quick.trained == ["intent_classifier"]
+    assert IntentClassifier.load(quick.path / "intent_classifier").temperature == calibrated
+    again = training.train(edited, models)
+    assert "intent_classifier" in again.trained  # the quick one is not reused
+
+
+def _quick_assistant(extra: str | None = None) -> ir.Assistant:
+    greet = ["hi", "hello", "hey there", "good morning", "howdy"] + ([extra] if extra else [])
+    bye = ["bye", "goodbye", "see you later", "farewell", "good night"]
+    thanks = ["thanks", "thank you", "cheers", "many thanks", "much appreciated"]
+    intents = [
+        ir.Intent(name=name, examples=[ir.Example(text=t, intent=name) for t in texts])
+        for name, texts in (("greet", greet), ("goodbye", bye), ("thank", thanks))
+    ]
+    return ir.Assistant(name="quick", intents=intents)
