@@ -223,7 +223,7 @@ class DialogueResolver:
                 intent = None
                 if node.intent is not None:
                     intent = node.intent.text
-                    if intent not in self.scope.table.intents:
+                    if not self.scope.table.has_intent(intent):
                         self.problems.append(
                             self.scope.table.undefined(self.scope.table.intents, node.intent)
                         )

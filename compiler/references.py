@@ -71,7 +71,7 @@ class Scope:
         return converted
 
     def user_intent(self, node: ast.UserIntent) -> tuple[str, list[ir.StepEntity]]:
-        if node.intent.text not in self.table.intents:
+        if not self.table.has_intent(node.intent.text):
             self.problems.append(self.table.undefined(self.table.intents, node.intent))
         entities: list[ir.StepEntity] = []
         for arg in node.args:

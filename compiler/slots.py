@@ -93,7 +93,7 @@ def _mapping(
             )
         return ir.SlotMapping(kind="entity", entity=entity.name, role=role)
     if isinstance(node, ast.IntentMapping):
-        if node.intent.text not in table.intents:
+        if not table.has_intent(node.intent.text):
             problems.append(table.undefined(table.intents, node.intent))
         value, problem, hint = check_value(node.value, slot_type, entities)
         if problem:

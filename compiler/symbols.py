@@ -18,6 +18,9 @@ from assistc.dsl.diagnostics import Diagnostic, Label
 
 D = TypeVar("D")
 
+BUILTIN_INTENTS = ("nlu_fallback",)
+"""Intents the runtime produces itself: `nlu_fallback` when no intent is confident."""
+
 KIND_CODES = {
     "intent": "E0101",
     "entity": "E0102",
@@ -64,6 +67,9 @@ class SymbolTable:
     configs: list[ast.ConfigDecl] = field(default_factory=list)
     uses: list[ast.UseDecl] = field(default_factory=list)
     stdlib_files: set[str] = field(default_factory=set)
+
+    def has_intent(self, name: str) -> bool:
+        return name in self.intents or name in BUILTIN_INTENTS
 
     def undefined(self, namespace: Namespace[D], name: ast.Name) -> Diagnostic:
         """The diagnostic for a reference to a name that `namespace` lacks."""
