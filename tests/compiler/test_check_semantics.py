@@ -1,0 +1,37 @@
+"""Checker behaviours not covered by one golden case each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistc.compiler.compile import compile_project
+
+
+def check(tmp_path: Path, source: str) -> list[str]:
+    (tmp_path / "main.assist").write_text(source, encoding="utf-8")
+    return [d.code for d in compile_project(tmp_path, sample_templates=False).diagnostics]
+
+
+def test_the_runtimes_nlu_fallback_intent_is_known(tmp_path: Path) -> None:
+    source = (
+        'intent greet:\n  "hi"\n  "hello"\n  "hey"\n  "yo"\n  "hiya"\n'
+        'response utter_sorry:\n  "Sorry?"\nresponse utter_hi:\n  "Hi"\n'
+        "rule fallback:\n  user nlu_fallback\n  bot utter_sorry\n"
+        "rule hi:\n  user greet\n  bot utter_hi\n"
+    )
+    assert check(tmp_path, source) == []
+
+
+def test_stdlib_definitions_are_never_reported_unused(tmp_path: Path) -> None:
+    source = 'use stdlib.smalltalk\nuse stdlib.entities\nresponse utter_hi:\n  "Hi"\n'
+    source += "rule hi:\n  user greet\n  bot utter_hi\n"
+    assert check(tmp_path, source) == []
+
+
+def test_a_typo_is_reported_once_not_at_every_use(tmp_path: Path) -> None:
+    source = (
+        "slot guests: integer\n"
+        'response utter_n:\n  "{guests} guests"\n'
+        "story s:\n  slot guests = 3\n  bot utter_n\n"
+    )
+    assert check(tmp_path, source) == ["E0111"]
