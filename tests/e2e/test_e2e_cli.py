@@ -284,6 +284,6 @@ def test_build_with_errors_writes_nothing(tmp_path: Path) -> None:
     ran = cli("build", project)
     assert ran.code == 1, ran.describe()
     assert "E0701" in ran.stdout
-    assert not (project / ".assistc").exists()
+    assert not (project / ".assistc" / "build").exists()
     assert not (project / "actions").exists()
     assert_no_traceback(ran)
