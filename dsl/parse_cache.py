@@ -22,6 +22,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,17 @@ def _parse_missing(
     """Parse the files that missed; with workers, also their pickled results (the
     workers' answers, ready to be written to the disk cache as they are)."""
     workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
-    if workers < 1 or sum(len(sources[i][1]) for i in missing) < PARALLEL_MIN_BYTES:
-        return [(parse_module(sources[i][1], sources[i][0]), None) for i in missing]
+    if workers >= 1 and sum(len(sources[i][1]) for i in missing) >= PARALLEL_MIN_BYTES:
+        try:
+            return _parse_in_parallel(sources, missing, workers)
+        except (OSError, BrokenProcessPool):  # no processes to be had: parse here
+            pass
+    return [(parse_module(sources[i][1], sources[i][0]), None) for i in missing]
+
+
+def _parse_in_parallel(
+    sources: Sequence[tuple[str, str]], missing: list[int], workers: int
+) -> list[tuple[Result, bytes | None]]:
     pieces = [
         (index, piece) for index in missing for piece in _pieces(sources[index][1], workers + 1)
     ]

@@ -131,3 +131,15 @@ def test_a_big_file_is_cut_into_pieces_and_joined_exactly(
     (result,) = parse_many([("big.assist", text)], None, jobs=3)
     assert result == parse_module(text, "big.assist")
     assert bool(result[1]) is broken
+
+
+def test_without_worker_processes_everything_is_parsed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise OSError("cannot fork")
+
+    monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parse_cache, "ProcessPoolExecutor", no_processes)
+    sources = [("a.assist", SAMPLE), ("b.assist", SAMPLE.replace("order", "buy"))]
+    assert parse_many(sources, None, jobs=2) == [parse_module(t, d) for d, t in sources]
