@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nlu_fixtures import ENTITIES, flight_examples
+from nlu_fixtures import CITIES, ENTITIES, flight_examples
 
-from assistc.runtime.ir import Config, EntityAnnotation, Example
+from assistc.runtime.ir import Config, Entity, EntityAnnotation, EnumValue, Example
 from assistc.runtime.nlu.pipeline import NLUModel
 from assistc.runtime.nlu.tagger import EntityTagger, bio_labels
 from assistc.runtime.nlu.text import tokenize
@@ -34,3 +34,16 @@ def test_without_annotations_the_tagger_finds_nothing() -> None:
     tagger = EntityTagger.train([Example(text="hello there", intent="greet")])
     tokens = tokenize("hello paris")
     assert tagger.tag(tokens, [[] for _ in tokens]) == []
+
+
+def test_matcher_hits_let_the_tagger_add_roles_to_listed_values_it_never_saw() -> None:
+    listed = [*CITIES, "springfield", "shelbyville"]
+    city = Entity(name="city", kind="lookup", values=[EnumValue(name=c) for c in listed])
+    model = NLUModel.train(flight_examples(50), [city], Config())
+    result = model.parse("fly from Springfield to Shelbyville")
+    found = [(e.text, e.value, e.role, e.extractor) for e in result.entities]
+    assert found == [
+        ("Springfield", "springfield", "from", "matcher"),
+        ("Shelbyville", "shelbyville", "to", "matcher"),
+    ]
+    assert any(attribute.startswith("h=B:city") for attribute in model.tagger.attributes)
