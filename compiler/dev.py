@@ -85,11 +85,10 @@ class DevSession:
         self._lock = threading.Lock()
 
     def first_build(self) -> bool:
-        """Build and load the assistant; False when the sources have errors."""
+        """Build and load the assistant; False (having printed why) when it cannot."""
         with self._lock:
             outcome = self._rebuild([])
-        if outcome.ok:
-            self.echo(outcome.line)
+        self.echo(outcome.line)
         return outcome.ok
 
     def rebuild(self, changed: list[str]) -> Reload:
@@ -110,7 +109,7 @@ class DevSession:
                 quick=self.current is not None,
             )
         except (BuildError, StubError, TrainingError) as error:
-            return Reload(changed, False, f"{what}: {error} — still serving the last good model")
+            return Reload(changed, False, f"{what}: {error}{self._kept()}")
         if result.trained is None:
             return Reload(changed, False, self._diagnostics(result, what))
         try:
@@ -118,7 +117,7 @@ class DevSession:
                 result.trained.path, assistant=result.compiled.assistant, previous=self.current
             )
         except BundleError as error:
-            return Reload(changed, False, f"{what}: {error} — still serving the last good model")
+            return Reload(changed, False, f"{what}: {error}{self._kept()}")
         parts = self._changed_parts(loaded)
         agent = loaded.agent(self.store, project_dir=self.root)
         if self.holder is None:
@@ -157,7 +156,11 @@ class DevSession:
         compiled = result.compiled
         text = render_text(compiled.errors, compiled.sources.text_of)
         summary = summary_line(compiled.errors, len(compiled.sources.project_files))
-        return f"{text}\n{what}: {summary} — still serving the last good model"
+        return f"{text}\n{what}: {summary}{self._kept()}"
+
+    def _kept(self) -> str:
+        """How a failed rebuild ends: the last good assistant serves on (if there is one)."""
+        return " — still serving the last good model" if self.current is not None else ""
 
 
 class _Debouncer(FileSystemEventHandler):

@@ -175,8 +175,10 @@ class Server:
         logs: Path,
         token: str | None = None,
         cwd: Path | None = None,
+        wait: bool = True,
         **env: str,
     ) -> None:
+        """Start the server; unless `wait` is False, return once it answers /health."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token
@@ -189,6 +191,10 @@ class Server:
                 command, stdout=out, stderr=err, cwd=cwd, env=child_env(**env)
             )
         self.http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
+        if wait:
+            self.wait_until_healthy()
+
+    def wait_until_healthy(self) -> None:
         try:
             wait_for(f"{self.url}/health", self._healthy, SERVER_START_TIMEOUT)
         except BaseException:

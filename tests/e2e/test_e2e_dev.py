@@ -6,6 +6,7 @@ Each test leaves the project valid, so they share one dev server."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,3 +152,24 @@ def test_an_edited_action_module_is_reloaded(dev: Server, project: Path) -> None
         "What's the order number? It looks like AB1234."
     ]
     assert dev.say("dev-c", "QZ9981") == ["Order QZ9981: baking (edited while serving)."]
+
+
+def test_dev_started_on_broken_sources_says_why_and_serves_once_fixed(tmp_path: Path) -> None:
+    project = copy_example("greeting", tmp_path)
+    broken = project / "broken.assist"
+    broken.write_text('intent broken\n  "oops"\n', encoding="utf-8")
+    server = Server(["dev", project], tmp_path / "logs", wait=False)
+    try:
+        wait_for("the dev loop to wait for a fix", lambda: "waiting for a save" in server.stdout)
+        printed = server.stdout
+        assert "error[E0001]" in printed and "broken.assist:1:" in printed
+        assert printed.index("error[E0001]") < printed.index("waiting for a save")
+        assert "still serving" not in printed  # there is nothing to serve yet
+        broken.unlink()
+        server.wait_until_healthy()
+        assert server.say("g", "hello there")[0] in {"Hello! How can I help?", "Hi there!"}
+        server.process.send_signal(signal.SIGINT)  # Ctrl-C
+        assert server.process.wait(timeout=60) in (0, 130)
+        assert "Traceback" not in server.log
+    finally:
+        server.stop()
