@@ -31,7 +31,10 @@ from assistc.runtime.ir import Action, Assistant, PythonImplementation
 
 logger = logging.getLogger("assistc.runtime")
 
+CONTRACTS_PACKAGE = "actions"
 CONTRACTS_MODULE = "_contracts"
+"""The generated contracts live at `<project>/actions/_contracts.py`, whichever folder
+an action's own module is in."""
 
 
 @dataclass
@@ -138,7 +141,7 @@ class PythonActionExecutor:
         root = str(self.project_dir)
         top = dotted.split(".")[0]
         with self._import_lock:
-            self._packages.add(top)
+            self._packages.update((top, CONTRACTS_PACKAGE))
             stamps = self._file_stamps()
             loaded = sys.modules.get(top)
             foreign = loaded is not None and not all(
@@ -152,9 +155,9 @@ class PythonActionExecutor:
             sys.path[:] = [root] + [p for p in sys.path if p not in self._roots and p != root]
             self._roots.add(root)
             module = importlib.import_module(dotted)
-            contracts_file = self.project_dir / top / f"{CONTRACTS_MODULE}.py"
+            contracts_file = self.project_dir / CONTRACTS_PACKAGE / f"{CONTRACTS_MODULE}.py"
             contracts = (
-                importlib.import_module(f"{top}.{CONTRACTS_MODULE}")
+                importlib.import_module(f"{CONTRACTS_PACKAGE}.{CONTRACTS_MODULE}")
                 if contracts_file.is_file()
                 else None
             )

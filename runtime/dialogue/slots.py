@@ -49,6 +49,10 @@ def _enum_member(value: Any, entity: Entity) -> str:
     raise SlotValueError(f"{value!r} is not one of {entity.name}'s values ({names})")
 
 
+NUMERIC_BUILTINS = {"number": "float", "ordinal": "int"}
+"""Built-in entities whose values are numbers (the contracts type them float and int)."""
+
+
 def coerce_value(value: Any, slot_type: SlotType, entities: Mapping[str, Entity]) -> Any:
     """`value` as the declared type (None stays None); raises SlotValueError."""
     if value is None or slot_type.kind == "any":
@@ -80,6 +84,9 @@ def coerce_value(value: Any, slot_type: SlotType, entities: Mapping[str, Entity]
         entity = entities.get(str(slot_type.entity))
         if entity is not None and entity.kind == "enum":
             return _enum_member(value, entity)
+        if entity is not None and entity.builtin in NUMERIC_BUILTINS:
+            # Numbers stay numbers, as the generated contracts type them.
+            return coerce_value(value, SlotType(kind=NUMERIC_BUILTINS[entity.builtin]), entities)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -292,11 +292,6 @@ def conforms(value: object, annotation: object) -> bool:
     return annotation is object or isinstance(value, annotation)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/dialogue/slots.py coerce_value turns builtin number/ordinal entity "
-    "values into str; the contracts (as specified) type them float/int",
-)
 def test_contract_types_agree_with_the_runtimes_slot_values(projects: dict[str, Path]) -> None:
     assistant = pizza()
     contracts = load_contracts(projects["pizza"])
@@ -402,11 +397,6 @@ def test_odd_assistant_names_and_undecodable_contracts_are_handled(tmp_path: Pat
     compile(contracts.read_text(encoding="utf-8"), str(contracts), "exec")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/dialogue/actions.py looks for `<top package>/_contracts.py`, so a module "
-    "outside `actions/` gets a SimpleNamespace instead of `actions._contracts` classes",
-)
 def test_a_module_outside_actions_also_receives_its_input_class(tmp_path: Path) -> None:
     assistant = awkward()
     write_stubs(assistant, tmp_path)
