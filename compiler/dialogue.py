@@ -298,18 +298,25 @@ class DialogueResolver:
                 )
 
     def _rule_key(self, decl: ast.RuleDecl) -> tuple[tuple[str, ...], str] | None:
-        """(conditions + steps up to the first bot action, that action)."""
+        """(conditions + steps up to the first bot action after a user turn, that action).
+
+        Bot steps before the first user turn are context ("after the bot did X"), as in
+        Rasa, not what the rule predicts."""
         key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
         key.extend(
             sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
         )
+        heard_user = False
         for node in decl.steps:
             if isinstance(node, ast.UserStepNode):
+                heard_user = True
                 first = node.alternatives[0]
                 args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
                 key.append(f"user:{first.intent.text}({args})")
             elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
-                return tuple(key), node.name.text
+                if heard_user or decl.conversation_start:
+                    return tuple(key), node.name.text
+                key.append(f"bot:{node.name.text}")
             elif isinstance(node, ast.SlotStepNode):
                 key.append(f"slot:{node.slot.text}={node.value.data}")
         return None
