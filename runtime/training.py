@@ -139,9 +139,10 @@ class _Trainer:
     """Trains the components of one assistant, building the matcher at most once (with a
     huge lookup table, building it dominates)."""
 
-    def __init__(self, assistant: Assistant, temperature: float | None = None) -> None:
+    def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.temperature = temperature
+        self.temperature: float | None = None
+        """The calibration to reuse (quick training), or None to calibrate."""
 
     @functools.cached_property
     def matcher(self) -> EntityMatcher:
@@ -210,9 +211,13 @@ def train(
     ir_fingerprint = hashlib.sha256(ir_json.encode("utf-8")).hexdigest()  # .fingerprint
     fingerprints = component_fingerprints(assistant)
     latest = None if force else _latest(models_dir)
-    temperature = _latest_temperature(models_dir, latest) if quick else None
-    if temperature is not None:
-        fingerprints["intent_classifier"] = fingerprint(fingerprints["intent_classifier"], "quick")
+    quick_classifier = fingerprint(fingerprints["intent_classifier"], "quick")
+    if (
+        quick
+        and latest is not None
+        and latest.fingerprints.get("intent_classifier") == quick_classifier
+    ):
+        fingerprints["intent_classifier"] = quick_classifier  # the dev loop's own, unchanged
     if (
         latest is not None
         and latest.ir_fingerprint == ir_fingerprint
@@ -231,17 +236,23 @@ def train(
     for path, manifest in [] if force else bundle.list_bundles(models_dir):  # newest first
         for name in COMPONENTS:
             candidates.setdefault((name, manifest.fingerprints.get(name)), []).append(path)
-    trainer = _Trainer(assistant, temperature)
+    trainer = _Trainer(assistant)
     seconds: dict[str, float] = {}
     writers: dict[str, Callable[[Path], None]] = {}
     total = len(COMPONENTS)
     for index, name in enumerate(COMPONENTS, start=1):
         found = candidates.get((name, fingerprints[name]), [])
+        if quick and name == "intent_classifier":
+            found = found + candidates.get((name, quick_classifier), [])
         source = next((path for path in found if bundle.component_loads(path, name)), None)
         if source is not None:
             writers[name] = functools.partial(bundle.link_component, source / name)
             _report(progress, Progress(name, "reused", index, total))
             continue
+        if quick and name == "intent_classifier":
+            trainer.temperature = _latest_temperature(models_dir, latest)
+            if trainer.temperature is not None:
+                fingerprints[name] = quick_classifier
         _report(progress, Progress(name, "training", index, total))
         component_started = time.perf_counter()
         writers[name] = _train_component(trainer, name).save
