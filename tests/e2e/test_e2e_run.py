@@ -194,7 +194,7 @@ def test_a_killed_server_restarts_with_every_answered_turn(project: Path, tmp_pa
     """SIGKILL mid-order, then `run` again over the same `--store`: the conversation and
     its half-filled form carry on where they were."""
     store = tmp_path / "conversations.sqlite"
-    command = ["run", project, "--store", store, "--token", TOKEN]
+    command: list[str | Path] = ["run", project, "--store", store, "--token", TOKEN]
     first = Server(command, tmp_path / "first", token=TOKEN)
     try:
         said = answers_to(first, "kim", ORDER)
