@@ -16,6 +16,7 @@ from assistc.compiler.dialogue import DialogueResolver
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
+from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
@@ -28,6 +29,7 @@ from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
 PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
+INTENT_CACHE_DIR = Path(".assistc") / "cache" / "intents"
 
 
 @dataclass
@@ -70,7 +72,8 @@ def compile_project(
     `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
     is for `build`, which creates missing action modules from a template;
     `sample_templates` off (for `check`) skips sampling examples from templates;
-    `disk_cache` keeps parse results in the project's `.assistc/cache/parse/`."""
+    `disk_cache` keeps parse results and intents' examples and diagnostics in the
+    project's `.assistc/cache/`."""
     base = root if root.is_dir() else root.parent
     sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
     problems = list(sources.diagnostics)
@@ -90,6 +93,9 @@ def compile_project(
         config,
         sample_templates=sample_templates,
         cache=cache.intents if cache else None,
+        disk=FileEntries(base / INTENT_CACHE_DIR, {f.display: f.text for f in sources.files})
+        if disk_cache
+        else None,
     )
     problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)

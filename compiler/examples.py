@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
+from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.symbols import SymbolTable
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
@@ -245,6 +246,8 @@ class IntentStats:
 
 @dataclass
 class _CompiledTemplate:
+    index: int
+    """Its place in the intent's examples."""
     literal: ast.StringLit
     tree: Expansion
     literal_only: bool
@@ -268,6 +271,8 @@ class _Resolver:
         self.used_phrases: set[str] = set()
         self.used_entities: set[str] = set()
         self.fill_cache: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        self.consulted_table = False
+        """A report's hint was drawn from the names of other kinds of definitions."""
 
     def compile(self, literal: ast.StringLit, depth: int = 0) -> Expansion | None:
         try:
@@ -316,6 +321,7 @@ class _Resolver:
         entity = self.entities.get(node.name)
         if entity is None:
             span = self._span(literal, node.start, node.end)
+            self.consulted_table = True
             missing = self.table.undefined(self.table.entities, ast.Name(node.name, span))
             message = f"no entity or phrase named `{node.name}`"
             self.problems.append(Diagnostic(missing.code, message, span, hint=missing.hint))
@@ -380,6 +386,7 @@ class _Resolver:
         body = self._nodes(node.body, literal, depth)
         if entity is None:
             name_span = self._span(literal, node.start, node.start + len(node.entity))
+            self.consulted_table = True
             self.problems.append(
                 self.table.undefined(self.table.entities, ast.Name(node.entity, name_span))
             )
@@ -467,11 +474,46 @@ class _IntentOutcome:
     environment: str
     intent: ir.Intent
     stat: IntentStats
-    spans: dict[str, ast.Span]
-    """Hand-written example text → its line, for duplicate reports."""
+    lines: dict[str, int]
+    """Hand-written example text → the index of its line in the declaration's examples,
+    for duplicate reports."""
     problems: list[Diagnostic]
     used_entities: set[str]
     used_phrases: set[str]
+    portable: bool
+    """It depends on nothing but its file's text and the environment, so it may be kept
+    on disk: no problem points into another file or has a hint drawn from other names."""
+
+    def packed(self) -> _Packed:
+        span = self.decl.name.span
+        return (
+            (span.line, span.col),
+            self.intent,
+            self.stat,
+            self.lines,
+            self.problems,
+            self.used_entities,
+            self.used_phrases,
+        )
+
+    @classmethod
+    def unpacked(cls, decl: ast.IntentDecl, environment: str, packed: _Packed) -> _IntentOutcome:
+        _, intent, stat, lines, problems, used_entities, used_phrases = packed
+        return cls(
+            decl, environment, intent, stat, lines, problems, used_entities, used_phrases, True
+        )
+
+
+_Packed = tuple[
+    tuple[int, int],
+    ir.Intent,
+    IntentStats,
+    dict[str, int],
+    list[Diagnostic],
+    set[str],
+    set[str],
+]
+"""An outcome on disk: where its declaration's name is, then the outcome's fields."""
 
 
 IntentCache = dict[str, _IntentOutcome]
@@ -485,6 +527,7 @@ def generate_intents(
     *,
     sample_templates: bool = True,
     cache: IntentCache | None = None,
+    disk: FileEntries | None = None,
 ) -> ExamplesResult:
     """Check every intent's templates and generate its examples.
 
@@ -492,17 +535,19 @@ def generate_intents(
     produced; counts still come from the templates, so every warning is the same, and
     texts duplicated across intents are found among the hand-written ones (`build`
     also compares the generated ones). With a `cache`, intents whose inputs did not
-    change are not generated again."""
+    change are not generated again; with `disk`, nor those of unchanged files."""
     environment = _environment(table, entities, config, sample_templates)
     state = _GenerationState(table, entities, config)
+    stored = _StoredOutcomes(disk, environment)
     outcomes: list[_IntentOutcome] = []
     for decl in table.intents.values():
         cached = cache.get(decl.name.text) if cache is not None else None
         if cached is None or cached.decl is not decl or cached.environment != environment:
-            cached = state.generate(decl, environment, sample_templates)
+            cached = stored.get(decl) or state.generate(decl, environment, sample_templates)
             if cache is not None:
                 cache[decl.name.text] = cached
         outcomes.append(cached)
+    stored.save(outcomes)
     if cache is not None:
         for name in set(cache) - set(table.intents.items):
             del cache[name]
@@ -531,6 +576,42 @@ def _environment(
         [config.seed, config.holdout, config.default_generate, config.min_examples],
         sample_templates,
     )
+
+
+class _StoredOutcomes:
+    """The disk entries of one compile. A file's entry (its intents' outcomes) is read
+    when one of its intents is not in the in-process cache, and written when it was
+    missing."""
+
+    def __init__(self, disk: FileEntries | None, environment: str) -> None:
+        self.disk = disk
+        self.environment = environment
+        self.entries: dict[str, dict[str, _Packed] | None] = {}
+
+    def get(self, decl: ast.IntentDecl) -> _IntentOutcome | None:
+        if self.disk is None:
+            return None
+        span = decl.name.span
+        if span.file not in self.entries:
+            self.entries[span.file] = self.disk.load(span.file, self.environment)
+        entry = self.entries[span.file]
+        packed = entry.get(decl.name.text) if entry is not None else None
+        if packed is None or packed[0] != (span.line, span.col):
+            return None
+        return _IntentOutcome.unpacked(decl, self.environment, packed)
+
+    def save(self, outcomes: list[_IntentOutcome]) -> None:
+        if self.disk is None:
+            return
+        missing: dict[str, dict[str, _Packed]] = {
+            file: {} for file, entry in self.entries.items() if entry is None
+        }
+        for outcome in outcomes:
+            entry = missing.get(outcome.decl.name.span.file)
+            if entry is not None and outcome.portable:
+                entry[outcome.decl.name.text] = outcome.packed()
+        for file, payload in missing.items():
+            self.disk.store(file, self.environment, payload)
 
 
 class _GenerationState:
@@ -580,6 +661,7 @@ class _GenerationState:
                 if e["text"] not in taken
             ]
         _intent_warnings(decl, compiled, stat, config, problems)
+        file = decl.name.span.file
         return _IntentOutcome(
             decl,
             environment,
@@ -587,11 +669,16 @@ class _GenerationState:
                 {"name": decl.name.text, "examples": examples, "holdout": holdout}
             ),
             stat,
-            _template_of_examples(compiled),
+            _lines_of_examples(compiled),
             problems,
             resolver.used_entities,
             resolver.used_phrases,
+            not resolver.consulted_table and all(_within(p, file) for p in problems),
         )
+
+
+def _within(problem: Diagnostic, file: str) -> bool:
+    return problem.span.file == file and all(label.span.file == file for label in problem.labels)
 
 
 def _seed(seed: int, name: str) -> int:
@@ -617,10 +704,10 @@ def _holdout_values(
 
 def _compile_intent(decl: ast.IntentDecl, resolver: _Resolver) -> list[_CompiledTemplate]:
     compiled: list[_CompiledTemplate] = []
-    for literal in decl.examples:
+    for index, literal in enumerate(decl.examples):
         tree = resolver.compile(literal)
         if tree is not None:
-            compiled.append(_CompiledTemplate(literal, tree, count(tree) == 1))
+            compiled.append(_CompiledTemplate(index, literal, tree, count(tree) == 1))
     return compiled
 
 
@@ -687,11 +774,13 @@ def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnosti
         intent = outcome.intent.name
         for example in outcome.intent.examples:
             key = " ".join(example.text.lower().split())
-            span = outcome.spans.get(example.text, outcome.decl.name.span)
+            line = outcome.lines.get(example.text)
+            decl = outcome.decl
+            span = decl.name.span if line is None else decl.examples[line].span
             previous = first_seen.setdefault(key, (intent, span))
             if previous[0] == intent or (previous[0], intent) in reported:
                 continue
-            if span == outcome.decl.name.span:
+            if line is None:
                 reported.add((previous[0], intent))  # generated: once per pair of intents
             problems.append(
                 Diagnostic(
@@ -736,14 +825,14 @@ def _intent_warnings(
         )
 
 
-def _template_of_examples(compiled: list[_CompiledTemplate]) -> dict[str, ast.Span]:
-    """Map each hand-written example text to the span of its line (for diagnostics);
+def _lines_of_examples(compiled: list[_CompiledTemplate]) -> dict[str, int]:
+    """Map each hand-written example text to its line's index (for diagnostics);
     generated ones are reported at the intent name."""
-    spans: dict[str, ast.Span] = {}
+    lines: dict[str, int] = {}
     for template in compiled:
         if template.literal_only:
             for pieces in enumerate_all(template.tree):
                 example = render(pieces, "")
                 if example is not None:
-                    spans.setdefault(example["text"], template.literal.span)
-    return spans
+                    lines.setdefault(example["text"], template.index)
+    return lines
