@@ -36,6 +36,16 @@ class Scope:
         tests: list[ir.SlotTest] = []
         for term in terms:
             slot = self.slot(term.slot)
+            if slot is not None and term.op == "set" and slot.ir.initial is not None:
+                self.problems.append(
+                    Diagnostic(
+                        "W1104",
+                        f"slot `{slot.ir.name}` starts as {slot.ir.initial!r}, so it is always "
+                        "set and this condition always holds",
+                        term.span,
+                        hint=f"compare its value: `{slot.ir.name} == …`",
+                    )
+                )
             value: ir.JsonValue = None
             if term.value is not None and slot is not None:
                 numeric = slot.ir.type.kind in ("int", "float", "any") or (

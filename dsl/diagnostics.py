@@ -75,6 +75,7 @@ CODES: dict[str, str] = {
     "W1101": "step can never happen",
     "W1102": "unused definition",
     "W1103": "story has too many branches",
+    "W1104": "condition always holds",
     # Rasa import (compiler/rasa_import.py; documented in docs/rasa.md)
     "E1301": "Rasa YAML file does not parse",
     "W1302": "unsupported Rasa feature (kept as a comment)",

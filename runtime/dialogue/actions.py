@@ -107,6 +107,8 @@ class PythonActionExecutor:
     def __init__(self, project_dir: Path | None) -> None:
         self.project_dir = project_dir.resolve() if project_dir is not None else None
         self._stamps: dict[str, tuple[int, int]] = {}
+        self._good: dict[str, tuple[types.ModuleType, types.ModuleType | None]] = {}
+        """The last modules that imported cleanly, kept while an edit does not import."""
         self._packages: set[str] = {"actions"}
         """Top-level modules of the project that actions were imported from."""
 
@@ -154,13 +156,28 @@ class PythonActionExecutor:
             # Only this project's folder may provide `actions`: drop other projects' roots.
             sys.path[:] = [root] + [p for p in sys.path if p not in self._roots and p != root]
             self._roots.add(root)
-            module = importlib.import_module(dotted)
             contracts_file = self.project_dir / CONTRACTS_PACKAGE / f"{CONTRACTS_MODULE}.py"
-            contracts = (
-                importlib.import_module(f"{CONTRACTS_PACKAGE}.{CONTRACTS_MODULE}")
-                if contracts_file.is_file()
-                else None
-            )
+            try:
+                module = importlib.import_module(dotted)
+                contracts = (
+                    importlib.import_module(f"{CONTRACTS_PACKAGE}.{CONTRACTS_MODULE}")
+                    if contracts_file.is_file()
+                    else None
+                )
+            except Exception as error:
+                last_good = self._good.get(dotted)
+                if last_good is None:
+                    raise
+                # A save that does not import (a syntax error mid-edit) must not break
+                # the assistant: keep running the last version that did.
+                logger.warning(
+                    "%s does not import (%s: %s); still running its last good version",
+                    dotted,
+                    type(error).__name__,
+                    error,
+                )
+                return last_good
+            self._good[dotted] = (module, contracts)
             return module, contracts
 
     def run(

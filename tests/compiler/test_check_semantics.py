@@ -35,3 +35,12 @@ def test_a_typo_is_reported_once_not_at_every_use(tmp_path: Path) -> None:
         "story s:\n  slot guests = 3\n  bot utter_n\n"
     )
     assert check(tmp_path, source) == ["E0111"]
+
+
+def test_testing_a_slot_with_an_initial_value_for_being_set_is_flagged(tmp_path: Path) -> None:
+    source = (
+        "slot vegan: bool = false\n"
+        'response utter_v:\n  "Vegan!" if vegan\n  "Vegan!" if vegan == true\n'
+        "story s:\n  bot utter_v\n"
+    )
+    assert check(tmp_path, source) == ["W1104"]
