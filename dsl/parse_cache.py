@@ -252,7 +252,8 @@ def _dumps(result: Result) -> bytes:
     stream = io.BytesIO()
     pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _dispatch_table()
-    pickler.dump((module.path, tuple(module.decls), tuple(problems)))
+    with gc_paused():  # each node's field tuple would otherwise set off full collections
+        pickler.dump((module.path, tuple(module.decls), tuple(problems)))
     return stream.getvalue()
 
 
