@@ -681,9 +681,10 @@ class _AstBuilder:
         )
 
     def response_decl(self, children: list[Any]) -> ast.ResponseDecl:
-        return ast.ResponseDecl(
-            _name(children[0]), tuple(_of_type(children, ast.VariationNode)), _cover(children)
+        variations = tuple(
+            self.variation([c]) if isinstance(c, _TOKENS) else c for c in children[1:]
         )
+        return ast.ResponseDecl(_name(children[0]), variations, _cover(children))
 
     # ----- forms
     def c_min(self, children: list[Any]) -> ast.ConstraintNode:
