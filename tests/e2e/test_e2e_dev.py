@@ -107,13 +107,6 @@ def test_a_saved_response_is_swapped_in_and_conversations_carry_on(
     )  # the editor's temporary file is no change
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regression from 6998104 (runtime/training.py, quick=True): the dev loop gives "
-    "a quick-trained intent classifier its own fingerprint, so the first save after start "
-    "retrains the intent classifier even when only a response text changed, instead of "
-    "reusing the fully trained one",
-)
 def test_a_saved_response_retrains_no_nlu_component(first_swap: Swap) -> None:
     retrained = first_swap.reload_line.split("; retrained ", 1)[1].split(";", 1)[0]
     assert retrained == "nothing", first_swap.reload_line
@@ -151,10 +144,11 @@ def ask_status(dev: Server, sender: str) -> list[str]:
 @pytest.mark.xfail(
     strict=True,
     reason="runtime bug (runtime/dialogue/actions.py PythonActionExecutor): the served "
-    "agent re-imports action modules whenever their files change on disk, so after an "
-    "action module is saved with a syntax error the dev loop prints E0904 and 'still "
-    "serving the last good model', but the action fails ('Sorry, something went wrong') "
-    "until the file is fixed",
+    "agent re-imports an action module when its file changes; since dbcfe86 a module that "
+    "no longer imports falls back to its last good version, but only one this executor "
+    "has imported, and every dev swap makes a new agent with a new executor: an action "
+    "first run after a swap fails ('Sorry, something went wrong') while dev prints E0904 "
+    "and 'still serving the last good model'",
 )
 def test_an_action_module_that_does_not_parse_keeps_the_last_good_actions(
     dev: Server, project: Path

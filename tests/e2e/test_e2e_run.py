@@ -83,13 +83,6 @@ def test_a_full_order_round_trip_with_a_python_action(served: Server, project: P
     assert not (served.stdout_path.parent / ".assistc").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="example bug: examples/pizzeria/responses.assist confirms every order with "
-    "'…, vegan cheese.' because `if vegan` means 'slot is set' (docs/language.md) and slot "
-    "`vegan: bool = false` always is; it should read `if vegan == true` (and the checker "
-    "could warn when a condition tests a slot with a default for being set)",
-)
 def test_an_order_that_never_mentioned_vegan_is_not_confirmed_as_vegan(served: Server) -> None:
     answers_to(served, "noah", ORDER)
     placed = served.say("noah", "my address is 12 high street")
@@ -145,13 +138,6 @@ def test_the_server_log_has_no_traceback_after_bad_requests(served: Server) -> N
     assert "Traceback" not in served.log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dialogue bug: after the order_lookup form answers a status question in one "
-    "message ('where is order AB1234'), the learned policy predicts utter_cancelled "
-    "(conf. ~0.7, from story 'cancel asks number', whose user turn is "
-    "check_status(order_id=AB1234)) and the user is told the order is cancelled",
-)
 def test_asking_for_an_orders_status_does_not_say_it_is_cancelled(served: Server) -> None:
     answer = served.say("cid", "where is order AB1234")
     assert answer and answer[0].startswith("Order AB1234: ")
