@@ -34,8 +34,11 @@ PARALLEL_BUDGET = 2e7
 start-up of workers costs more than it saves)."""
 ABSENT_SCORE = -10.0
 FULL_CV_BUDGET = 5e7
-"""Up to this many nonzeros × classes, the temperature is fitted on all folds; above it,
-on one fold only, which keeps training time linear in the data size."""
+"""Up to this many nonzeros × classes, the temperature is fitted on all 5 folds; above it,
+on one half of the data held out from a model trained on the other half, which keeps
+the cost of calibration at half a training run. (A model trained on half the data has
+smaller margins, so the fitted temperature is a little larger and the final model's
+confidences a little sharper than with 5 folds.)"""
 TEMPERATURES = np.geomspace(0.1, 100.0, 121)
 DEFAULT_TEMPERATURE = 5.0
 """Used when there are too few examples to hold any out."""
@@ -84,11 +87,12 @@ def _fit_temperature(
     x: sparse.csr_matrix, y: npt.NDArray[np.int64], n_classes: int, seed: int
 ) -> float:
     """The softmax temperature with the least held-out negative log-likelihood."""
-    n_folds = min(CALIBRATION_FOLDS, len(y))
+    large = x.nnz * n_classes > FULL_CV_BUDGET
+    n_folds = 2 if large else min(CALIBRATION_FOLDS, len(y))
     if n_folds < 2:
         return DEFAULT_TEMPERATURE
     folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(np.arange(len(y))))
-    if x.nnz * n_classes > FULL_CV_BUDGET:
+    if large:
         folds = folds[:1]
     held_scores: list[Matrix] = []
     held_labels: list[npt.NDArray[np.int64]] = []
