@@ -13,7 +13,7 @@ import bisect
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,23 +49,33 @@ class Alt:
     size: int
 
 
-def seq(items: tuple[Expansion, ...]) -> Expansion:
+def seq(items: Sequence[Expansion]) -> Expansion:
     """A sequence, simplified: nested sequences are inlined and neighbouring literals
-    joined, so sampling walks as few nodes as possible."""
+    joined, so sampling walks as few nodes as possible. (Every `Seq` is built here, so
+    one item is already simplified.)"""
+    if len(items) == 1:
+        return items[0]
     flat: list[Expansion] = []
+    size = 1
     for item in items:
-        parts = item.items if isinstance(item, Seq) else (item,)
+        if type(item) is Seq:
+            parts: Sequence[Expansion] = item.items
+            size *= item.size
+        else:
+            parts = (item,)
+            size *= count(item)
         for part in parts:
-            if isinstance(part, Lit) and flat and isinstance(flat[-1], Lit):
-                flat[-1] = Lit(flat[-1].text + part.text)
+            if type(part) is Lit and flat and type(last := flat[-1]) is Lit:
+                flat[-1] = Lit(last.text + part.text)
             else:
                 flat.append(part)
     if len(flat) == 1:
         return flat[0]
-    size = 1
-    for part in flat:
-        size *= count(part)
     return Seq(tuple(flat), size)
+
+
+_EMPTY = Seq((), 1)
+"""The empty sequence (what `seq(())` gives)."""
 
 
 def alt(options: tuple[Expansion, ...]) -> Alt:
@@ -253,8 +263,21 @@ class _CompiledTemplate:
     literal_only: bool
 
 
+@dataclass
+class _FlatPhrase:
+    """What compiling a phrase that refers to no other phrase gave: the same wherever it
+    is used, so it is compiled once per compile and replayed into each intent."""
+
+    tree: Expansion | None
+    """None: it does not resolve."""
+    problems: list[Diagnostic]
+    used_entities: set[str]
+    consulted_table: bool
+
+
 class _Resolver:
-    """Turns parsed templates into expansion trees, reporting what does not resolve."""
+    """Turns parsed templates into expansion trees, reporting what does not resolve.
+    Resolvers without a value filter may share entity values and flat phrases."""
 
     def __init__(
         self,
@@ -262,6 +285,8 @@ class _Resolver:
         entities: dict[str, ResolvedEntity],
         problems: list[Diagnostic],
         value_filter: dict[str, frozenset[str]] | None = None,
+        flat_phrases: dict[str, _FlatPhrase | None] | None = None,
+        fill_cache: dict[str, tuple[tuple[str, str | None], ...]] | None = None,
     ) -> None:
         self.table = table
         self.entities = entities
@@ -270,7 +295,9 @@ class _Resolver:
         self.phrase_trees: dict[str, Expansion] = {}
         self.used_phrases: set[str] = set()
         self.used_entities: set[str] = set()
-        self.fill_cache: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        self.fill_cache = {} if fill_cache is None else fill_cache
+        self.flat_phrases = flat_phrases
+        """Phrase name → its shared result, or None when it refers to other phrases."""
         self.consulted_table = False
         """A report's hint was drawn from the names of other kinds of definitions."""
 
@@ -293,7 +320,9 @@ class _Resolver:
             return None
 
     def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Expansion:
-        return seq(tuple(self._node(node, literal, depth) for node in nodes))
+        if len(nodes) == 1:
+            return self._node(nodes[0], literal, depth)
+        return seq([self._node(node, literal, depth) for node in nodes])
 
     def _node(self, node: tpl.Node, literal: ast.StringLit, depth: int) -> Expansion:
         if isinstance(node, tpl.Text):
@@ -301,7 +330,7 @@ class _Resolver:
         if isinstance(node, tpl.Choice):
             options = [self._nodes(option, literal, depth) for option in node.options]
             if node.optional:
-                options.append(seq(()))
+                options.append(_EMPTY)
             return alt(tuple(options))
         if isinstance(node, tpl.Placeholder):
             return self._placeholder(node, literal, depth)
@@ -369,6 +398,20 @@ class _Resolver:
                 )
             )
             raise _Unresolved
+        flat = self._flat_phrase(name) if self.flat_phrases is not None else None
+        if flat is None:
+            tree = self._phrase_tree(name, depth)
+        else:
+            self.problems.extend(flat.problems)
+            self.used_entities.update(flat.used_entities)
+            self.consulted_table = self.consulted_table or flat.consulted_table
+            if flat.tree is None:
+                raise _Unresolved
+            tree = flat.tree
+        self.phrase_trees[name] = tree
+        return tree
+
+    def _phrase_tree(self, name: str, depth: int) -> Expansion:
         decl = self.table.phrases.get(name)
         assert decl is not None
         options: list[Expansion] = []
@@ -377,9 +420,26 @@ class _Resolver:
             if tree is None:
                 raise _Unresolved
             options.append(tree)
-        tree = alt(tuple(options))
-        self.phrase_trees[name] = tree
-        return tree
+        return alt(tuple(options))
+
+    def _flat_phrase(self, name: str) -> _FlatPhrase | None:
+        """The shared result of phrase `name`, compiled apart the first time; None when
+        that compile reached another phrase (its result then depends on where it is
+        used: the phrases compiled there already, the nesting depth)."""
+        assert self.flat_phrases is not None
+        if name not in self.flat_phrases:
+            apart = _Resolver(self.table, self.entities, [], fill_cache=self.fill_cache)
+            tree: Expansion | None
+            try:
+                tree = apart._phrase_tree(name, 0)
+            except _Unresolved:
+                tree = None
+            self.flat_phrases[name] = (
+                None
+                if apart.used_phrases
+                else _FlatPhrase(tree, apart.problems, apart.used_entities, apart.consulted_table)
+            )
+        return self.flat_phrases[name]
 
     def _annotation(self, node: tpl.Annotation, literal: ast.StringLit, depth: int) -> Expansion:
         entity = self.entities.get(node.entity)
@@ -624,6 +684,8 @@ class _GenerationState:
         self.entities = entities
         self.config = config
         self.holdout: tuple[_Resolver, _Resolver] | None = None
+        self.flat_phrases: dict[str, _FlatPhrase | None] = {}
+        self.fill_cache: dict[str, tuple[tuple[str, str | None], ...]] = {}
 
     def _holdout_resolvers(self) -> tuple[_Resolver, _Resolver]:
         if self.holdout is None:
@@ -640,7 +702,13 @@ class _GenerationState:
     ) -> _IntentOutcome:
         config = self.config
         problems: list[Diagnostic] = []
-        resolver = _Resolver(self.table, self.entities, problems)
+        resolver = _Resolver(
+            self.table,
+            self.entities,
+            problems,
+            flat_phrases=self.flat_phrases,
+            fill_cache=self.fill_cache,
+        )
         compiled = _compile_intent(decl, resolver)
         requested = decl.generate.count if decl.generate else config.default_generate
         rng = random.Random(_seed(config.seed, decl.name.text))

@@ -17,6 +17,17 @@ from dataclasses import dataclass
 
 SPECIAL = "()[]{}|"
 _PLAIN = re.compile(r"[^()\[\]{}|\\]+")
+_BRACE = re.compile(r"[{}]")
+_SIMPLE = re.compile(
+    r"""([^()\[\]{}|\\]+)                    # 1: text
+    | \(([^()\[\]{}\\]*)\)                   # 2: (a|b) of plain texts
+    | \[([^()\[\]{}\\]*)\](?!\()             # 3: [a|b] of plain texts, not annotated
+    | \{[ ]*([A-Za-z_]\w*)[ ]*(?::[ ]*([A-Za-z_]\w*)[ ]*)?}  # 4, 5: {name} or {name:role}
+    """,
+    re.VERBOSE | re.ASCII,
+)
+"""The parts of a template without nesting, escapes, annotations or a top-level `|`: what
+most templates are made of, parsed here in one step per part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +94,36 @@ class TemplateError(Exception):
 
 def parse_template(source: str) -> Template:
     """Parse one example string; raises TemplateError with offsets into `source`."""
+    simple = _simple(source)
+    if simple is not None:
+        return Template(simple)
     parser = _Parser(source)
     options = parser.alternatives(closing=None)
     if len(options) == 1:
         return Template(options[0])
     return Template((Choice(tuple(options), optional=False),))
+
+
+def _simple(source: str) -> tuple[Node, ...] | None:
+    """The nodes of a template made only of `_SIMPLE` parts (the parser would give the
+    same), or None when it has anything else, or an error, for the parser to handle."""
+    nodes: list[Node] = []
+    position = 0
+    while position < len(source):
+        part = _SIMPLE.match(source, position)
+        if part is None:
+            return None
+        text, group, optional, name, role = part.groups()
+        if text is not None:
+            nodes.append(Text(text))
+        elif name is not None:
+            nodes.append(Placeholder(name, role, position + 1, part.end() - 1))
+        else:
+            inner = group if group is not None else optional
+            options = tuple((Text(option),) if option else () for option in inner.split("|"))
+            nodes.append(Choice(options, optional=group is None))
+        position = part.end()
+    return tuple(nodes)
 
 
 class _Parser:
@@ -249,26 +285,23 @@ def interpolations(text: str) -> list[Interpolation]:
     Raises TemplateError for a brace that is not part of either."""
     found: list[Interpolation] = []
     index = 0
-    while index < len(text):
-        char = text[index]
-        if char in "{}" and text[index : index + 2] in ("{{", "}}"):
+    while (brace := _BRACE.search(text, index)) is not None:
+        index = brace.start()
+        if text[index : index + 2] in ("{{", "}}"):
             index += 2
             continue
-        if char == "}":
+        if brace.group() == "}":
             raise TemplateError("`}` closes nothing", index, index + 1, hint="write `}}`")
-        if char == "{":
-            close = text.find("}", index)
-            name = text[index + 1 : close].strip() if close >= 0 else ""
-            if close < 0 or not _is_identifier(name):
-                end = close + 1 if close >= 0 else index + 1
-                raise TemplateError(
-                    "a `{` in a response must name a slot",
-                    index,
-                    end,
-                    hint="write {slot_name}, or `{{` for a literal brace",
-                )
-            found.append(Interpolation(name, index + 1, close))
-            index = close + 1
-            continue
-        index += 1
+        close = text.find("}", index)
+        name = text[index + 1 : close].strip() if close >= 0 else ""
+        if close < 0 or not _is_identifier(name):
+            end = close + 1 if close >= 0 else index + 1
+            raise TemplateError(
+                "a `{` in a response must name a slot",
+                index,
+                end,
+                hint="write {slot_name}, or `{{` for a literal brace",
+            )
+        found.append(Interpolation(name, index + 1, close))
+        index = close + 1
     return found
