@@ -155,7 +155,9 @@ class _Trainer:
                 _all_examples(assistant), assistant.config, temperature=self.temperature
             )
         if name == "entity_tagger":  # learns from the annotations, matcher hits as features
-            return EntityTagger.train(_annotated_examples(assistant), self.matcher)
+            return EntityTagger.train(
+                _annotated_examples(assistant), self.matcher, assistant.config.seed
+            )
         if name == "entity_matcher":
             return self.matcher
         return PolicyEnsemble.train(assistant)
