@@ -7,14 +7,17 @@ and, with --project, a 50-file project parsed by one process and by all CPUs, an
 re-checked after one file changed (in-process cache: the dev loop).
 
     .venv/bin/python benchmarks/parse_speed.py [--json] [--runs N] [--sizes 1000,10000] [--project]
+    .venv/bin/python benchmarks/parse_speed.py --baseline b2dd28a   # speed-up over a revision
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -192,6 +195,43 @@ def measure_project(lines: int, files: int, runs: int) -> dict[str, float | int]
     return result
 
 
+def load_baseline(revision: str, folder: Path) -> Callable[[str, str], object]:
+    """`parse_module` of the parser at a git revision (its parser.py and grammar, with
+    today's AST classes), to measure a speed-up in this same process."""
+    repo = Path(__file__).resolve().parents[1]
+    for name in ("parser.py", "assist.lark"):
+        blob = subprocess.run(
+            ["git", "show", f"{revision}:dsl/{name}"], cwd=repo, capture_output=True, check=True
+        ).stdout
+        (folder / ("baseline_parser.py" if name == "parser.py" else name)).write_bytes(blob)
+    spec = importlib.util.spec_from_file_location("baseline_parser", folder / "baseline_parser.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    baseline: Callable[[str, str], object] = module.parse_module
+    return baseline
+
+
+def compare(
+    lines: int, runs: int, baseline: Callable[[str, str], object]
+) -> dict[str, float | int]:
+    """CPU seconds of the baseline and of today's parser, runs interleaved (fair under load)."""
+    text = synthetic_source(lines)
+    baseline(text[:2000], "bench.assist")
+    parse_module(text[:2000], "bench.assist")
+    before: list[float] = []
+    after: list[float] = []
+    for _ in range(runs):
+        before.append(_median_seconds(lambda: baseline(text, "bench.assist"), 1)[1])
+        after.append(_median_seconds(lambda: parse_module(text, "bench.assist"), 1)[1])
+    return {
+        "lines": text.count("\n"),
+        "baseline_cpu_median_s": round(statistics.median(before), 4),
+        "cpu_median_s": round(statistics.median(after), 4),
+        "speedup": round(statistics.median(before) / statistics.median(after), 2),
+    }
+
+
 def main(argv: list[str]) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -200,9 +240,19 @@ def main(argv: list[str]) -> int:
     args.add_argument(
         "--project", action="store_true", help="also a 50-file project of the largest size"
     )
+    args.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="instead, compare with the parser at this git revision (e.g. b2dd28a, the first)",
+    )
     options = args.parse_args(argv)
     sizes = [int(size) for size in options.sizes.split(",")]
-    results: list[dict[str, float | int]] = [measure(size, options.runs) for size in sizes]
+    if options.baseline:
+        with tempfile.TemporaryDirectory() as folder:
+            baseline = load_baseline(options.baseline, Path(folder))
+            results = [compare(size, options.runs, baseline) for size in sizes]
+    else:
+        results = [measure(size, options.runs) for size in sizes]
     if options.project:
         results.append(measure_project(max(sizes), 50, options.runs))
     if options.json:
