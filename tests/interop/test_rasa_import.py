@@ -23,7 +23,7 @@ DOMAIN_HEAD = 'version: "3.1"\n'
 
 # What the Rasa projects themselves get wrong, which `assistc check` rightly reports:
 # concertbot and rules use intents that have no training examples, rules' form slot has
-# no example that could fill it, and two of its rules contradict each other.
+# no example that could fill it.
 REAL_PROBLEMS = {"concertbot": {"E0101"}, "rules": {"E0101", "E0801"}}
 
 
