@@ -9,7 +9,7 @@ from lark.exceptions import UnexpectedToken
 
 from assistc.dsl import ast
 from assistc.dsl import parser as parser_module
-from assistc.dsl.expected import MISTAKES, MistakeCatalogue
+from assistc.dsl.expected import MISTAKES, Mistake, MistakeCatalogue
 from assistc.dsl.lexer import LexFallback
 from assistc.dsl.parser import parse_module
 
@@ -148,6 +148,7 @@ def test_spans_point_at_the_source() -> None:
 
 def test_every_catalogue_example_is_recognised_as_its_own_mistake() -> None:
     catalogue = MistakeCatalogue(parser_module._exact_lark().parse, MISTAKES)
+    assert catalogue.unusable == []
     for mistake in MISTAKES:
         for example in mistake.examples:
             with pytest.raises(UnexpectedToken) as caught:
@@ -202,3 +203,9 @@ def test_fast_node_constructors_build_equal_nodes() -> None:
 
 def test_a_changed_node_class_falls_back_to_its_own_constructor() -> None:
     assert parser_module._fast_constructor("_x", ast.Span, "file", "line") is ast.Span
+
+
+def test_a_catalogue_example_that_parses_is_skipped_not_fatal() -> None:
+    example = 'intent a:\n  "x"\n'
+    catalogue = MistakeCatalogue(parser_module._exact_lark().parse, [Mistake("m", "h", (example,))])
+    assert catalogue.unusable == [example]
