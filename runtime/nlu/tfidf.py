@@ -27,11 +27,14 @@ CHAR_CACHE_SIZE = 200_000
 Vector = npt.NDArray[np.float64]
 
 
-def _words(text: str) -> list[str]:
-    return [t.norm for t in tokenize(text) if t.is_word]
+@functools.lru_cache(maxsize=100_000)
+def _words(text: str) -> tuple[str, ...]:
+    """The normalised words of a text; cached because training sees the same examples
+    again and again (fit then transform, and every retrain in the dev loop)."""
+    return tuple(t.norm for t in tokenize(text) if t.is_word)
 
 
-def _word_features(words: list[str]) -> list[str]:
+def _word_features(words: tuple[str, ...]) -> list[str]:
     """Unigrams and bigrams, prefixed so they never collide with char n-grams."""
     return [f"w {w}" for w in words] + [f"b {a} {b}" for a, b in itertools.pairwise(words)]
 
