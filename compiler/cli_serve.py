@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 
 import typer
@@ -162,8 +161,8 @@ def dev(project: Path, host: str, port: int, token: str | None, seed: int | None
     try:
         if not session.first_build():
             typer.echo("waiting for a save that fixes the errors above …")
-        while session.holder is None:
-            time.sleep(0.1)
+        session.serving.wait()
+        assert session.holder is not None
         typer.echo(
             f"serving on http://{host}:{port} — talk to it with `assistc shell {project}` or "
             f"curl -s {host}:{port}/webhooks/rest/webhook -d "

@@ -82,19 +82,20 @@ class DevSession:
         self.current: LoadedBundle | None = None
         self.parts: dict[str, str] = {}
         """Fingerprints of the current assistant's parts, to say what a save changed."""
+        self.serving = threading.Event()
+        """Set once an assistant is loaded and its line printed: the server may start."""
         self._lock = threading.Lock()
 
     def first_build(self) -> bool:
         """Build and load the assistant; False (having printed why) when it cannot."""
-        with self._lock:
-            outcome = self._rebuild([])
-        self.echo(outcome.line)
-        return outcome.ok
+        return self.rebuild([]).ok
 
     def rebuild(self, changed: list[str]) -> Reload:
         with self._lock:
             outcome = self._rebuild(changed)
         self.echo(outcome.line)
+        if outcome.ok:
+            self.serving.set()
         return outcome
 
     def _rebuild(self, changed: list[str]) -> Reload:

@@ -191,6 +191,8 @@ def test_dev_started_on_broken_sources_says_why_and_serves_once_fixed(tmp_path: 
         assert "still serving" not in printed  # there is nothing to serve yet
         broken.unlink()
         server.wait_until_healthy()
+        after = server.stdout[len(printed) :]
+        assert after.index("broken.assist: ") < after.index("serving on http://127.0.0.1:")
         assert server.say("g", "hello there")[0] in {"Hello! How can I help?", "Hi there!"}
         server.process.send_signal(signal.SIGINT)  # Ctrl-C
         assert server.process.wait(timeout=60) in (0, 130)
