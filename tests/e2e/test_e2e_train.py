@@ -77,7 +77,7 @@ def tested(trained_pizzeria: Trained, tmp_path_factory: pytest.TempPathFactory) 
     pizzeria = trained_pizzeria.project
     runs = cli_many(
         [
-            ["test", copy_example("greeting", parent)],
+            ["test", "--format", "json", copy_example("greeting", parent)],
             ["test", copy_example("booking", parent)],
             ["test", "--format", "junit", "--junit", parent / "pizzeria.xml", pizzeria],
             ["test", "--junit", parent / "failing.xml", failing],
@@ -92,6 +92,16 @@ def test_every_example_passes_its_conversation_tests(tested: RanTests, name: str
     ran = tested.runs[name]
     assert ran.code == 0, ran.describe()
     assert "Traceback" not in ran.output
+
+
+def test_json_report_lists_every_conversation_test(tested: RanTests) -> None:
+    ir = json.loads((tested.reports / "greeting/.assistc/build/ir.json").read_text("utf-8"))
+    report = json.loads(tested.runs["greeting"].stdout)
+    assert report["passed"] is True
+    assert sorted(test["name"] for test in report["tests"]) == sorted(
+        test["name"] for test in ir["tests"]
+    )
+    assert all(step["passed"] for test in report["tests"] for step in test["steps"])
 
 
 def test_junit_report_has_one_testcase_per_conversation_test(
