@@ -198,6 +198,17 @@ def test_fmt_check_diff_and_rewrite(tmp_path: Path) -> None:
     assert_no_traceback(check, diff, rewrite, again)
 
 
+def test_fmt_formats_a_folder_but_leaves_a_file_with_syntax_errors_alone(tmp_path: Path) -> None:
+    (tmp_path / "messy.assist").write_text(BADLY_FORMATTED, encoding="utf-8")
+    (tmp_path / "broken.assist").write_text(TWO_ERRORS, encoding="utf-8")
+    ran = cli("fmt", tmp_path)
+    assert ran.code == 1, ran.describe()
+    assert "error[E0001]" in ran.stdout and "broken.assist: not formatted" in ran.stdout
+    assert (tmp_path / "broken.assist").read_text(encoding="utf-8") == TWO_ERRORS
+    assert (tmp_path / "messy.assist").read_text(encoding="utf-8") != BADLY_FORMATTED
+    assert_no_traceback(ran)
+
+
 # ---------------------------------------------------------------- build and inspect
 
 
