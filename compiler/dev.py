@@ -30,7 +30,7 @@ from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.server.holder import AgentHolder
 from assistc.runtime.training import TrainingError
 
-DEBOUNCE_SECONDS = 0.03
+DEBOUNCE_SECONDS = 0.02
 IGNORED_PARTS = {".assistc", "__pycache__", ".git", ".venv", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", "~", ".tmp")
 CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
