@@ -26,6 +26,7 @@ from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable, build_symbols
 from assistc.compiler.usage import unused_definitions
 from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
 
 PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
@@ -59,6 +60,7 @@ class CompileResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
+@gc_paused()  # millions of objects, hardly any cyclic garbage: collections only cost
 def compile_project(
     root: Path,
     *,

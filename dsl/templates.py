@@ -12,6 +12,7 @@ compiler can point at the exact column of a problem.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -283,6 +284,18 @@ class Interpolation:
 def interpolations(text: str) -> list[Interpolation]:
     """The `{slot}` references in a response text; `{{` and `}}` are literal braces.
     Raises TemplateError for a brace that is not part of either."""
+    found, error = _interpolations(text)
+    if error is not None:
+        raise TemplateError(*error)
+    return list(found)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _interpolations(
+    text: str,
+) -> tuple[tuple[Interpolation, ...], tuple[str, int, int, str] | None]:
+    """Remembered: a check reads each response text twice, and the dev loop re-checks
+    texts that did not change. Gives the references, or an error's arguments."""
     found: list[Interpolation] = []
     index = 0
     while (brace := _BRACE.search(text, index)) is not None:
@@ -291,17 +304,13 @@ def interpolations(text: str) -> list[Interpolation]:
             index += 2
             continue
         if brace.group() == "}":
-            raise TemplateError("`}` closes nothing", index, index + 1, hint="write `}}`")
+            return (), ("`}` closes nothing", index, index + 1, "write `}}`")
         close = text.find("}", index)
         name = text[index + 1 : close].strip() if close >= 0 else ""
         if close < 0 or not _is_identifier(name):
             end = close + 1 if close >= 0 else index + 1
-            raise TemplateError(
-                "a `{` in a response must name a slot",
-                index,
-                end,
-                hint="write {slot_name}, or `{{` for a literal brace",
-            )
+            message = "a `{` in a response must name a slot"
+            return (), (message, index, end, "write {slot_name}, or `{{` for a literal brace")
         found.append(Interpolation(name, index + 1, close))
         index = close + 1
-    return found
+    return tuple(found), None
