@@ -63,7 +63,8 @@ def seq(items: Sequence[Expansion]) -> Expansion:
             size *= item.size
         else:
             parts = (item,)
-            size *= count(item)
+            if type(item) is not Lit:
+                size *= count(item)
         for part in parts:
             if type(part) is Lit and flat and type(last := flat[-1]) is Lit:
                 flat[-1] = Lit(last.text + part.text)
@@ -340,7 +341,7 @@ class _Resolver:
         return literal.offset_span(start, end)
 
     def _placeholder(self, node: tpl.Placeholder, literal: ast.StringLit, depth: int) -> Expansion:
-        if node.name in self.table.phrases:
+        if node.name in self.table.phrases.items:
             if node.role:
                 span = self._span(literal, node.start, node.end)
                 self.problems.append(
