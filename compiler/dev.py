@@ -19,6 +19,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from assistc.compiler.build import BuildError
 from assistc.compiler.compile import CompileCache
@@ -167,8 +168,15 @@ class DevSession:
 class _Debouncer(FileSystemEventHandler):
     """Collects changed paths and rebuilds once the writes have settled."""
 
-    def __init__(self, session: DevSession, delay: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(
+        self,
+        session: DevSession,
+        on_folder: Callable[[Path], bool],
+        delay: float = DEBOUNCE_SECONDS,
+    ) -> None:
         self.session = session
+        self.on_folder = on_folder
+        """Called with a folder made, renamed or deleted; True when it is newly watched."""
         self.delay = delay
         self.pending: set[str] = set()
         self.created: set[str] = set()
@@ -180,20 +188,25 @@ class _Debouncer(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in CHANGE_EVENTS:
             return  # opened / closed without writing: reads, including our own
-        if event.is_directory and event.event_type != "moved":
-            return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        for raw in paths:
-            if not raw:
-                continue
-            path = Path(raw if isinstance(raw, str) else raw.decode())
-            if is_relevant(path, self.session.root):
-                name = path.relative_to(self.session.root).as_posix()
-                with self.lock:
-                    self.pending.add(name)
-                    if event.event_type == "created":
-                        self.created.add(name)
-                    self._arm()
+        paths = [_path(event.src_path), _path(getattr(event, "dest_path", ""))]
+        if event.is_directory:
+            if event.event_type != "modified":  # made, renamed or deleted: re-watch
+                for folder in paths:
+                    if folder is not None and self.on_folder(folder) and any(folder.rglob("*")):
+                        self._add(folder, created=False)  # files written before the watch
+            if event.event_type != "moved":
+                return
+        for path in paths:
+            if path is not None and is_relevant(path, self.session.root):
+                self._add(path, created=event.event_type == "created")
+
+    def _add(self, path: Path, *, created: bool) -> None:
+        name = path.relative_to(self.session.root).as_posix()
+        with self.lock:
+            self.pending.add(name)
+            if created:
+                self.created.add(name)
+            self._arm()
 
     def _arm(self) -> None:
         if self.timer is not None:
@@ -223,12 +236,33 @@ class _Debouncer(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches the project folder and rebuilds the session on changes."""
+    """Watches the project and rebuilds the session on changes. Ignored top-level folders
+    (`.assistc` above all, which every rebuild writes to) are not watched at all: watches
+    on its short-lived folders would only cost and make noise."""
 
     def __init__(self, session: DevSession) -> None:
+        self.root = session.root
         self.observer = Observer()
-        self.handler = _Debouncer(session)
-        self.observer.schedule(self.handler, str(session.root), recursive=True)
+        self.handler = _Debouncer(session, self.watch_folder)
+        self.folders: dict[Path, ObservedWatch] = {}
+        self.lock = threading.Lock()
+        self.observer.schedule(self.handler, str(self.root), recursive=False)
+        for child in sorted(self.root.iterdir()):
+            self.watch_folder(child)
+
+    def watch_folder(self, folder: Path) -> bool:
+        """Match the watch on a top-level folder to the disk: everything below it is
+        watched while it exists and is not ignored. True when it got a new watch."""
+        if folder.parent != self.root:
+            return False
+        with self.lock:
+            old = self.folders.pop(folder, None)
+            if old is not None:
+                self.observer.unschedule(old)
+            if not folder.is_dir() or not is_relevant(folder, self.root):
+                return False
+            self.folders[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
+        return True
 
     def start(self) -> None:
         self.observer.start()
@@ -236,3 +270,9 @@ class Watcher:
     def stop(self) -> None:
         self.observer.stop()
         self.observer.join(timeout=5)
+
+
+def _path(raw: str | bytes) -> Path | None:
+    if not raw:
+        return None
+    return Path(raw if isinstance(raw, str) else raw.decode())

@@ -6,6 +6,7 @@ Each test leaves the project valid, so they share one dev server."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -176,6 +177,22 @@ def test_an_edited_action_module_is_reloaded(dev: Server, project: Path) -> None
     edit(orders, statuses, '_STATUSES = ("baking (edited while serving)",) * 4')
     log.wait_for("actions/orders.py: ")
     assert ask_status(dev, "dev-d") == ["Order QZ9981: baking (edited while serving)."]
+
+
+def test_a_new_folder_is_watched_and_the_build_output_is_not(dev: Server, project: Path) -> None:
+    """A folder made while serving (its first file written at once) is part of the
+    assistant; deleting it removes its definitions. Rebuilds write to `.assistc`: no
+    watches there, so no warnings about them either."""
+    log = DevLog(dev)
+    (project / "more").mkdir()
+    (project / "more" / "extra.assist").write_text(
+        'response utter_extra:\n  "Extra."\n', encoding="utf-8"
+    )
+    assert "changed response:utter_extra;" in log.wait_for("response:utter_extra")
+    log = DevLog(dev)
+    shutil.rmtree(project / "more")
+    log.wait_for("changed response:utter_extra;")
+    assert "Warning" not in dev.stderr_path.read_text(encoding="utf-8")
 
 
 def test_dev_started_on_broken_sources_says_why_and_serves_once_fixed(tmp_path: Path) -> None:
