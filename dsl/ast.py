@@ -60,7 +60,7 @@ class Value:
     so the checker can tell `large` from `"large"` when it reports."""
 
     kind: ValueKind
-    data: str | int | float | bool | None | tuple[Value, ...]
+    data: str | int | float | bool | tuple[Value, ...] | None
     span: Span
 
 
