@@ -160,8 +160,7 @@ def build_project(project: Path, seed: int | None, output: OutputFormat) -> Comp
             + f", {len(assistant.stories)} stories, {len(assistant.rules)} rules, "
             f"{len(assistant.tests)} tests; fingerprint {written.fingerprint[:12]}"
         )
-        for path in stubs.created:
-            typer.echo(f"created {path} (yours to edit; never overwritten)")
+        echo_created(result.sources.root, stubs.created)
         _print_generation_notes(result)
     if result.errors:
         raise typer.Exit(EXIT_PROBLEMS)
@@ -183,6 +182,12 @@ def _print_generation_notes(result: CompileResult, limit: int = 5) -> None:
         )
     if len(short) > limit:
         typer.echo(f"… and {len(short) - limit} more intents short of examples (summary.json)")
+
+
+def echo_created(root: Path, created: Sequence[str], *, err: bool = False) -> None:
+    """Name each action module the build created, by its path from the working folder."""
+    for path in created:
+        typer.echo(f"created {root / path} (yours to edit; never overwritten)", err=err)
 
 
 def _lower_ignoring(result: CompileResult) -> ir.Assistant:

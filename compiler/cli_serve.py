@@ -14,7 +14,14 @@ import typer
 from rich.console import Console
 
 from assistc.compiler.build import BuildError
-from assistc.compiler.cli import EXIT_OK, EXIT_PROBLEMS, OutputFormat, fail_usage, report
+from assistc.compiler.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    OutputFormat,
+    echo_created,
+    fail_usage,
+    report,
+)
 from assistc.compiler.compile import compile_project
 from assistc.compiler.dev import DevSession, Watcher
 from assistc.compiler.pipeline import PipelineResult, compile_build_train
@@ -50,6 +57,7 @@ def train_or_exit(project: Path, seed: int | None, *, quiet: bool = False) -> Pi
         raise fail_usage(f"[E0007] {error}") from None
     except (BuildError, StubError, TrainingError) as error:
         raise fail_usage(str(error)) from None
+    echo_created(result.compiled.sources.root, result.created_stubs, err=True)
     if result.trained is None:
         report(result.compiled, OutputFormat.text)
         typer.echo("not trained: fix the errors above", err=True)

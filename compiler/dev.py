@@ -136,6 +136,8 @@ class DevSession:
             f"{what}: {parts}; retrained {retrained}; {elapsed * 1000:.0f} ms; "
             f"model {trained.model_id}"
         )
+        if result.created_stubs:
+            line += f"; created {', '.join(result.created_stubs)} (yours to edit)"
         return Reload(changed, True, line)
 
     def _changed_parts(self, loaded: LoadedBundle) -> str:

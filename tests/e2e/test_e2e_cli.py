@@ -260,9 +260,9 @@ def test_build_creates_a_missing_action_module_once_and_never_overwrites_it(
         source.write(WEATHER)
     module = project / "actions" / "weather.py"
 
-    first = cli("build", project)
+    first = cli("build", project.name, cwd=tmp_path)
     assert first.code == 0, first.describe()
-    assert "created actions/weather.py" in first.stdout
+    assert "created greeting/actions/weather.py " in first.stdout  # from the working folder
     stub = module.read_text(encoding="utf-8")
     assert "def tell_weather(" in stub and "NotImplementedError" in stub
     assert (project / "actions" / "_contracts.py").is_file()

@@ -195,6 +195,18 @@ def test_a_new_folder_is_watched_and_the_build_output_is_not(dev: Server, projec
     assert "Warning" not in dev.stderr_path.read_text(encoding="utf-8")
 
 
+def test_a_new_python_action_gets_its_module_and_the_output_says_so(
+    dev: Server, project: Path
+) -> None:
+    log = DevLog(dev)
+    with (project / "forms.assist").open("a", encoding="utf-8") as source:
+        source.write('\naction track_driver(order_id: order_id):\n  python "actions/driver.py"\n')
+    printed = log.wait_for("created actions/driver.py")
+    assert "changed action:track_driver" in printed
+    module = (project / "actions" / "driver.py").read_text(encoding="utf-8")
+    assert "def track_driver(" in module and "NotImplementedError" in module
+
+
 def test_dev_started_on_broken_sources_says_why_and_serves_once_fixed(tmp_path: Path) -> None:
     project = copy_example("greeting", tmp_path)
     broken = project / "broken.assist"
