@@ -82,6 +82,8 @@ def train(project: Path, seed: int | None) -> None:
 
 
 def _load_or_exit(model: Path) -> LoadedBundle:
+    if not model.exists():
+        raise fail_usage(f"{model}: no such file or folder")
     try:
         return load_bundle(model)
     except BundleError as error:

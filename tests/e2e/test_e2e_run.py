@@ -9,7 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import Server, Trained, copy_project, events, trained_model
+from e2e_helpers import (
+    Server,
+    Trained,
+    cli_many,
+    copy_example,
+    copy_project,
+    events,
+    trained_model,
+)
 
 from assistc import __version__
 from assistc.runtime.ir import IR_VERSION
@@ -142,6 +150,15 @@ def test_asking_for_an_orders_status_does_not_say_it_is_cancelled(served: Server
     answer = served.say("cid", "where is order AB1234")
     assert answer and answer[0].startswith("Order AB1234: ")
     assert not any("cancelled" in text for text in answer), answer
+
+
+def test_run_without_a_model_is_a_clear_usage_error(tmp_path: Path) -> None:
+    untrained = copy_example("greeting", tmp_path)
+    missing, never_trained = cli_many([["run", tmp_path / "nowhere"], ["run", untrained]])
+    assert missing.code == 2 and "nowhere: no such file or folder" in missing.stderr
+    assert never_trained.code == 2 and "no trained model" in never_trained.stderr
+    for ran in (missing, never_trained):
+        assert "Traceback" not in ran.output and "serving" not in ran.output
 
 
 # ---------------------------------------------------------------- token
