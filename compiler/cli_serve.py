@@ -116,7 +116,7 @@ def run(
     loaded = _load_or_exit(model)
     actions_dir = project_dir or project_of(model)
     store_path = None if memory else (store or default_store(actions_dir or Path(".")))
-    typer.echo(f"serving model {loaded.model_id} on http://{host}:{port}")
+    typer.echo(f"starting the server for model {loaded.model_id} on http://{host}:{port}")
     try:
         serve_bundle(
             model, store=store_path, project_dir=actions_dir, host=host, port=port, token=token

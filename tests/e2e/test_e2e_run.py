@@ -161,6 +161,14 @@ def test_run_without_a_model_is_a_clear_usage_error(tmp_path: Path) -> None:
         assert "Traceback" not in ran.output and "serving" not in ran.output
 
 
+def test_run_on_a_taken_port_is_a_clear_usage_error(served: Server, project: Path) -> None:
+    [ran] = cli_many([["run", project, "--memory", "--port", str(served.port)]])
+    assert ran.code == 2, ran.describe()
+    assert f"cannot listen on 127.0.0.1:{served.port}" in ran.stderr
+    assert "Traceback" not in ran.output
+    assert served.get("/health") == {"status": "ok"}  # the server on that port is unharmed
+
+
 # ---------------------------------------------------------------- token
 
 
