@@ -2,8 +2,9 @@
 
 Reports, per size (medians; CPU seconds too, since a busy machine inflates wall time):
 - `cold`: the whole `assistc check` process with no parse cache, and lines per second;
-- `warm`: the same after editing one file (the other files' parses come from the
-  project's on-disk cache, `.assistc/cache/parse`);
+- `warm`: the same after editing one file (the other files' parses and intents'
+  outcomes come from the project's on-disk caches, `.assistc/cache/parse` and
+  `.assistc/cache/intents`);
 - `in-process`: a re-check after editing one file in a long-running process (the dev
   loop: parses and generated examples of unchanged files are reused).
 

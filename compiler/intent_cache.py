@@ -15,10 +15,13 @@ import functools
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import pydantic
 
 from assistc.dsl.parser import gc_paused
 
@@ -41,7 +44,9 @@ CODE_FILES = (
 
 @functools.cache
 def code_fingerprint() -> str:
-    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    """Changes with the code above, and with the Python and pydantic versions that
+    pickle the entries' IR objects."""
+    digest = hashlib.sha256(f"{FORMAT_VERSION} {sys.version} {pydantic.VERSION}".encode())
     for name in CODE_FILES:
         digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
     return digest.hexdigest()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistc.compiler import examples
+from assistc.compiler import examples, intent_cache
 from assistc.compiler.compile import INTENT_CACHE_DIR, compile_project
 from assistc.dsl import ast
 from assistc.dsl.parse_cache import clear_memory_cache
@@ -186,3 +186,14 @@ def test_a_hint_naming_another_kind_of_definition_follows_it(
     second = check(tmp_path)
     assert generated == ["order"]
     assert second == uncached(tmp_path) != first
+
+
+def test_entries_of_other_compiler_code_are_not_used(
+    tmp_path: Path, generated: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, FILES)
+    first = check(tmp_path)
+    monkeypatch.setattr(intent_cache, "code_fingerprint", lambda: "another version")
+    generated.clear()
+    assert check(tmp_path) == first
+    assert sorted(generated) == ["bye", "greet", "order"]
