@@ -192,12 +192,13 @@ class _Debouncer(FileSystemEventHandler):
             return  # opened / closed without writing: reads, including our own
         paths = [_path(event.src_path), _path(getattr(event, "dest_path", ""))]
         if event.is_directory:
-            if event.event_type != "modified":  # made, renamed or deleted: re-watch
-                for folder in paths:
-                    if folder is not None and self.on_folder(folder) and any(folder.rglob("*")):
-                        self._add(folder, created=False)  # files written before the watch
-            if event.event_type != "moved":
+            if event.event_type == "modified":
                 return
+            for folder in paths:  # made, renamed or deleted: match the watches to it
+                if folder is not None and self.on_folder(folder) and any(folder.rglob("*")):
+                    self._add(folder, created=False)  # files written before the watch
+            if event.event_type == "created":
+                return  # a folder gone or renamed is a change: its files' events may be lost
         for path in paths:
             if path is not None and is_relevant(path, self.session.root):
                 self._add(path, created=event.event_type == "created")
