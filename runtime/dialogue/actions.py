@@ -103,12 +103,13 @@ class PythonActionExecutor:
     """One import at a time in the process: `sys.modules` and `sys.path` are global."""
     _roots: ClassVar[set[str]] = set()
     """Project folders any executor has put on `sys.path`."""
+    _good: ClassVar[dict[tuple[str, str], tuple[types.ModuleType, types.ModuleType | None]]] = {}
+    """(project folder, module) → the last modules that imported cleanly, kept while an
+    edit does not import. Process-wide: every hot swap makes a new executor."""
 
     def __init__(self, project_dir: Path | None) -> None:
         self.project_dir = project_dir.resolve() if project_dir is not None else None
         self._stamps: dict[str, tuple[int, int]] = {}
-        self._good: dict[str, tuple[types.ModuleType, types.ModuleType | None]] = {}
-        """The last modules that imported cleanly, kept while an edit does not import."""
         self._packages: set[str] = {"actions"}
         """Top-level modules of the project that actions were imported from."""
 
@@ -165,7 +166,7 @@ class PythonActionExecutor:
                     else None
                 )
             except Exception as error:
-                last_good = self._good.get(dotted)
+                last_good = self._good.get((root, dotted))
                 if last_good is None:
                     raise
                 # A save that does not import (a syntax error mid-edit) must not break
@@ -177,7 +178,7 @@ class PythonActionExecutor:
                     error,
                 )
                 return last_good
-            self._good[dotted] = (module, contracts)
+            self._good[(root, dotted)] = (module, contracts)
             return module, contracts
 
     def run(
