@@ -24,11 +24,14 @@ _SIMPLE = re.compile(
     | \(([^()\[\]{}\\]*)\)                   # 2: (a|b) of plain texts
     | \[([^()\[\]{}\\]*)\](?!\()             # 3: [a|b] of plain texts, not annotated
     | \{[ ]*([A-Za-z_]\w*)[ ]*(?::[ ]*([A-Za-z_]\w*)[ ]*)?}  # 4, 5: {name} or {name:role}
+    | \[([^()\[\]{}|\\]+)\]                   # 6: [text] annotated with
+      \([ ]*([A-Za-z_]\w*)[ ]*(?::[ ]*([A-Za-z_]\w*)[ ]*)?(?:=([^()\[\]{}|\\]*))?\)
+                                             # 7-9: (entity), (entity:role), (entity=value)
     """,
     re.VERBOSE | re.ASCII,
 )
-"""The parts of a template without nesting, escapes, annotations or a top-level `|`: what
-most templates are made of, parsed here in one step per part."""
+"""The parts of a template without nesting or escapes: what most templates are made of,
+parsed here in one step per part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +117,17 @@ def _simple(source: str) -> tuple[Node, ...] | None:
         part = _SIMPLE.match(source, position)
         if part is None:
             return None
-        text, group, optional, name, role = part.groups()
+        text, group, optional, name, role, body, entity, entity_role, value = part.groups()
         if text is not None:
             nodes.append(Text(text))
         elif name is not None:
             nodes.append(Placeholder(name, role, position + 1, part.end() - 1))
+        elif body is not None:
+            value = value.strip() if value is not None else None
+            start = position + len(body) + 3  # after `[body](`
+            nodes.append(
+                Annotation((Text(body),), entity, entity_role, value or None, start, part.end() - 1)
+            )
         else:
             inner = group if group is not None else optional
             options = tuple((Text(option),) if option else () for option in inner.split("|"))

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from assistc.dsl import templates as tpl
 
-PIECES = ["(", ")", "[", "]", "{", "}", "|", "\\", " ", ":", "=", "a", "b c", "size", "x_1", "é"]
+PIECES = ["(", ")", "[", "]", "{", "}", "|", "\\", " ", "\t", ":", "=", "a", "b c", "size", "é"]
+PIECES += ["x_1", "[big](size)", "]("]
 
 
 def general(source: str) -> object:
@@ -44,6 +45,7 @@ def test_any_template_parses_as_the_general_parser_parses_it(source: str) -> Non
         "plain text only",
         "",
         "()[]",
+        "a [big one](size) and [x](city : to) or [y](size= large )",
     ],
 )
 def test_simple_templates_take_the_one_step_path(source: str) -> None:
@@ -52,7 +54,18 @@ def test_simple_templates_take_the_one_step_path(source: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "source", ["[big](size)", "a|b", "(a(b))", "\\(x\\)", "{size:}", "{ size\t}", "(a"]
+    "source",
+    [
+        "[big|x](size)",
+        "[](size)",
+        "[a](1x)",
+        "a|b",
+        "(a(b))",
+        "\\(x\\)",
+        "{size:}",
+        "{ size\t}",
+        "(a",
+    ],
 )
 def test_other_templates_go_to_the_general_parser(source: str) -> None:
     assert tpl._simple(source) is None
