@@ -122,6 +122,7 @@ class DevSession:
             return Reload(changed, False, f"{what}: {error}{self._kept()}")
         parts = self._changed_parts(loaded)
         agent = loaded.agent(self.store, project_dir=self.root)
+        agent.preload_actions()
         if self.holder is None:
             self.holder = AgentHolder(agent)
         else:

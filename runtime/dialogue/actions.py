@@ -181,6 +181,17 @@ class PythonActionExecutor:
             self._good[(root, dotted)] = (module, contracts)
             return module, contracts
 
+    def preload(self, implementation: PythonImplementation) -> None:
+        """Import an action's module ahead of its first use (errors are logged)."""
+        if self.project_dir is None:
+            return
+        try:
+            self._load(module_name(implementation.path))
+        except Exception as error:  # user code: anything can go wrong on import
+            logger.warning(
+                "cannot import %s: %s: %s", implementation.path, type(error).__name__, error
+            )
+
     def run(
         self, action: Action, tracker: Tracker, assistant: Assistant, responses: ResponseRenderer
     ) -> ActionResult:

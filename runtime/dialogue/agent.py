@@ -63,7 +63,7 @@ from assistc.runtime.dialogue.responses import (
 from assistc.runtime.dialogue.slots import fill_slots, value_fits
 from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
-from assistc.runtime.ir import Assistant
+from assistc.runtime.ir import Assistant, PythonImplementation
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, IntentPrediction, ParseResult
 
 logger = logging.getLogger("assistc.runtime")
@@ -182,6 +182,14 @@ class Agent:
     def reload_actions(self) -> None:
         """Re-import the assistant's Python actions on their next use."""
         self._python.reload()
+
+    def preload_actions(self) -> None:
+        """Import every Python action's module now. The dev loop does this after each
+        swap, so that if a later save breaks a module, its last good version is there
+        to fall back to; a module that fails to import is logged, not raised."""
+        for action in self.assistant.actions:
+            if isinstance(action.implementation, PythonImplementation):
+                self._python.preload(action.implementation)
 
     def handle_message(
         self, sender_id: str, text: str, *, input_channel: str = "rest"

@@ -142,15 +142,6 @@ def ask_status(dev: Server, sender: str) -> list[str]:
     return dev.say(sender, "QZ9981")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug (runtime/dialogue/actions.py PythonActionExecutor): the served "
-    "agent re-imports an action module when its file changes; since dbcfe86 a module that "
-    "no longer imports falls back to its last good version, but only one this executor "
-    "has imported, and every dev swap makes a new agent with a new executor: an action "
-    "first run after a swap fails ('Sorry, something went wrong') while dev prints E0904 "
-    "and 'still serving the last good model'",
-)
 def test_an_action_module_that_does_not_parse_keeps_the_last_good_actions(
     dev: Server, project: Path
 ) -> None:
