@@ -104,17 +104,19 @@ class _Known:
 
 
 def _keyword_slots(binding: ActionBinding) -> list[Diagnostic]:
-    """Slots named like Python keywords cannot be dataclass fields (`inputs.class`)."""
+    """Slots named like Python keywords cannot be dataclass fields (`inputs.class`), nor
+    can names starting with `__` (Python mangles them inside the class)."""
     return [
         Diagnostic(
             "E0903",
-            f"action `{binding.name}`: slot `{slot}` is a Python keyword and cannot be a "
-            "field of its Python contract",
+            f"action `{binding.name}`: slot `{slot}` "
+            + ("is a Python keyword" if keyword.iskeyword(slot) else "starts with `__`")
+            + " and cannot be a field of its Python contract",
             binding.decl_span,
             hint="rename the slot",
         )
         for slot in (*binding.inputs, *binding.outputs)
-        if keyword.iskeyword(slot)
+        if keyword.iskeyword(slot) or slot.startswith("__")
     ]
 
 
