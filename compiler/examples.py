@@ -306,14 +306,7 @@ class _Resolver:
         try:
             template = tpl.parse_template(literal.value)
         except tpl.TemplateError as error:
-            self.problems.append(
-                Diagnostic(
-                    "E0006",
-                    error.message,
-                    literal.offset_span(error.start, error.end),
-                    hint=error.hint,
-                )
-            )
+            self.problems.append(error.diagnostic(literal))
             return None
         try:
             return self._nodes(template.nodes, literal, depth)

@@ -25,14 +25,7 @@ def check_interpolation(text: ast.StringLit, scope: Scope) -> None:
     try:
         found = tpl.interpolations(text.value)
     except tpl.TemplateError as error:
-        scope.problems.append(
-            Diagnostic(
-                "E0006",
-                error.message,
-                text.offset_span(error.start, error.end),
-                hint=error.hint,
-            )
-        )
+        scope.problems.append(error.diagnostic(text))
         return
     for ref in found:
         if ref.name not in scope.slots:

@@ -16,6 +16,9 @@ import functools
 import re
 from dataclasses import dataclass
 
+from assistc.dsl.ast import StringLit
+from assistc.dsl.diagnostics import Diagnostic
+
 SPECIAL = "()[]{}|"
 _PLAIN = re.compile(r"[^()\[\]{}|\\]+")
 _BRACE = re.compile(r"[{}]")
@@ -94,6 +97,12 @@ class TemplateError(Exception):
         self.start = start
         self.end = end
         self.hint = hint
+
+    def diagnostic(self, literal: StringLit) -> Diagnostic:
+        """The E0006 report, pointing into `literal`, the string the template came from."""
+        return Diagnostic(
+            "E0006", self.message, literal.offset_span(self.start, self.end), hint=self.hint
+        )
 
 
 def parse_template(source: str) -> Template:
