@@ -55,35 +55,36 @@ class DialogueResolver:
     # ------------------------------------------------------------------ steps
 
     def _bot(self, name: ast.Name) -> str:
-        if name.text in self.responses:
-            return name.text
-        if name.text in self.actions or name.text in BUILTIN_ACTIONS:
-            self.problems.append(
-                Diagnostic(
-                    "E0114",
-                    f"`{name.text}` is an action; `bot` names a response",
-                    name.span,
-                    hint=f"write `run {name.text}`",
-                )
-            )
-            return name.text
-        self.problems.append(self.scope.table.undefined(self.scope.table.responses, name))
-        return name.text
+        return self._named(name, want="response")
 
     def _run(self, name: ast.Name) -> str:
-        if name.text in self.actions or name.text in BUILTIN_ACTIONS:
+        return self._named(name, want="action")
+
+    def _named(self, name: ast.Name, want: str) -> str:
+        """A `bot` step names a response and a `run` step an action; the other kind gets
+        a hint to switch the keyword, anything else is undefined."""
+        is_action = name.text in self.actions or name.text in BUILTIN_ACTIONS
+        is_response = name.text in self.responses
+        if (is_response and want == "response") or (is_action and want == "action"):
             return name.text
-        if name.text in self.responses:
+        if is_response or is_action:
+            other, keyword = ("action", "run") if is_action else ("response", "bot")
+            used = "bot" if want == "response" else "run"
             self.problems.append(
                 Diagnostic(
                     "E0114",
-                    f"`{name.text}` is a response; `run` names an action",
+                    f"`{name.text}` is {'an' if other == 'action' else 'a'} {other}; "
+                    f"`{used}` names {'a response' if want == 'response' else 'an action'}",
                     name.span,
-                    hint=f"write `bot {name.text}`",
+                    hint=f"write `{keyword} {name.text}`",
                 )
             )
             return name.text
-        self.problems.append(self.scope.table.undefined(self.scope.table.actions, name))
+        table = self.scope.table
+        if want == "response":
+            self.problems.append(table.undefined(table.responses, name))
+        else:
+            self.problems.append(table.undefined(table.actions, name))
         return name.text
 
     def _step_options(self, node: ast.StepNode) -> list[list[_Located]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from assistc.compiler.suggest import did_you_mean
 from assistc.dsl import ast
@@ -107,32 +107,31 @@ def build_symbols(
         if namespace.kind in ("entity", "phrase"):
             template_names[name.text] = name
 
+    namespaces: dict[type, Namespace[Any]] = {
+        ast.IntentDecl: table.intents,
+        ast.EntityDecl: table.entities,
+        ast.PhraseDecl: table.phrases,
+        ast.SlotDecl: table.slots,
+        ast.ResponseDecl: table.responses,
+        ast.FormDecl: table.forms,
+        ast.ActionDecl: table.actions,
+        ast.StoryDecl: table.stories,
+        ast.RuleDecl: table.rules,
+        ast.TestDecl: table.tests,
+    }
     for module in modules:
         for decl in module.decls:
-            if isinstance(decl, ast.IntentDecl):
-                define(table.intents, decl.name, decl)
-            elif isinstance(decl, ast.EntityDecl):
-                define(table.entities, decl.name, decl)
-            elif isinstance(decl, ast.PhraseDecl):
-                define(table.phrases, decl.name, decl)
-            elif isinstance(decl, ast.SlotDecl):
-                define(table.slots, decl.name, decl)
-            elif isinstance(decl, ast.ResponseDecl):
-                define(table.responses, decl.name, decl)
-            elif isinstance(decl, ast.FormDecl):
-                define(table.forms, decl.name, decl)
-            elif isinstance(decl, ast.ActionDecl):
-                define(table.actions, decl.name, decl)
-            elif isinstance(decl, ast.StoryDecl):
-                define(table.stories, decl.title, decl)
-            elif isinstance(decl, ast.RuleDecl):
-                define(table.rules, decl.title, decl)
-            elif isinstance(decl, ast.TestDecl):
-                define(table.tests, decl.title, decl)
-            elif isinstance(decl, ast.ConfigDecl):
+            if isinstance(decl, ast.ConfigDecl):
                 table.configs.append(decl)
-            else:
+            elif isinstance(decl, ast.UseDecl):
                 table.uses.append(decl)
+            else:
+                name = (
+                    decl.title
+                    if isinstance(decl, ast.StoryDecl | ast.RuleDecl | ast.TestDecl)
+                    else decl.name
+                )
+                define(namespaces[type(decl)], name, decl)
     return table, diagnostics
 
 
