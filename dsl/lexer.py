@@ -64,6 +64,17 @@ class LexFallback(Exception):
     """The fast lexer is not sure what Lark would do here; re-parse with Lark's lexer."""
 
 
+class UnexpectedWord(LexFallback):
+    """A whole word the parser does not accept here. Lark's lexer would split it when it
+    starts with a keyword (`usestdlib` → `use` `stdlib`), so the parser reports it instead."""
+
+    def __init__(self, word: str, line: int, column: int) -> None:
+        super().__init__(f"word {word!r} not expected")
+        self.word = word
+        self.line = line
+        self.column = column
+
+
 class _StateRules:
     """What the parser accepts in one LALR state, in the form the lexer needs."""
 
@@ -171,7 +182,7 @@ class AssistLexer(Lexer):
             if group == "WORD":
                 kind = rules.words.get(value) or ("NAME" if rules.name else "")
                 if not kind:
-                    raise LexFallback(f"word {value!r} not expected")
+                    raise UnexpectedWord(value, line, start - line_start + 1)
                 if kind in kept:
                     column = start - line_start + 1
                     yield make((kind, value, start, line, column, line, column + pos - start, pos))

@@ -37,7 +37,7 @@ from lark.parsers.lalr_analysis import Reduce
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import MISTAKES, MistakeCatalogue, describe_expected, describe_token
-from assistc.dsl.lexer import AssistIndenter, AssistLexer, FastToken, LexFallback
+from assistc.dsl.lexer import AssistIndenter, AssistLexer, FastToken, LexFallback, UnexpectedWord
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
 MAX_LINE_LENGTH = 10_000
@@ -111,20 +111,31 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     module = ast.Module(path)
     diagnostics: list[Diagnostic] = []
     fast_lexer_gave_up = False
+    found_glued = False
     for first_line, chunk in top_level_chunks(text):
         # Leading newlines keep line numbers right without shifting spans afterwards.
         padded = "\n" * (first_line - 1) + chunk
+        glued: UnexpectedWord | None = None
         try:
             module.decls.extend(_parse_text(_fast_lark(), padded, path))
             continue
+        except UnexpectedWord as error:
+            glued = error
         except _FAST_PATH_FAILURES:
             pass
         try:
-            module.decls.extend(_parse_text(_exact_lark(), padded, path))
-            fast_lexer_gave_up = True
+            decls = _parse_text(_exact_lark(), padded, path)
         except _PARSE_ERRORS as error:
             diagnostics.append(_syntax_diagnostic(error, path, text))
-    if fast_lexer_gave_up and diagnostics:
+            continue
+        if glued is not None:
+            # Lark's lexer matched a keyword at the start of a longer word.
+            diagnostics.append(_glued_keyword(glued, path))
+            found_glued = True
+            continue
+        module.decls.extend(decls)
+        fast_lexer_gave_up = True
+    if fast_lexer_gave_up and diagnostics and not found_glued:
         # The fast lexer rejected text Lark accepts, so the whole file may parse after all
         # (chunks split an action's parameter list whose `)` is at column 0).
         try:
@@ -153,6 +164,29 @@ def top_level_chunks(text: str) -> Iterator[tuple[int, str]]:
             start = index
     if start < len(lines):
         yield start + 1, "".join(lines[start:])
+
+
+@functools.cache
+def _keywords() -> tuple[str, ...]:
+    """The language's keywords, longest first."""
+    words = {
+        str(t.pattern.value)
+        for t in _exact_lark().terminals
+        if t.pattern.type == "str" and str(t.pattern.value).isidentifier()
+    }
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _glued_keyword(error: UnexpectedWord, path: str) -> Diagnostic:
+    word = error.word
+    keyword = next((k for k in _keywords() if word.startswith(k) and word != k), None)
+    hint = f"put a space after the keyword: `{keyword} {word[len(keyword) :]}`" if keyword else None
+    return Diagnostic(
+        "E0001",
+        f"unexpected name `{word}`",
+        ast.Span(path, error.line, error.column, error.line, error.column + len(word)),
+        hint=hint,
+    )
 
 
 def _find_long_line(text: str, path: str) -> Diagnostic | None:

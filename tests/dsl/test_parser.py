@@ -91,20 +91,17 @@ def test_varied_layout_parses_cleanly() -> None:
     assert story.title.text == "1st story, v2"
 
 
-def test_glued_keyword_falls_back_to_larks_lexer() -> None:
-    """`userbot` is `user bot` to Lark's contextual lexer (a keyword, then a name); the fast
-    lexer is not sure and hands over, so the result is still Lark's."""
+def test_a_keyword_glued_to_a_word_is_an_error_not_a_split() -> None:
+    """`userbot` would be `user bot` to Lark's contextual lexer (a keyword, then a name),
+    silently; the parser reports the word instead, with the split as a hint."""
     text = "story s:\n  userbot\n"
     with pytest.raises(LexFallback):
         _fast(text)
+    assert _exact(text, "g.assist")  # what Lark alone would have accepted
     module, diagnostics = parse_module(text, "g.assist")
-    assert diagnostics == []
-    assert module.decls == _exact(text, "g.assist")
-    story = module.decls[0]
-    assert isinstance(story, ast.StoryDecl)
-    step = story.steps[0]
-    assert isinstance(step, ast.UserStepNode)
-    assert step.alternatives[0].intent.text == "bot"
+    assert module.decls == []
+    assert [(d.code, d.span.line, d.span.col) for d in diagnostics] == [("E0001", 2, 3)]
+    assert diagnostics[0].hint == "put a space after the keyword: `user bot`"
 
 
 @pytest.mark.parametrize(
