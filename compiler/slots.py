@@ -91,7 +91,9 @@ def _mapping(
                     hint=f"map an entity of type {slot_type}, or change the slot's type",
                 )
             )
-        return ir.SlotMapping(kind="entity", entity=entity.name, role=role)
+        return ir.SlotMapping(
+            kind="entity", entity=entity.name, role=role, form=_form(node.form, table, problems)
+        )
     if isinstance(node, ast.IntentMapping):
         if not table.has_intent(node.intent.text):
             problems.append(table.undefined(table.intents, node.intent))
@@ -105,10 +107,13 @@ def _mapping(
                     hint=hint,
                 )
             )
-        return ir.SlotMapping(kind="intent", intent=node.intent.text, value=value)
-    form = node.form.text if node.form else None
-    if node.form is not None and node.form.text not in table.forms:
-        problems.append(table.undefined(table.forms, node.form))
+        return ir.SlotMapping(
+            kind="intent",
+            intent=node.intent.text,
+            value=value,
+            form=_form(node.form, table, problems),
+        )
+    form = _form(node.form, table, problems)
     if slot_type.kind not in ("text", "any"):
         problems.append(
             Diagnostic(
@@ -119,6 +124,15 @@ def _mapping(
             )
         )
     return ir.SlotMapping(kind="text", form=form)
+
+
+def _form(name: ast.Name | None, table: SymbolTable, problems: list[Diagnostic]) -> str | None:
+    """The form a mapping is limited to (`… in <form>`); an unknown one is reported."""
+    if name is None:
+        return None
+    if name.text not in table.forms:
+        problems.append(table.undefined(table.forms, name))
+    return name.text
 
 
 def _entity_value_kind(entity: ResolvedEntity) -> str:

@@ -119,6 +119,8 @@ class EntityMapping:
     entity: Name
     role: Name | None
     span: Span
+    form: Name | None = None
+    """`in <form>`: only while this form is active."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,8 @@ class IntentMapping:
     intent: Name
     value: Value
     span: Span
+    form: Name | None = None
+    """`in <form>`: only while this form is active."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -629,16 +629,24 @@ class _AstBuilder:
             return ast.TypeExpr(name, None, name.span)
         return ast.TypeExpr(name, children[1], _token_to_node(children[0], children[1]))
 
-    def map_entity(self, children: list[TokenLike]) -> ast.EntityMapping:
+    def map_in(self, children: list[TokenLike]) -> ast.Name:
+        return _name(children[0])
+
+    def map_entity(self, children: list[Any]) -> ast.EntityMapping:
+        form = children.pop() if isinstance(children[-1], ast.Name) else None
         role = _name(children[1]) if len(children) > 1 else None
-        return ast.EntityMapping(_name(children[0]), role, _cover_tokens(children[0], children[-1]))
+        span = _cover_tokens(children[0], children[-1])
+        if form is not None:
+            span = ast.Span(span.file, span.line, span.col, form.span.end_line, form.span.end_col)
+        return ast.EntityMapping(_name(children[0]), role, span, form)
 
     def map_intent(self, children: list[Any]) -> ast.IntentMapping:
-        first, value = children
-        return ast.IntentMapping(_name(first), value, _token_to_node(first, value))
+        first, value, *rest = children
+        form = rest[0] if rest else None
+        return ast.IntentMapping(_name(first), value, _token_to_node(first, value), form)
 
-    def map_text(self, children: list[TokenLike]) -> ast.TextMapping:
-        form = _name(children[0]) if children else None
+    def map_text(self, children: list[Any]) -> ast.TextMapping:
+        form = children[0] if children else None
         return ast.TextMapping(form, form.span if form else _span(_path, 1, 1, 1, 1))
 
     def slot_body(self, children: list[Any]) -> list[Any]:
