@@ -44,3 +44,23 @@ def test_testing_a_slot_with_an_initial_value_for_being_set_is_flagged(tmp_path:
         "story s:\n  bot utter_v\n"
     )
     assert check(tmp_path, source) == ["W1104"]
+
+
+def test_mappings_can_be_limited_to_a_form(tmp_path: Path) -> None:
+    source = (
+        "entity size: enum\n  small\n  large\n"
+        "slot size: size\n  from entity size in order\n  from intent pick = small in ordr\n"
+        'form order:\n  ask size "Which size?"\n'
+        'intent pick:\n  "a small one"\n  "small"\n  "the small"\n  "small please"\n'
+        '  "[tiny](size=small)"\n'
+        "story s:\n  user pick\n  form order\n"
+    )
+    (tmp_path / "main.assist").write_text(source, encoding="utf-8")
+    result = compile_project(tmp_path, sample_templates=False)
+    assert [d.code for d in result.diagnostics] == ["E0106"]  # `ordr`, with a hint
+    assert result.diagnostics[0].hint == "did you mean `order`?"
+    (tmp_path / "main.assist").write_text(source.replace("in ordr", "in order"), "utf-8")
+    assistant = compile_project(tmp_path, sample_templates=False).assistant
+    assert assistant is not None
+    mappings = assistant.slots[0].mappings
+    assert [(m.kind, m.form) for m in mappings] == [("entity", "order"), ("intent", "order")]
