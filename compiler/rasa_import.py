@@ -587,6 +587,18 @@ class _Converter(DialogueConverter):
     def _asked_by_form(self, raw: str) -> bool:
         return any(raw in self.required_slots(form) for form in self.forms.values())
 
+    def _form_suffixes(
+        self, conditions: list[dict[str, Any]], loops: set[str], mapping: Any, out: list[str]
+    ) -> list[str]:
+        """`in <form>` for mapping conditions that only name active loops (one mapping line
+        per form); other conditions have no equivalent and are kept as a comment."""
+        if not conditions:
+            return [""]
+        if all(set(c) == {"active_loop"} for c in conditions) and all(loops):
+            return [f" in {self.names('form', loop)}" for loop in sorted(loops)]
+        self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
+        return [""]
+
     def _mapping_lines(self, raw: str, mapping: Any) -> list[str]:
         out: list[str] = []
         if not isinstance(mapping, dict):
@@ -609,19 +621,17 @@ class _Converter(DialogueConverter):
             )
             if "intent" in mapping:
                 self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
-            if conditions:
-                self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
-            out.append(f"  from entity {target}")
+            for suffix in self._form_suffixes(conditions, loops, mapping, out):
+                out.append(f"  from entity {target}{suffix}")
         elif kind == "from_intent":
-            if conditions:
-                self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
             written = value_text(mapping.get("value"), info.members)
             intents = as_list(mapping.get("intent"))
             if written is None or not intents:
                 self.unsupported(f"from_intent mapping {mapping}", mapping, out, "  ")
                 return out
-            for intent in intents:
-                out.append(f"  from intent {self.names('intent', intent)} = {written}")
+            for suffix in self._form_suffixes(conditions, loops, mapping, out):
+                for intent in intents:
+                    out.append(f"  from intent {self.names('intent', intent)} = {written}{suffix}")
         elif kind == "from_text":
             if "intent" in mapping:
                 self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
