@@ -49,7 +49,7 @@ from assistc.runtime.dialogue.events import (
     UserUttered,
     session_start_events,
 )
-from assistc.runtime.dialogue.forms import run_form
+from assistc.runtime.dialogue.forms import ACTION_FAILED, run_form
 from assistc.runtime.dialogue.payloads import parse_payload
 from assistc.runtime.dialogue.policies import PolicyDecision, PolicyEnsemble
 from assistc.runtime.dialogue.remote import RemoteActionExecutor
@@ -315,9 +315,9 @@ class Agent:
         return self._error_result(name)
 
     def _error_result(self, name: str) -> ActionResult:
-        return ActionResult(
-            messages=[text_event(self.assistant.config.action_error_response, name)]
-        )
+        message = text_event(self.assistant.config.action_error_response, name)
+        message.metadata[ACTION_FAILED] = True  # a form's remaining `then` steps are skipped
+        return ActionResult(messages=[message])
 
 
 class _Recorder(Protocol):

@@ -13,7 +13,13 @@ from typing import Any
 
 from assistc.runtime.dialogue.actions import ActionResult
 from assistc.runtime.dialogue.domain import Domain
-from assistc.runtime.dialogue.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from assistc.runtime.dialogue.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SlotSet,
+    UserUttered,
+)
 from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed
 from assistc.runtime.dialogue.slots import SlotValueError, satisfies, slot_candidates, typed_value
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
@@ -101,13 +107,20 @@ def run_form(
     return result
 
 
+ACTION_FAILED = "action_failed"
+"""Metadata flag on the error message of a failed action."""
+
+
 def completion_followup(tracker: Tracker, domain: Domain) -> str | None:
-    """The next `on_complete` action of a form that has just completed, if one is due."""
+    """The next `on_complete` action of a form that has just completed, if one is due.
+    None after a step failed: a confirmation must not follow a failed booking."""
     done: list[str] = []
     applied = tracker.applied_events()
     for index in range(len(applied) - 1, -1, -1):
         event = applied[index]
         if isinstance(event, UserUttered):
+            return None
+        if isinstance(event, BotUttered) and event.metadata.get(ACTION_FAILED):
             return None
         if isinstance(event, ActiveLoop):
             if event.name is not None:

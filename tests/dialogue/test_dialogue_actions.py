@@ -13,6 +13,7 @@ from conftest import AgentFactory
 from dialogue_fixtures import texts
 
 from assistc.runtime.dialogue.actions import ActionError, module_name
+from assistc.runtime.ir import Assistant
 
 CONTRACTS = """
 from dataclasses import dataclass
@@ -203,3 +204,18 @@ def test_reload_actions_forces_a_fresh_import(
     assert texts(agent.handle_message("u", "check")) == ["v1"]  # no visible change
     agent.reload_actions()
     assert texts(agent.handle_message("u", "check")) == ["v2"]
+
+
+def test_a_failed_form_step_skips_the_steps_after_it(
+    make_agent: AgentFactory, assistant: Assistant, tmp_path: Path
+) -> None:
+    """A confirmation must not follow a failed booking: `then crash, then summary` stops
+    after the crash."""
+    form = assistant.forms[0].model_copy(update={"on_complete": ["action_crash", "utter_summary"]})
+    changed = assistant.model_copy(update={"forms": [form]})
+    agent = make_agent(assistant_=changed, project_dir=_project(tmp_path, ORDERS))
+    for text in ("I want pizza", "large", "2"):
+        agent.handle_message("u", text)
+    replies = texts(agent.handle_message("u", "Zorblax"))
+    assert replies[0] == "Sorry, something went wrong on my side."
+    assert "2 large pizza(s) for Zorblax." not in replies
