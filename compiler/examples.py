@@ -199,14 +199,18 @@ def render(pieces: list[Piece], intent: str) -> ExampleData | None:
             raw.append(piece)
             length += len(piece)
     joined = "".join(raw)
-    if not spans:
-        text = " ".join(joined.split())
-        if not text:
-            return None
-        return {"text": text, "intent": intent, "entities": []}
-    words = [(m.start(), m.end()) for m in _WORD.finditer(joined)]
-    if not words:
+    text = " ".join(joined.split())
+    if not text:
         return None
+    if not spans:
+        return {"text": text, "intent": intent, "entities": []}
+    if text == joined and all(
+        end > start and not text[start].isspace() and not text[end - 1].isspace()
+        for _, start, end in spans
+    ):
+        # Already normalised (the common case): offsets need no mapping.
+        return {"text": text, "intent": intent, "entities": _annotations(text, spans)}
+    words = [(m.start(), m.end()) for m in _WORD.finditer(joined)]
     starts = [w[0] for w in words]
     ends = [w[1] for w in words]
     new_starts: list[int] = []
@@ -215,19 +219,27 @@ def render(pieces: list[Piece], intent: str) -> ExampleData | None:
         new_starts.append(position)
         position += word_end - word_start + 1
     text = " ".join(joined[a:b] for a, b in words)
-    entities: list[dict[str, Any]] = []
-    for (entity, role, canonical), start, end in spans:
+    mapped: list[tuple[Open, int, int]] = []
+    for label, start, end in spans:
         first = bisect.bisect_right(ends, start)  # the first word ending after `start`
         last = bisect.bisect_left(starts, end) - 1  # the last word starting before `end`
         if first > last:
             continue  # only whitespace was annotated
         begin = new_starts[first] + max(0, start - starts[first])
         finish = new_starts[last] + min(end, ends[last]) - starts[last]
-        value = text[begin:finish]
+        mapped.append((label, begin, finish))
+    return {"text": text, "intent": intent, "entities": _annotations(text, mapped)}
+
+
+def _annotations(text: str, spans: list[tuple[Open, int, int]]) -> list[dict[str, Any]]:
+    """Entity annotations (IR fields) for spans of `text`, sorted by position."""
+    entities: list[dict[str, Any]] = []
+    for (entity, role, canonical), start, end in spans:
+        value = text[start:end]
         entities.append(
             {
-                "start": begin,
-                "end": finish,
+                "start": start,
+                "end": end,
                 "entity": entity,
                 "value": value,
                 "role": role,
@@ -235,7 +247,7 @@ def render(pieces: list[Piece], intent: str) -> ExampleData | None:
             }
         )
     entities.sort(key=lambda e: (e["start"], e["end"], e["entity"]))
-    return {"text": text, "intent": intent, "entities": entities}
+    return entities
 
 
 # --------------------------------------------------------------------------- checking
