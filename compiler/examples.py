@@ -739,8 +739,10 @@ class _GenerationState:
         return _IntentOutcome(
             decl,
             environment,
+            # strict: the data is built here with exact types, so nothing needs coercing
+            # (and validating is twice as fast)
             ir.Intent.model_validate(
-                {"name": decl.name.text, "examples": examples, "holdout": holdout}
+                {"name": decl.name.text, "examples": examples, "holdout": holdout}, strict=True
             ),
             stat,
             _lines_of_examples(compiled),
