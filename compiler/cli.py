@@ -17,14 +17,13 @@ import typer
 
 from assistc import __version__
 from assistc.compiler.build import BuildError, write_build
-from assistc.compiler.compile import CompileResult, compile_project
+from assistc.compiler.compile import CompileResult, compile_project, compile_with_stubs
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
 from assistc.compiler.sources import ProjectNotFound
-from assistc.compiler.stubs import StubError, write_stubs
+from assistc.compiler.stubs import StubError
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.formatter import format_paths
-from assistc.runtime import ir
 
 app = typer.Typer(
     name="assistc",
@@ -131,26 +130,25 @@ def entry() -> None:
         sys.exit(130)
 
 
-BUILD_BLOCKERS_IGNORED = {"E0901"}
-"""A missing action module does not stop `build`: the build creates it from a template."""
-
-
 def build_project(project: Path, seed: int | None, output: OutputFormat) -> CompileResult:
-    """Check, then write the build folder and the action stubs. Exits 1 on errors."""
-    result = compile_or_exit(project, seed)
-    blocking = [d for d in result.errors if d.code not in BUILD_BLOCKERS_IGNORED]
-    if blocking:
+    """Check (creating missing action modules from the template), then write the build
+    folder. Exits 1 on errors, and then writes no build folder."""
+    try:
+        result, created = compile_with_stubs(project, seed=seed)
+    except ProjectNotFound as error:
+        raise fail_usage(f"[E0007] {error}") from None
+    except StubError as error:
+        raise fail_usage(str(error)) from None
+    if result.assistant is None:
         report(result, output)
-        typer.echo("build stopped: fix the errors above; nothing was written", err=True)
+        echo_created(result.sources.root, created, err=True)
+        typer.echo("build stopped: fix the errors above; no build was written", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    assistant = result.assistant or _lower_ignoring(result)
+    assistant = result.assistant
     try:
         written = write_build(project, assistant, result.stats)
-        stubs = write_stubs(assistant, result.sources.root)
-    except (BuildError, StubError) as error:
+    except BuildError as error:
         raise fail_usage(str(error)) from None
-    if stubs.created:
-        result = compile_or_exit(project, seed)
     report(result, output, quiet_summary=True)
     if output is OutputFormat.text:
         typer.echo(
@@ -160,10 +158,8 @@ def build_project(project: Path, seed: int | None, output: OutputFormat) -> Comp
             + f", {len(assistant.stories)} stories, {len(assistant.rules)} rules, "
             f"{len(assistant.tests)} tests; fingerprint {written.fingerprint[:12]}"
         )
-        echo_created(result.sources.root, stubs.created)
+        echo_created(result.sources.root, created)
         _print_generation_notes(result)
-    if result.errors:
-        raise typer.Exit(EXIT_PROBLEMS)
     return result
 
 
@@ -188,15 +184,6 @@ def echo_created(root: Path, created: Sequence[str], *, err: bool = False) -> No
     """Name each action module the build created, by its path from the working folder."""
     for path in created:
         typer.echo(f"created {root / path} (yours to edit; never overwritten)", err=err)
-
-
-def _lower_ignoring(result: CompileResult) -> ir.Assistant:
-    """Recompile ignoring the missing-module errors that the build is about to fix."""
-    assert result.sources.root is not None
-    relaxed = compile_project(result.sources.root, ignore_missing_actions=True)
-    if relaxed.assistant is None:  # pragma: no cover - only E0901 errors were present
-        raise fail_usage("internal error: the assistant could not be lowered")
-    return relaxed.assistant
 
 
 @app.command()

@@ -22,6 +22,7 @@ from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.slots import ResolvedSlot, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
+from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable, build_symbols
 from assistc.compiler.usage import unused_definitions
@@ -228,3 +229,22 @@ def _fill_hint(slot: ir.Slot) -> str:
     if entity:
         return f"annotate `{entity}` in some intent's examples, e.g. [value]({entity})"
     return "add a mapping: `from entity …`, `from intent … = …` or `from text`"
+
+
+def compile_with_stubs(
+    project: Path, *, seed: int | None = None, cache: CompileCache | None = None
+) -> tuple[CompileResult, tuple[str, ...]]:
+    """Compile, keeping the generated action contracts in step. When the only errors are
+    action modules that do not exist yet, create them from the template and compile
+    again. Returns the result and the modules created. Raises StubError."""
+    compiled = compile_project(project, seed=seed, cache=cache)
+    root = compiled.sources.root
+    if compiled.errors and all(d.code == "E0901" for d in compiled.errors):
+        relaxed = compile_project(project, seed=seed, cache=cache, ignore_missing_actions=True)
+        if relaxed.assistant is None:  # pragma: no cover - only E0901 errors were present
+            return compiled, ()
+        created = write_stubs(relaxed.assistant, root).created
+        return compile_project(project, seed=seed, cache=cache), created
+    if compiled.assistant is not None:
+        write_stubs(compiled.assistant, root)
+    return compiled, ()

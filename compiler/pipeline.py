@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistc.compiler.build import write_build
-from assistc.compiler.compile import CompileCache, CompileResult, compile_project
-from assistc.compiler.stubs import write_stubs
+from assistc.compiler.compile import CompileCache, CompileResult, compile_with_stubs
 from assistc.runtime import bundle
 from assistc.runtime.training import ProgressCallback, TrainResult, train
 
@@ -36,22 +35,17 @@ def compile_build_train(
     loop skips the build folder (`write_build_folder`): it serves from the bundle, and
     trains `quick` (reusing the last confidence calibration)."""
     started = time.perf_counter()
-    compiled = compile_project(project, seed=seed, cache=cache, ignore_missing_actions=True)
+    compiled, created = compile_with_stubs(project, seed=seed, cache=cache)
     timings = {"check": time.perf_counter() - started}
     if compiled.assistant is None:
-        return PipelineResult(compiled, timings=timings)
+        return PipelineResult(compiled, created_stubs=created, timings=timings)
     assistant = compiled.assistant
     root = compiled.sources.root
     step = time.perf_counter()
     if write_build_folder:
         write_build(root, assistant, compiled.stats)
-    stubs = write_stubs(assistant, root)
-    if stubs.created:
-        compiled = compile_project(project, seed=seed, cache=cache)
-        if compiled.assistant is None:
-            return PipelineResult(compiled, created_stubs=stubs.created, timings=timings)
     timings["build"] = time.perf_counter() - step
     step = time.perf_counter()
     trained = train(assistant, bundle.models_dir(root), seed=seed, progress=progress, quick=quick)
     timings["train"] = time.perf_counter() - step
-    return PipelineResult(compiled, trained, stubs.created, timings)
+    return PipelineResult(compiled, trained, created, timings)
