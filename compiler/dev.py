@@ -27,6 +27,7 @@ from assistc.compiler.pipeline import PipelineResult, compile_build_train
 from assistc.compiler.reporting import render_text, summary_line
 from assistc.compiler.stubs import CONTRACTS_PATH, StubError
 from assistc.runtime.bundle import BundleError, LoadedBundle, load_bundle
+from assistc.runtime.dialogue.remote import RemoteActionExecutor
 from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.server.holder import AgentHolder
 from assistc.runtime.training import TrainingError
@@ -81,6 +82,8 @@ class DevSession:
         self.cache = CompileCache()
         self.holder: AgentHolder | None = None
         self.current: LoadedBundle | None = None
+        self.remote_actions = RemoteActionExecutor()
+        """One HTTP client to action servers for every assistant the session serves."""
         self.parts: dict[str, str] = {}
         """Fingerprints of the current assistant's parts, to say what a save changed."""
         self.serving = threading.Event()
@@ -121,7 +124,9 @@ class DevSession:
         except BundleError as error:
             return Reload(changed, False, f"{what}: {error}{self._kept()}")
         parts = self._changed_parts(loaded)
-        agent = loaded.agent(self.store, project_dir=self.root)
+        agent = loaded.agent(
+            self.store, project_dir=self.root, executors={"remote": self.remote_actions}
+        )
         agent.preload_actions()
         if self.holder is None:
             self.holder = AgentHolder(agent)

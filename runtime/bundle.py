@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assistc.runtime.dialogue.actions import ActionExecutor
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble, PolicyLoadError
 from assistc.runtime.dialogue.stores import TrackerStore
@@ -79,8 +80,16 @@ class LoadedBundle:
     def fingerprints(self) -> dict[str, str]:
         return dict(self.manifest.fingerprints)
 
-    def agent(self, store: TrackerStore, *, project_dir: Path | None = None) -> Agent:
-        """An agent serving this bundle over `store` (Python actions from `project_dir`)."""
+    def agent(
+        self,
+        store: TrackerStore,
+        *,
+        project_dir: Path | None = None,
+        executors: dict[str, ActionExecutor] | None = None,
+    ) -> Agent:
+        """An agent serving this bundle over `store` (Python actions from `project_dir`).
+        `executors` replaces the default ones by kind; the dev loop shares one remote
+        executor across swaps, so each swap does not open another HTTP client."""
         return Agent(
             self.assistant,
             self.nlu,
@@ -88,6 +97,7 @@ class LoadedBundle:
             store,
             project_dir=project_dir,
             model_id=self.model_id,
+            executors=executors,
         )
 
 

@@ -119,10 +119,10 @@ class Agent:
         )
         self._responses = ResponseRenderer(assistant)
         self._python = PythonActionExecutor(project_dir)
-        self._executors: dict[str, ActionExecutor] = {"python": self._python}
-        if any(a.implementation.kind == "remote" for a in assistant.actions):
+        self._executors: dict[str, ActionExecutor] = {"python": self._python, **(executors or {})}
+        remote = any(a.implementation.kind == "remote" for a in assistant.actions)
+        if remote and "remote" not in self._executors:
             self._executors["remote"] = RemoteActionExecutor()
-        self._executors.update(executors or {})
         self._payload_intents = self._domain.intents | {RESTART_INTENT, NLU_FALLBACK_INTENT}
         self._decisions: dict[str, list[PolicyDecision]] = {}
         self._noticed: set[str] = set()

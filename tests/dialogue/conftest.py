@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dialogue_fixtures import NLU_TABLE, Ent, FakeNLU, make_assistant
+from dialogue_fixtures import NLU_TABLE, AgentFactory, Ent, FakeNLU, make_assistant
 
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, TrackerStore
 from assistc.runtime.ir import Assistant
-
-AgentFactory = Callable[..., Agent]
 
 
 @pytest.fixture(scope="session")

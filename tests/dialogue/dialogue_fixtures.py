@@ -6,8 +6,9 @@ every test controls exactly which intent and entities a message has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.responses import BotMessage
 from assistc.runtime.ir import (
     Action,
@@ -35,6 +36,9 @@ from assistc.runtime.ir import (
     Variation,
 )
 from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
+
+AgentFactory = Callable[..., Agent]
+"""What the `make_agent` fixture (conftest.py) returns."""
 
 Value = str | int | float | bool
 Ent = tuple[str, Value] | tuple[str, Value, str]

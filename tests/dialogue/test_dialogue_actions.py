@@ -9,8 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import AgentFactory
-from dialogue_fixtures import texts
+from dialogue_fixtures import AgentFactory, texts
 
 from assistc.runtime.dialogue.actions import ActionError, module_name
 from assistc.runtime.ir import Assistant

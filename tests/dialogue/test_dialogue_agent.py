@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import AgentFactory
-from dialogue_fixtures import NLU_TABLE, FakeNLU, make_assistant, texts
+from dialogue_fixtures import NLU_TABLE, AgentFactory, FakeNLU, make_assistant, texts
 
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import AgentFactory
-from dialogue_fixtures import texts
+from dialogue_fixtures import AgentFactory, texts
 
 from assistc.runtime.dialogue.agent import Agent
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import AgentFactory
-from dialogue_fixtures import make_assistant
+from dialogue_fixtures import AgentFactory, make_assistant
 
 from assistc.runtime.dialogue.responses import (
     BotMessage,

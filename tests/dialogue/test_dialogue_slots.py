@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import AgentFactory
+from dialogue_fixtures import AgentFactory
 from hypothesis import given
 from hypothesis import strategies as st
 

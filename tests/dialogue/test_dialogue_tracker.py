@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import AgentFactory
+from dialogue_fixtures import AgentFactory
 
 from assistc.runtime.dialogue.events import (
     ActionExecuted,
