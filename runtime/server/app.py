@@ -31,6 +31,8 @@ from assistc.runtime.server.holder import AgentHolder, ServedMessage, ServedTrac
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_ID_CHARS = 256
+DEFAULT_SENDER_ID = "default"
+"""The conversation a webhook request without `sender` joins (as in Rasa)."""
 INCLUDE_EVENTS = ("ALL", "APPLIED", "AFTER_RESTART", "NONE")
 
 log = logging.getLogger("assistc.runtime")
@@ -135,6 +137,8 @@ def create_app(
 
     async def webhook(request: Request) -> Response:
         body = await _json_object(request, max_body_bytes)
+        # Rasa's REST channel talks to conversation "default" when no sender is given.
+        body.setdefault("sender", DEFAULT_SENDER_ID)
         sender_id = _string_field(body, "sender", max_chars=MAX_SENDER_ID_CHARS)
         if not sender_id:
             raise ApiError(400, "BadRequest", "field 'sender' must not be empty")

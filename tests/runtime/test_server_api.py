@@ -57,6 +57,16 @@ def test_webhook_round_trip(client: httpx.Client, agent: FakeAgent) -> None:
     assert agent.trackers["ann"].texts == ["hi"]
 
 
+def test_webhook_without_a_sender_talks_to_the_default_conversation(
+    client: httpx.Client, agent: FakeAgent
+) -> None:
+    """As Rasa's REST channel does."""
+    reply = client.post("/webhooks/rest/webhook", json={"message": "hi"})
+    assert reply.status_code == 200
+    assert reply.json()[0]["recipient_id"] == "default"
+    assert agent.trackers["default"].texts == ["hi"]
+
+
 def test_parse_returns_parse_result_json(client: httpx.Client) -> None:
     reply = client.post("/model/parse", json={"text": "hello there"})
     assert reply.status_code == 200
@@ -95,7 +105,6 @@ def test_status_health_version(client: httpx.Client, agent: FakeAgent) -> None:
         ("/webhooks/rest/webhook", b"\xff\xfe", 400, "not valid JSON"),
         ("/webhooks/rest/webhook", b"[1, 2]", 400, "JSON object"),
         ("/webhooks/rest/webhook", b'{"sender": "a"}', 400, "'message'"),
-        ("/webhooks/rest/webhook", b'{"message": "hi"}', 400, "'sender'"),
         ("/webhooks/rest/webhook", b'{"sender": 7, "message": "hi"}', 400, "a number"),
         ("/webhooks/rest/webhook", b'{"sender": "a", "message": null}', 400, "null"),
         ("/webhooks/rest/webhook", b'{"sender": "a", "message": ["x"]}', 400, "an array"),
