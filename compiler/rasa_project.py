@@ -159,28 +159,23 @@ def _is_mapping_item(project: RasaProject, key: str, item: Any, parent: YMap) ->
 
 def _merge_domain(project: RasaProject, data: YMap) -> None:
     """Merge one file's domain keys: lists are concatenated, mappings merged."""
-    for key in LIST_DOMAIN_KEYS:
+    shapes: list[tuple[str, type[YList] | type[YMap], str]]
+    shapes = [(key, YList, "a list") for key in LIST_DOMAIN_KEYS]
+    shapes += [(key, YMap, "a mapping") for key in DICT_DOMAIN_KEYS]
+    for key, shape, described in shapes:
         value = data.get(key)
         if value is None:
             continue
-        if not isinstance(value, YList):
+        if not isinstance(value, shape):
             project.diagnostics.append(
-                Diagnostic("W1304", f"`{key}` should be a list; skipped", data.key_spans[key])
+                Diagnostic("W1304", f"`{key}` should be {described}; skipped", data.key_spans[key])
             )
-            continue
-        project.domain.setdefault(key, YList()).extend(value)
-    for key in DICT_DOMAIN_KEYS:
-        value = data.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, YMap):
-            project.diagnostics.append(
-                Diagnostic("W1304", f"`{key}` should be a mapping; skipped", data.key_spans[key])
-            )
-            continue
-        merged = project.domain.get(key)
-        if merged is None:
-            merged = project.domain[key] = YMap()
-            merged.file, merged.line, merged.col = value.file, value.line, value.col
-        merged.update(value)
-        merged.key_spans.update(value.key_spans)
+        elif isinstance(value, YList):
+            project.domain.setdefault(key, YList()).extend(value)
+        else:
+            merged = project.domain.get(key)
+            if merged is None:
+                merged = project.domain[key] = YMap()
+                merged.file, merged.line, merged.col = value.file, value.line, value.col
+            merged.update(value)
+            merged.key_spans.update(value.key_spans)
