@@ -319,7 +319,18 @@ class TestSlot(_Node):
     value: JsonValue = None
 
 
-TestStep = Annotated[TestUser | TestBot | TestSlot, Field(discriminator="kind")]
+class TestForm(_Node):
+    """`form F`: the bot runs form F here; the messages the form sends itself need not be
+    expected. With `completes`: the form completes here, as though the user had answered
+    its remaining questions off-script, with `values` (slots not given keep theirs)."""
+
+    kind: Literal["form"] = "form"
+    form: str
+    completes: bool = False
+    values: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+TestStep = Annotated[TestUser | TestBot | TestSlot | TestForm, Field(discriminator="kind")]
 
 
 class ConversationTest(_Node):
