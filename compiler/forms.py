@@ -39,8 +39,12 @@ def resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str, 
         for step in decl.then:
             if step.text not in responses and step.text not in scope.table.actions:
                 scope.problems.append(scope.table.undefined(scope.table.actions, step))
+        validate = f"validate_{decl.name.text}"
         forms[decl.name.text] = ir.Form(
-            name=decl.name.text, slots=slots, on_complete=[step.text for step in decl.then]
+            name=decl.name.text,
+            slots=slots,
+            on_complete=[step.text for step in decl.then],
+            validation=validate if validate in scope.table.actions else None,
         )
     return forms
 
@@ -69,11 +73,17 @@ def _prompt(
         responses[name] = inline_response(name, ask.prompt, scope)
         return name
     if isinstance(ask.prompt, ast.Name):
-        if ask.prompt.text not in responses:
+        known = ask.prompt.text in responses or ask.prompt.text in scope.table.actions
+        if not known:
             scope.problems.append(scope.table.undefined(scope.table.responses, ask.prompt))
         return ask.prompt.text
-    for candidate in (f"utter_ask_{form_name}_{slot}", f"utter_ask_{slot}"):
-        if candidate in responses:
+    for candidate in (  # Rasa's search order
+        f"action_ask_{form_name}_{slot}",
+        f"utter_ask_{form_name}_{slot}",
+        f"action_ask_{slot}",
+        f"utter_ask_{slot}",
+    ):
+        if candidate in responses or candidate in scope.table.actions:
             return candidate
     scope.problems.append(
         Diagnostic(

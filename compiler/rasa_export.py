@@ -267,7 +267,11 @@ def _form_notes(assistant: Assistant, notes: list[str]) -> None:
                     f"form {form.name}: the constraints on `{form_slot.slot}` need a "
                     f"validate_{form.name} action in Rasa"
                 )
-            expected = (f"utter_ask_{form.name}_{form_slot.slot}", f"utter_ask_{form_slot.slot}")
+            expected = {
+                f"{kind}_ask_{prefix}{form_slot.slot}"
+                for kind in ("utter", "action")
+                for prefix in (f"{form.name}_", "")
+            }
             if form_slot.prompt not in expected:
                 notes.append(
                     f"form {form.name}: Rasa asks for `{form_slot.slot}` with "

@@ -81,6 +81,8 @@ def _used_names(assistant: ir.Assistant) -> dict[str, set[str]]:
                 used["slot"].update(test_step.values)
     for form in assistant.forms:
         bot_actions.update(form.on_complete)
+        if form.validation:
+            bot_actions.add(form.validation)
         for form_slot in form.slots:
             used["slot"].add(form_slot.slot)
             bot_actions.add(form_slot.prompt)

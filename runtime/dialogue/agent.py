@@ -322,7 +322,8 @@ class Agent:
             )
             return ActionResult(events=make_events(), messages=messages)
         if name in domain.forms:
-            result = run_form(domain.forms[name], tracker, domain, self._responses)
+            form = domain.forms[name]
+            result = run_form(form, tracker, domain, self._responses, self._run_custom)
         elif name in self._responses:
             result = ActionResult(messages=self._responses.render(name, tracker.slots, seed))
         elif name in domain.actions:
