@@ -206,8 +206,9 @@ class Agent:
         questions with `values` (slots not given keep theirs), then go on as after any
         completion: the form's `then` steps, then what the policies choose. Conversation
         tests use it for answers a script leaves out (`form F completes`), as Rasa's test
-        stories do with `active_loop: null`. Raises ValueError if `form` is not active or
-        a value is one the form would not accept."""
+        stories do with `active_loop: null`; the form's validation action is not called.
+        Raises ValueError if `form` is not active or a value is one the form's constraints
+        reject."""
         with self._sender_locks[zlib.crc32(sender_id.encode()) % len(self._sender_locks)]:
             return self._turn(sender_id, functools.partial(self._completion, form, values))
 
