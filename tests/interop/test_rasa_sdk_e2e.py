@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -237,11 +237,21 @@ class ExampleNLU:
 def imported_concertbot(tmp_path: Path, url: str) -> Assistant:
     """Concertbot imported with its action endpoint at `url`, after fixing the problem
     `assistc check` reports (bot_challenge has no examples in the Rasa project)."""
-    rasa = tmp_path / "concertbot"
-    shutil.copytree(example_dir("concertbot"), rasa)
+
+    def add_examples(rasa: Path) -> None:
+        with (rasa / "data" / "nlu.yml").open("a", encoding="utf-8") as nlu:
+            nlu.write(BOT_CHALLENGE_EXAMPLES)
+
+    return imported("concertbot", tmp_path, url, add_examples)
+
+
+def imported(name: str, tmp_path: Path, url: str, change: Callable[[Path], None]) -> Assistant:
+    """A copy of example `name`, changed by `change`, with its action endpoint at `url`,
+    imported and compiled."""
+    rasa = tmp_path / name
+    shutil.copytree(example_dir(name), rasa)
     (rasa / "endpoints.yml").write_text(f"action_endpoint:\n  url: {url}\n", encoding="utf-8")
-    with (rasa / "data" / "nlu.yml").open("a", encoding="utf-8") as nlu:
-        nlu.write(BOT_CHALLENGE_EXAMPLES)
+    change(rasa)
     report = import_rasa(rasa, tmp_path / "assistant")
     assert report.ok, report.summary()
     result = compile_project(tmp_path / "assistant")
@@ -292,21 +302,17 @@ def test_formbot_validates_in_rasa_sdk_and_asks_by_action(
 ) -> None:
     """formbot with its validation action declared (the example has it commented out)
     and an `action_ask_feedback`: both are called, as Rasa calls them."""
-    rasa = tmp_path / "formbot"
-    shutil.copytree(example_dir("formbot"), rasa)
-    domain = (rasa / "domain.yml").read_text(encoding="utf-8")
-    declared = "actions:\n- validate_restaurant_form\n- action_ask_feedback\n"
-    (rasa / "domain.yml").write_text(
-        domain.replace("# actions:\n# - validate_restaurant_form\n", declared), encoding="utf-8"
-    )
-    (rasa / "endpoints.yml").write_text(f"action_endpoint:\n  url: {action_server}\n")
-    report = import_rasa(rasa, tmp_path / "assistant")
-    assert report.ok, report.summary()
-    result = compile_project(tmp_path / "assistant")
-    assert result.assistant is not None, [(d.code, d.message) for d in result.errors]
-    [form] = result.assistant.forms
+
+    def declare_actions(rasa: Path) -> None:
+        domain = (rasa / "domain.yml").read_text(encoding="utf-8")
+        declared = "actions:\n- validate_restaurant_form\n- action_ask_feedback\n"
+        commented = "# actions:\n# - validate_restaurant_form\n"
+        (rasa / "domain.yml").write_text(domain.replace(commented, declared), encoding="utf-8")
+
+    assistant = imported("formbot", tmp_path, action_server, declare_actions)
+    [form] = assistant.forms
     assert form.validation == "validate_restaurant_form"
-    agent = make_agent(result.assistant)
+    agent = make_agent(assistant)
     assert texts(agent, "u", "im looking for a restaurant") == ["What cuisine?"]
     assert texts(agent, "u", '/inform{"cuisine": "klingon"}') == [
         "Cuisine type is not in the database, please try again",
