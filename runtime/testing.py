@@ -8,7 +8,8 @@ what the test expects; a failing test shows expected and actual side by side.
 Matching rules for the bot turns after one user message: expected steps are matched in
 order; an action the test does not mention may run silently (a form's own action, a Python
 action that sends nothing), but every message the bot sent must be expected by some step.
-A `form F` step expects the form's action and takes the messages that run sent with it.
+A `form F` step expects the form's action; the messages that run sent may then be expected
+or not.
 
 `form F completes` stands in for the user's answers a script leaves out (Rasa's test
 stories do the same with `active_loop: null`, since `rasa test` does not run forms): if F
@@ -24,7 +25,7 @@ import functools
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 from xml.etree import ElementTree
 
@@ -115,10 +116,13 @@ class _Item:
     text: str | None = None
     by: str | None = None
     completed: str | None = None
+    optional: bool = False
+    """A message of a form run the test expected with `form F`: it may be expected, or not."""
 
     @property
     def message(self) -> bool:
-        return self.action is None and self.completed is None
+        """A message some step must expect."""
+        return self.action is None and self.completed is None and not self.optional
 
     def describe(self) -> str:
         if self.action is not None:
@@ -294,8 +298,8 @@ def _runs(form: str) -> Callable[[_Item], bool]:
 def _match(
     expected: str, pending: list[_Item], matches: Callable[[_Item], bool], owner: str | None = None
 ) -> StepResult:
-    """Consume `pending` up to the first item that `matches` or is a message (and, for a
-    match, the messages `owner` sent right after it).
+    """Consume `pending` up to the first item that `matches` or is a message; for a match,
+    the messages `owner` sent right after it become optional.
 
     Silent actions before a match may be skipped; a message may not, so a message that
     does not match is this step's failure (and is consumed, not reported twice).
@@ -303,10 +307,11 @@ def _match(
     for index, item in enumerate(pending):
         matched = matches(item)
         if matched or item.message:
-            end = index + 1
+            del pending[: index + 1]
+            end = 0
             while matched and owner and end < len(pending) and pending[end].by == owner:
+                pending[end] = replace(pending[end], optional=True)
                 end += 1
-            del pending[:end]
             return StepResult(expected, item.describe(), matched)
     pending.clear()
     return StepResult(expected, NOTHING, False)

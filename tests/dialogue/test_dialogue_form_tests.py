@@ -98,3 +98,19 @@ def test_a_completion_that_happened_live_is_checked(make_agent: AgentFactory) ->
         False,
     )
     assert [row[2] for row in _rows(result)[6:]] == [True, True]
+
+
+def test_a_forms_messages_may_still_be_expected_after_the_form_step(
+    make_agent: AgentFactory,
+) -> None:
+    steps: list[ir.TestStep] = [
+        ir.TestUser(text="I want pizza"),
+        ir.TestForm(form="pizza_form"),
+        ir.TestBot(response="utter_ask_size"),
+        ir.TestUser(text="large"),
+        ir.TestForm(form="pizza_form"),
+        ir.TestBot(text="What name is the order under?"),  # not what the form asked
+    ]
+    result = _run(make_agent, steps)
+    assert [row[2] for row in _rows(result)] == [True, True, True, True, True, False]
+    assert _rows(result)[-1] == ('bot: "What name is the order under?"', "(nothing)", False)
