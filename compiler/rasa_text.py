@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from assistc.dsl.templates import SPECIAL
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_ESCAPE_LETTERS = frozenset('"\\nt')
+_ESCAPE_LETTERS = frozenset('"\\nt\n\t')
+"""What may follow a backslash in the text and make it read as an escape once written: the
+escape letters, and the characters that are themselves written as escapes."""
 RESERVED_VALUES = frozenset({"true", "false", "null"})
 
 
