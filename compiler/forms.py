@@ -192,7 +192,7 @@ def _invalid_response(
     return name
 
 
-def test_form_step(node: ast.TestFormNode, scope: Scope, forms: dict[str, ir.Form]) -> ir.TestForm:
+def form_test_step(node: ast.TestFormNode, scope: Scope, forms: dict[str, ir.Form]) -> ir.TestForm:
     """A test's `form F [completes with s = v, …]`. The values must be slots the form asks
     for, each given once, and values the form would accept: a completion no user could
     bring about would test a conversation that cannot happen."""
