@@ -57,7 +57,11 @@ def measure(project: Path, runs: int) -> dict[str, Any]:
             "tests": None,
         }
         assistant = result.assistant
-        if assistant is None or not assistant.tests:
+        if not (out / "tests.assist").is_file():
+            figures["tests"] = "no test stories"
+            return figures
+        if assistant is None:
+            figures["tests"] = "tests not run: check errors"
             return figures
         examples = [example for intent in assistant.intents for example in intent.examples]
         agent = Agent(
@@ -86,12 +90,13 @@ def main() -> int:
         return 0
     for row in rows:
         tests = row["tests"]
-        shown = f"{tests['passed']}/{tests['total']} tests pass" if tests else "tests not run"
+        if isinstance(tests, dict):
+            tests = f"{tests['passed']}/{tests['total']} tests pass"
         errors = ", ".join(row["check_errors"]) or "none"
         print(
             f"{row['project']:<11} import {row['import_ms']:>6} ms  check {row['check_ms']:>6} ms  "
             f"check errors: {row['check_error_count']} ({errors}), "
-            f"warnings: {row['check_warning_count']}  {shown}  "
+            f"warnings: {row['check_warning_count']}  {tests}  "
             f"left out: {len(row['left_out'])}"
         )
     return 0

@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
+from assistc.compiler.forms import form_test_step
 from assistc.compiler.references import Scope
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
@@ -236,6 +237,8 @@ class DialogueResolver:
                     steps.append(ir.TestBot(response=self._bot(node.expected)))
             elif isinstance(node, ast.TestRunNode):
                 steps.append(ir.TestBot(action=self._run(node.name)))
+            elif isinstance(node, ast.TestFormNode):
+                steps.append(form_test_step(node, self.scope, self.forms))
             else:
                 slot = self.scope.slot(node.slot)
                 value = self.scope.value_for_slot(slot, node.value) if slot else None

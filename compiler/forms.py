@@ -10,6 +10,7 @@ from assistc.compiler.types import check_value
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
+from assistc.runtime.dialogue.slots import satisfies
 
 NUMERIC_KINDS = ("int", "float", "any")
 
@@ -38,8 +39,12 @@ def resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str, 
         for step in decl.then:
             if step.text not in responses and step.text not in scope.table.actions:
                 scope.problems.append(scope.table.undefined(scope.table.actions, step))
+        validate = f"validate_{decl.name.text}"
         forms[decl.name.text] = ir.Form(
-            name=decl.name.text, slots=slots, on_complete=[step.text for step in decl.then]
+            name=decl.name.text,
+            slots=slots,
+            on_complete=[step.text for step in decl.then],
+            validation=validate if validate in scope.table.actions else None,
         )
     return forms
 
@@ -68,11 +73,17 @@ def _prompt(
         responses[name] = inline_response(name, ask.prompt, scope)
         return name
     if isinstance(ask.prompt, ast.Name):
-        if ask.prompt.text not in responses:
+        known = ask.prompt.text in responses or ask.prompt.text in scope.table.actions
+        if not known:
             scope.problems.append(scope.table.undefined(scope.table.responses, ask.prompt))
         return ask.prompt.text
-    for candidate in (f"utter_ask_{form_name}_{slot}", f"utter_ask_{slot}"):
-        if candidate in responses:
+    for candidate in (  # Rasa's search order
+        f"action_ask_{form_name}_{slot}",
+        f"utter_ask_{form_name}_{slot}",
+        f"action_ask_{slot}",
+        f"utter_ask_{slot}",
+    ):
+        if candidate in responses or candidate in scope.table.actions:
             return candidate
     scope.problems.append(
         Diagnostic(
@@ -179,3 +190,55 @@ def _invalid_response(
             scope.table.undefined(scope.table.responses, ast.Name(name, value.span))
         )
     return name
+
+
+def form_test_step(node: ast.TestFormNode, scope: Scope, forms: dict[str, ir.Form]) -> ir.TestForm:
+    """A test's `form F [completes with s = v, …]`. The values must be slots the form asks
+    for, each given once, and values the form would accept: a completion no user could
+    bring about would test a conversation that cannot happen."""
+    form = forms.get(node.form.text)
+    if form is None:
+        scope.problems.append(scope.table.undefined(scope.table.forms, node.form))
+    asked = {form_slot.slot: form_slot for form_slot in form.slots} if form else {}
+    values: dict[str, ir.JsonValue] = {}
+    for name, value in node.values:
+        slot = scope.slot(name)
+        if slot is None:
+            continue
+        converted = scope.value_for_slot(slot, value)
+        problem = _completion_problem(node.form.text, name.text, converted, asked, values)
+        if form is not None and problem is not None:
+            scope.problems.append(Diagnostic(problem[0], problem[1], name.span, hint=problem[2]))
+        values[name.text] = converted
+    return ir.TestForm(form=node.form.text, completes=node.completes, values=values)
+
+
+def _completion_problem(
+    form: str,
+    slot: str,
+    value: ir.JsonValue,
+    asked: dict[str, ir.FormSlot],
+    given: dict[str, ir.JsonValue],
+) -> tuple[str, str, str | None] | None:
+    if slot not in asked:
+        known = ", ".join(asked) or "none"
+        return "E0803", f"form `{form}` does not ask for `{slot}`", f"it asks for: {known}"
+    if slot in given:
+        return "E0803", f"`{slot}` is given twice", None
+    constraint = asked[slot].constraint
+    if value is not None and not satisfies(value, constraint):
+        return "E0804", f"form `{form}` would reject {value!r} for `{slot}`", _accepts(constraint)
+    return None
+
+
+def _accepts(constraint: ir.Constraint) -> str:
+    parts = []
+    if constraint.one_of is not None:
+        parts.append("one of " + ", ".join(map(repr, constraint.one_of)))
+    if constraint.minimum is not None:
+        parts.append(f"at least {constraint.minimum:g}")
+    if constraint.maximum is not None:
+        parts.append(f"at most {constraint.maximum:g}")
+    if constraint.pattern is not None:
+        parts.append(f"matching {constraint.pattern!r}")
+    return "it accepts values " + " and ".join(parts)

@@ -440,18 +440,21 @@ class DialogueConverter(ConverterBase):
             body: list[str] = []
             problem: tuple[str, object] | None = None
             question = ""
+            state = _TestState()
             for step in as_list(story.get("steps")):
                 if isinstance(step, dict) and "intent" in step:
                     question = str(step["intent"])
                 elif isinstance(step, YMap) and "/" in question:
                     parent, _, sub = question.partition("/")
                     step = _specialise(step, parent, sub)
-                reason = self._test_step(step, body)
+                reason = self._test_step(step, body, state)
                 if reason is not None:
                     body.append("  " + comment(f"step {_shown(step)}"))
                     problem = problem or (reason, step)
+            state.flush(body)
             if problem is None and not any(
-                line.lstrip().startswith(("user ", "bot ", "run ", "slot ")) for line in body
+                line.lstrip().startswith(("user ", "bot ", "run ", "slot ", "form "))
+                for line in body
             ):
                 problem = ("it has no steps", story)
             if problem is not None:
@@ -462,9 +465,28 @@ class DialogueConverter(ConverterBase):
                 blocks.append(Block([f"test {head}:", *body]))
         return blocks
 
-    def _test_step(self, step: Any, body: list[str]) -> str | None:
+    def _test_step(self, step: Any, body: list[str], state: _TestState) -> str | None:
+        """Rasa evaluates a test story by teacher forcing: it predicts each `action` from
+        the story's own history, and applies `active_loop` and `slot_was_set` as given
+        (actions are not run). Here the conversation is live, so a form's `action` is a
+        `form F` step (it runs for real), and `active_loop: null` right after it is
+        `form F completes with …` (the slots it set on the way): the stand-in for the
+        answers the story does not show."""
         if not isinstance(step, dict):
             return f"step {step!r} is not a mapping"
+        if "slot_was_set" in step:
+            for entry in as_list(step["slot_was_set"]):
+                self._test_slot(entry, body, state)
+            return None
+        if "active_loop" in step:
+            loop = step["active_loop"]
+            if loop is None and state.form is not None:
+                body.append(state.completion(self.names("form", state.form)))
+            elif loop is None or loop != state.form:
+                state.flush(body)
+                body.append("  " + comment(f"active_loop: {json.dumps(loop, default=str)}"))
+            return None
+        state.flush(body)
         if "user" in step:
             text = str(step["user"]).strip()
             plain = ENTITY_REGEX.sub(lambda m: m.group("text"), text)
@@ -482,32 +504,50 @@ class DialogueConverter(ConverterBase):
             if raw in self.responses:
                 body.append(f"  bot {self.names('response', raw)}")
             elif raw in self.forms:
-                body.append("  " + comment(f"form {raw} runs here (tests do not name forms)"))
+                body.append(f"  form {self.names('form', raw)}")
+                state.form, state.asks = raw, frozenset(self.required_slots(self.forms[raw]))
             elif raw != "action_listen":
                 body.append(f"  run {self.names('action', raw)}")
             return None
         if "bot" in step:
             body.append(f"  bot {quote(str(step['bot']))}")
             return None
-        if "active_loop" in step:
-            body.append(
-                "  " + comment(f"active_loop: {json.dumps(step['active_loop'], default=str)}")
-            )
-            return None
-        if "slot_was_set" in step:
-            for entry in as_list(step["slot_was_set"]):
-                pair = single_key(entry)
-                if pair is None or pair[0] == "requested_slot":
-                    body.append("  " + comment(f"slot_was_set {entry}"))
-                    continue
-                info = self.slots.get(pair[0]) or SlotInfo(self.names("slot", pair[0]), "any")
-                written = value_text(pair[1], info.members)
-                if written is None:
-                    body.append("  " + comment(f"slot_was_set {entry}"))
-                else:
-                    body.append(f"  slot {info.name} = {written}")
-            return None
         return f"step {sorted(step)} has no test equivalent"
+
+    def _test_slot(self, entry: Any, body: list[str], state: _TestState) -> None:
+        """A `slot_was_set` entry: after a form's action, held for its completion (if one
+        follows); otherwise a `slot` check."""
+        pair = single_key(entry)
+        if pair is None or pair[0] == "requested_slot":
+            body.append("  " + comment(f"slot_was_set {entry}"))
+            return
+        info = self.slots.get(pair[0]) or SlotInfo(self.names("slot", pair[0]), "any")
+        written = value_text(pair[1], info.members)
+        if written is None:
+            body.append("  " + comment(f"slot_was_set {entry}"))
+        elif state.form is not None and pair[0] in state.asks:
+            state.values.append(f"{info.name} = {written}")
+        else:
+            body.append(f"  slot {info.name} = {written}")
+
+
+@dataclass
+class _TestState:
+    """A test story's form whose action ran last, and the slots set since."""
+
+    form: str | None = None
+    asks: frozenset[str] = frozenset()
+    values: list[str] = field(default_factory=list)
+
+    def completion(self, name: str) -> str:
+        values = f" with {', '.join(self.values)}" if self.values else ""
+        self.form, self.values = None, []
+        return f"  form {name} completes{values}"
+
+    def flush(self, body: list[str]) -> None:
+        """No completion follows: the slots the form set are checks after its turn."""
+        body.extend(f"  slot {value}" for value in self.values)
+        self.form, self.values = None, []
 
 
 @dataclass

@@ -29,6 +29,7 @@ from assistc.runtime.ir import (
     SlotTest,
     Step,
     TestBot,
+    TestForm,
     TestSlot,
     TestUser,
     UserStep,
@@ -266,7 +267,11 @@ def _form_notes(assistant: Assistant, notes: list[str]) -> None:
                     f"form {form.name}: the constraints on `{form_slot.slot}` need a "
                     f"validate_{form.name} action in Rasa"
                 )
-            expected = (f"utter_ask_{form.name}_{form_slot.slot}", f"utter_ask_{form_slot.slot}")
+            expected = {
+                f"{kind}_ask_{prefix}{form_slot.slot}"
+                for kind in ("utter", "action")
+                for prefix in (f"{form.name}_", "")
+            }
             if form_slot.prompt not in expected:
                 notes.append(
                     f"form {form.name}: Rasa asks for `{form_slot.slot}` with "
@@ -277,6 +282,8 @@ def _form_notes(assistant: Assistant, notes: list[str]) -> None:
 def _test(test: ConversationTest, assistant: Assistant, notes: list[str]) -> dict[str, Any]:
     responses = {response.name for response in assistant.responses}
     steps: list[dict[str, Any]] = []
+    previous: object = None
+    active: str | None = None
     for step in test.steps:
         if isinstance(step, TestUser):
             data: dict[str, Any] = {"user": step.text}
@@ -293,7 +300,25 @@ def _test(test: ConversationTest, assistant: Assistant, notes: list[str]) -> dic
                     notes.append(f"test {test.name}: {name} is expected as an action")
         elif isinstance(step, TestSlot):
             steps.append({"slot_was_set": [{step.slot: step.value}]})
+        else:
+            steps.extend(_test_form(step, previous, active))
+            active = None if step.completes else step.form
+        previous = step
     return {"story": test.name, "steps": steps}
+
+
+def _test_form(step: TestForm, previous: object, active: str | None) -> list[dict[str, Any]]:
+    """`form F` is the form's action (activating it if it was not active); `form F
+    completes` is what Rasa's test stories write for a form that completes unseen: its
+    action (unless just written), the slots it set, `active_loop: null`."""
+    if not step.completes:
+        activation = [{"active_loop": step.form}] if active != step.form else []
+        return [{"action": step.form}, *activation]
+    ran = isinstance(previous, TestForm) and previous.form == step.form and not previous.completes
+    steps: list[dict[str, Any]] = [] if ran else [{"action": step.form}]
+    if step.values:
+        steps.append({"slot_was_set": [{slot: v} for slot, v in step.values.items()]})
+    return [*steps, {"active_loop": None}]
 
 
 # --------------------------------------------------------------------------- config

@@ -763,7 +763,6 @@ class _Converter(DialogueConverter):
 
     def _forms(self) -> list[Block]:
         blocks: list[Block] = []
-        declared_actions = set(self.domain_names("actions"))
         for raw, form in self.forms.items():
             name = self.names("form", raw)
             body: list[str] = []
@@ -780,15 +779,8 @@ class _Converter(DialogueConverter):
                 self.unsupported(f"ignored_intents {form['ignored_intents']}", form, body, "  ")
             for key in sorted(set(form) - {"required_slots", "ignored_intents"}):
                 self.unsupported(f"form option `{key}`", form, body, "  ")
-            if f"validate_{raw}" in declared_actions:
-                self.unsupported(
-                    f"validation action validate_{raw} is not called (write constraints)",
-                    form,
-                    body,
-                    "  ",
-                )
             for slot in self.required_slots(form):
-                body.extend(self._ask(raw, slot, form))
+                body.extend(self._ask(raw, slot))
             for step in self.form_then.get(raw, []):
                 body.append(f"  then {step}")
             if not any(line.startswith("  ask ") for line in body):
@@ -798,16 +790,11 @@ class _Converter(DialogueConverter):
             blocks.append(Block([f"form {name}:", *body]))
         return blocks
 
-    def _ask(self, form: str, slot: str, where: object) -> list[str]:
+    def _ask(self, form: str, slot: str) -> list[str]:
         info = self.slots.get(slot) or SlotInfo(self.names("slot", slot), "any")
-        specific = f"utter_ask_{form}_{slot}"
         line = f"  ask {info.name}"
-        if specific in self.responses:
-            line += f" {self.names('response', specific)}"
-        elif f"utter_ask_{slot}" not in self.responses and f"action_ask_{slot}" in set(
-            self.domain_names("actions")
-        ):
-            self.note("W1302", f"action_ask_{slot} (asking by a custom action)", where)
+        if f"utter_ask_{form}_{slot}" in self.responses:
+            line += f" {self.names('response', f'utter_ask_{form}_{slot}')}"
         lines = [line]
         definition = self.slot_defs.get(slot)
         if isinstance(definition, dict):
@@ -831,8 +818,7 @@ class _Converter(DialogueConverter):
             if raw is None or raw in seen:
                 continue
             seen.add(raw)
-            validates_form = raw.removeprefix("validate_") in self.forms
-            if raw in self.responses or raw in self.forms or validates_form:
+            if raw in self.responses or raw in self.forms:
                 continue
             if raw in SUPPORTED_BUILTIN_ACTIONS | UNSUPPORTED_BUILTIN_ACTIONS:
                 continue

@@ -11,10 +11,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistc.dsl.formatter import quote as canonical_quote
 from assistc.dsl.templates import SPECIAL
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_ESCAPE_LETTERS = frozenset('"\\nt')
 RESERVED_VALUES = frozenset({"true", "false", "null"})
 
 
@@ -71,24 +71,9 @@ are read line by line, so these may not appear raw inside a string)."""
 
 
 def quote(text: str) -> str:
-    """A string literal whose value is `text` (other line breaks become `\n`;
-    backslashes doubled only where the language would read them as an escape)."""
-    text = LINE_BREAKS.sub("\n", text)
-    out = ['"']
-    for index, char in enumerate(text):
-        if char == '"':
-            out.append('\\"')
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\\":
-            following = text[index + 1 : index + 2]
-            out.append("\\\\" if following in _ESCAPE_LETTERS or not following else "\\")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    """A string literal whose value is `text` (other line breaks become `\n`), written as
+    the formatter writes it."""
+    return canonical_quote(LINE_BREAKS.sub("\n", text))
 
 
 def escape_template(text: str) -> str:

@@ -76,8 +76,13 @@ def _used_names(assistant: ir.Assistant) -> dict[str, set[str]]:
                 bot_actions.update(n for n in (test_step.response, test_step.action) if n)
             elif isinstance(test_step, ir.TestSlot):
                 used["slot"].add(test_step.slot)
+            elif isinstance(test_step, ir.TestForm):
+                used["form"].add(test_step.form)
+                used["slot"].update(test_step.values)
     for form in assistant.forms:
         bot_actions.update(form.on_complete)
+        if form.validation:
+            bot_actions.add(form.validation)
         for form_slot in form.slots:
             used["slot"].add(form_slot.slot)
             bot_actions.add(form_slot.prompt)

@@ -354,7 +354,18 @@ class TestSlotNode:
     span: Span
 
 
-TestStepNode = TestUserNode | TestBotNode | TestRunNode | TestSlotNode
+@dataclass(frozen=True, slots=True)
+class TestFormNode:
+    """`form F` (the bot runs the form here) or `form F completes [with s = v, …]` (the
+    user's remaining answers happen off-script and the form completes with these values)."""
+
+    form: Name
+    completes: bool
+    values: tuple[tuple[Name, Value], ...]
+    span: Span
+
+
+TestStepNode = TestUserNode | TestBotNode | TestRunNode | TestSlotNode | TestFormNode
 
 
 @dataclass(frozen=True, slots=True)

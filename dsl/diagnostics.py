@@ -63,6 +63,8 @@ CODES: dict[str, str] = {
     # forms
     "E0801": "form slot nothing can fill",
     "E0802": "form slot without a prompt",
+    "E0803": "form completed with a slot it does not ask for",
+    "E0804": "form completed with a value it would reject",
     # actions
     "E0901": "action module missing",
     "E0902": "action function missing",

@@ -91,7 +91,10 @@ _STEPS = (
     "include other story",
 )
 _CONDITIONS = ("when conversation starts", "when form f active", "when x", "when x == 1")
-_TEST_STEPS = ('user "hi"', 'user "hi" as greet', "bot b", 'bot "hi"', "run c", "slot e = 1")
+_TEST_STEPS = (
+    *('user "hi"', 'user "hi" as greet', "bot b", 'bot "hi"', "run c", "slot e = 1", "form f"),
+    *("form f completes", "form f completes with e = 1"),
+)
 
 MISTAKES: tuple[Mistake, ...] = (
     Mistake(
@@ -126,7 +129,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "`{found}` does not start a test step",
         'a test step is `user "TEXT" [as INTENT]`, `bot RESPONSE` or `bot "TEXT"`, '
-        "`run ACTION` or `slot NAME = VALUE`",
+        "`run ACTION`, `slot NAME = VALUE` or `form FORM [completes [with NAME = VALUE, …]]`",
         tuple(
             f"test t:\n{before}  say hello\n"
             for before in ("", *(f"  {step}\n" for step in _TEST_STEPS))

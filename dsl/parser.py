@@ -887,6 +887,11 @@ class _AstBuilder:
         first, value = children
         return ast.TestSlotNode(_name(first), value, _token_to_node(first, value))
 
+    def test_form(self, children: list[Any]) -> ast.TestFormNode:
+        form, rest = _name(children[0]), children[2:]
+        values = tuple((_name(rest[i]), rest[i + 1]) for i in range(0, len(rest), 2))
+        return ast.TestFormNode(form, len(children) > 1, values, _cover(children))
+
     def test_decl(self, children: list[Any]) -> ast.TestDecl:
         return ast.TestDecl(_title(children[0]), tuple(children[1:]), _cover(children))
 

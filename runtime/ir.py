@@ -191,7 +191,7 @@ class Constraint(_Node):
 class FormSlot(_Node):
     slot: str
     prompt: str
-    """Name of the response that asks for the slot."""
+    """Name of the response, or of the action, that asks for the slot."""
     constraint: Constraint = Field(default_factory=Constraint)
     invalid_response: str | None = None
     """Name of the response sent when a value fails the constraint."""
@@ -203,6 +203,9 @@ class Form(_Node):
     """In the order they are asked."""
     on_complete: list[str] = Field(default_factory=list)
     """Actions or responses run, in order, when every slot is filled."""
+    validation: str | None = None
+    """The action that validates the values the form takes (`validate_<form>`, Rasa's
+    convention), if the assistant has one."""
 
 
 # --------------------------------------------------------------------------- actions
@@ -319,7 +322,18 @@ class TestSlot(_Node):
     value: JsonValue = None
 
 
-TestStep = Annotated[TestUser | TestBot | TestSlot, Field(discriminator="kind")]
+class TestForm(_Node):
+    """`form F`: the bot runs form F here; the messages the form sends itself need not be
+    expected. With `completes`: the form completes here, as though the user had answered
+    its remaining questions off-script, with `values` (slots not given keep theirs)."""
+
+    kind: Literal["form"] = "form"
+    form: str
+    completes: bool = False
+    values: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+TestStep = Annotated[TestUser | TestBot | TestSlot | TestForm, Field(discriminator="kind")]
 
 
 class ConversationTest(_Node):

@@ -8,20 +8,45 @@ what the test expects; a failing test shows expected and actual side by side.
 Matching rules for the bot turns after one user message: expected steps are matched in
 order; an action the test does not mention may run silently (a form's own action, a Python
 action that sends nothing), but every message the bot sent must be expected by some step.
+A `form F` step expects the form's action; the messages that run sent may then be expected
+or not.
+
+`form F completes` stands in for the user's answers a script leaves out (Rasa's test
+stories do the same with `active_loop: null`, since `rasa test` does not run forms): if F
+completed during the bot's latest turn, the step checks the given values; if F is still
+active, the runner has the agent complete it with them (`complete_form`), and the next
+steps are matched against what the bot then does, live: the form's `then` steps and what
+the policies choose after them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 from xml.etree import ElementTree
 
-from assistc.runtime.dialogue.events import ACTION_LISTEN, ActionExecuted, BotUttered, UserUttered
+from assistc.runtime.dialogue.events import (
+    ACTION_LISTEN,
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    UserUttered,
+)
 from assistc.runtime.dialogue.tracker import Tracker
-from assistc.runtime.ir import Assistant, ConversationTest, JsonValue, TestBot, TestSlot, TestUser
+from assistc.runtime.ir import (
+    Assistant,
+    ConversationTest,
+    JsonValue,
+    TestBot,
+    TestForm,
+    TestSlot,
+    TestUser,
+)
 
 NOTHING = "(nothing)"
 
@@ -33,6 +58,10 @@ class TestableAgent(Protocol):
     def assistant(self) -> Assistant: ...
 
     def handle_message(self, sender_id: str, text: str) -> Sequence[object]: ...
+
+    def complete_form(
+        self, sender_id: str, form: str, values: dict[str, JsonValue]
+    ) -> Sequence[object]: ...
 
     def tracker(self, sender_id: str) -> Tracker | None: ...
 
@@ -79,15 +108,27 @@ class TestReport:
 
 @dataclass(frozen=True)
 class _Item:
-    """One thing the bot did after a user message: ran an action, or sent a message."""
+    """One thing the bot did after a user message: ran an action, sent a message (`by`
+    the action that sent it), or completed a form."""
 
     action: str | None = None
     response: str | None = None
     text: str | None = None
+    by: str | None = None
+    completed: str | None = None
+    optional: bool = False
+    """A message of a form run the test expected with `form F`: it may be expected, or not."""
+
+    @property
+    def message(self) -> bool:
+        """A message some step must expect."""
+        return self.action is None and self.completed is None and not self.optional
 
     def describe(self) -> str:
         if self.action is not None:
             return f"action {self.action}"
+        if self.completed is not None:
+            return f"form {self.completed} completed"
         shown = json.dumps(self.text, ensure_ascii=False) if self.text else "(no text)"
         return f"{self.response or 'message'}: {shown}"
 
@@ -114,6 +155,7 @@ def _fresh_sender(agent: TestableAgent, name: str) -> str:
 def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
     started = time.perf_counter()
     sender_id = _fresh_sender(agent, test.name)
+    forms = frozenset(form.name for form in agent.assistant.forms)
     rows: list[StepResult] = []
     pending: list[_Item] = []
     slots: dict[str, Any] = {slot.name: slot.initial for slot in agent.assistant.slots}
@@ -122,13 +164,21 @@ def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
             if isinstance(step, TestUser):
                 rows.extend(_unexpected(pending))
                 tracker = _send(agent, sender_id, step.text)
-                pending = _bot_items(tracker)
+                pending = _bot_items(tracker, forms)
                 slots = tracker.slots
                 rows.append(_check_user(step, tracker))
             elif isinstance(step, TestBot):
-                rows.append(_match_bot(step, pending))
+                rows.append(_match(_expectation(step), pending, functools.partial(_matches, step)))
             elif isinstance(step, TestSlot):
                 rows.append(_check_slot(step, slots))
+            elif not step.completes:
+                rows.append(_match(f"form {step.form}", pending, _runs(step.form), step.form))
+            elif any(item.completed == step.form for item in pending):
+                rows.append(_completed_live(step, pending, slots))
+            else:
+                rows.extend(_unexpected(pending))
+                row, pending, slots = _complete(agent, sender_id, step, forms, slots)
+                rows.append(row)
         rows.extend(_unexpected(pending))
     except Exception as error:  # user action code or the engine failed: report, go on
         return TestResult(
@@ -139,23 +189,78 @@ def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
 
 def _send(agent: TestableAgent, sender_id: str, text: str) -> Tracker:
     agent.handle_message(sender_id, text)
+    return _current(agent, sender_id)
+
+
+def _current(agent: TestableAgent, sender_id: str) -> Tracker:
     tracker = agent.tracker(sender_id)
     if tracker is None:
         raise RuntimeError(f"the agent kept no conversation for {sender_id!r}")
     return tracker
 
 
-def _bot_items(tracker: Tracker) -> list[_Item]:
+def _bot_items(tracker: Tracker, forms: frozenset[str]) -> list[_Item]:
     """What the bot did since the latest user message, in order."""
+    applied = tracker.applied_events()
+    start = next(
+        (i for i in range(len(applied) - 1, -1, -1) if isinstance(applied[i], UserUttered)), -1
+    )
+    return _items(applied[start + 1 :], forms)
+
+
+def _items(events: Sequence[Event], forms: frozenset[str]) -> list[_Item]:
     items: list[_Item] = []
-    for event in reversed(tracker.applied_events()):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, ActionExecuted) and event.name != ACTION_LISTEN:
-            items.append(_Item(action=event.name))
+    running: str | None = None
+    for event in events:
+        if isinstance(event, ActionExecuted):
+            running = event.name
+            if event.name != ACTION_LISTEN:
+                items.append(_Item(action=event.name))
         elif isinstance(event, BotUttered):
-            items.append(_Item(response=event.metadata.get("utter_action"), text=event.text))
-    return items[::-1]
+            response = event.metadata.get("utter_action")
+            items.append(_Item(response=response, text=event.text, by=running))
+        elif isinstance(event, ActiveLoop) and event.name is None and running in forms:
+            items.append(_Item(completed=running))
+    return items
+
+
+def _complete(
+    agent: TestableAgent,
+    sender_id: str,
+    step: TestForm,
+    forms: frozenset[str],
+    slots: dict[str, Any],
+) -> tuple[StepResult, list[_Item], dict[str, Any]]:
+    """Have the agent complete the active form; what the bot does next is pending."""
+    expected = _completion(step.form, step.values)
+    before = agent.tracker(sender_id)
+    seen = len(before.events) if before is not None else 0
+    try:
+        agent.complete_form(sender_id, step.form, step.values)
+    except ValueError as refused:
+        return StepResult(expected, str(refused), False), [], slots
+    tracker = _current(agent, sender_id)
+    actual = f"form {step.form} completed by the test"
+    return StepResult(expected, actual, True), _items(tracker.events[seen:], forms), tracker.slots
+
+
+def _completed_live(step: TestForm, pending: list[_Item], slots: dict[str, Any]) -> StepResult:
+    """The form completed during the bot's turn: the values given must be its values."""
+    index = next(i for i, item in enumerate(pending) if item.completed == step.form)
+    unexpected = [item for item in pending[:index] if item.message and item.by != step.form]
+    del pending[: index + 1]
+    if unexpected:
+        return StepResult(_completion(step.form, step.values), unexpected[0].describe(), False)
+    actual = {slot: slots.get(slot) for slot in step.values}
+    same = all(_same(actual[slot], value) for slot, value in step.values.items())
+    return StepResult(
+        _completion(step.form, step.values), _completion(step.form, actual, "completed"), same
+    )
+
+
+def _completion(form: str, values: dict[str, Any], verb: str = "completes") -> str:
+    shown = ", ".join(f"{slot} = {_show(value)}" for slot, value in values.items())
+    return f"form {form} {verb}" + (f" with {shown}" if shown else "")
 
 
 def _check_user(step: TestUser, tracker: Tracker) -> StepResult:
@@ -186,17 +291,27 @@ def _matches(step: TestBot, item: _Item) -> bool:
     return step.text is not None and item.text == step.text
 
 
-def _match_bot(step: TestBot, pending: list[_Item]) -> StepResult:
-    """Consume `pending` up to the first item that matches `step` or is a message.
+def _runs(form: str) -> Callable[[_Item], bool]:
+    return lambda item: item.action == form
+
+
+def _match(
+    expected: str, pending: list[_Item], matches: Callable[[_Item], bool], owner: str | None = None
+) -> StepResult:
+    """Consume `pending` up to the first item that `matches` or is a message; for a match,
+    the messages `owner` sent right after it become optional.
 
     Silent actions before a match may be skipped; a message may not, so a message that
     does not match is this step's failure (and is consumed, not reported twice).
     """
-    expected = _expectation(step)
     for index, item in enumerate(pending):
-        matched = _matches(step, item)
-        if matched or item.action is None:
+        matched = matches(item)
+        if matched or item.message:
             del pending[: index + 1]
+            end = 0
+            while matched and owner and end < len(pending) and pending[end].by == owner:
+                pending[end] = replace(pending[end], optional=True)
+                end += 1
             return StepResult(expected, item.describe(), matched)
     pending.clear()
     return StepResult(expected, NOTHING, False)
@@ -204,7 +319,7 @@ def _match_bot(step: TestBot, pending: list[_Item]) -> StepResult:
 
 def _unexpected(pending: list[_Item]) -> list[StepResult]:
     """Messages left over after a turn's expected steps; clears `pending`."""
-    rows = [StepResult(NOTHING, i.describe(), False) for i in pending if i.action is None]
+    rows = [StepResult(NOTHING, i.describe(), False) for i in pending if i.message]
     pending.clear()
     return rows
 

@@ -60,10 +60,11 @@ from assistc.runtime.dialogue.responses import (
     text_event,
     to_bot_message,
 )
-from assistc.runtime.dialogue.slots import fill_slots, value_fits
+from assistc.runtime.dialogue.slots import fill_slots, satisfies, value_fits
+from assistc.runtime.dialogue.states import FORM_POLICY
 from assistc.runtime.dialogue.stores import TrackerStore
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
-from assistc.runtime.ir import Assistant, PythonImplementation
+from assistc.runtime.ir import Assistant, JsonValue, PythonImplementation
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT, IntentPrediction, ParseResult
 
 logger = logging.getLogger("assistc.runtime")
@@ -198,7 +199,61 @@ class Agent:
         with self._sender_locks[zlib.crc32(sender_id.encode()) % len(self._sender_locks)]:
             return self._handle(sender_id, text, input_channel)
 
+    def complete_form(
+        self, sender_id: str, form: str, values: dict[str, JsonValue]
+    ) -> list[BotMessage]:
+        """Complete the active form `form` as though the user had answered its remaining
+        questions with `values` (slots not given keep theirs), then go on as after any
+        completion: the form's `then` steps, then what the policies choose. Conversation
+        tests use it for answers a script leaves out (`form F completes`), as Rasa's test
+        stories do with `active_loop: null`; the form's validation action is not called.
+        Raises ValueError if `form` is not active or a value is one the form's constraints
+        reject."""
+        with self._sender_locks[zlib.crc32(sender_id.encode()) % len(self._sender_locks)]:
+            return self._turn(sender_id, functools.partial(self._completion, form, values))
+
+    def _completion(
+        self, name: str, values: dict[str, JsonValue], tracker: Tracker, record: _Recorder
+    ) -> None:
+        if tracker.active_form != name:
+            active = f"form {tracker.active_form!r} is" if tracker.active_form else "no form is"
+            raise ValueError(f"form {name!r} is not active ({active})")
+        asked = {form_slot.slot: form_slot for form_slot in self._domain.forms[name].slots}
+        for slot, value in values.items():
+            form_slot = asked.get(slot)
+            if form_slot is None or not (
+                value_fits(self._domain, slot, value) and satisfies(value, form_slot.constraint)
+            ):
+                raise ValueError(f"form {name!r} does not accept {value!r} for {slot!r}")
+        # what the form's own run records when the last answer arrives (`run_form`)
+        events: list[Event] = [ActionExecuted(name=name, policy=FORM_POLICY, confidence=1.0)]
+        events += [SlotSet(name=slot, value=value) for slot, value in values.items()]
+        record([*events, SlotSet(name=REQUESTED_SLOT), ActiveLoop(name=None)])
+
     def _handle(self, sender_id: str, text: str, input_channel: str) -> list[BotMessage]:
+        def begin(tracker: Tracker, record: _Recorder) -> None:
+            turn = f"{sender_id}\x00{tracker.turn}"
+            message_id = hashlib.sha256(turn.encode()).hexdigest()[:32]
+            parse = self.parse(text)
+            record(
+                [
+                    UserUttered(
+                        text=text,
+                        parse_data=parse,
+                        input_channel=input_channel,
+                        message_id=message_id,
+                    )
+                ]
+            )
+            record(list(fill_slots(tracker, self._domain)))
+
+        return self._turn(sender_id, begin)
+
+    def _turn(
+        self, sender_id: str, begin: Callable[[Tracker, _Recorder], None]
+    ) -> list[BotMessage]:
+        """`begin` records what starts the turn; then the policies act until they listen.
+        Nothing is stored if `begin` raises."""
         tracker = self.tracker(sender_id)
         new_events: list[Event] = []
         if tracker is None:
@@ -210,19 +265,7 @@ class Agent:
             tracker.extend(events)
             new_events.extend(events)
 
-        message_id = hashlib.sha256(f"{sender_id}\x00{tracker.turn}".encode()).hexdigest()[:32]
-        parse = self.parse(text)
-        record(
-            [
-                UserUttered(
-                    text=text,
-                    parse_data=parse,
-                    input_channel=input_channel,
-                    message_id=message_id,
-                )
-            ]
-        )
-        record(list(fill_slots(tracker, self._domain)))
+        begin(tracker, record)
         decisions = self._predict_and_run(tracker, record)
         with self._lock:
             self._decisions[sender_id] = decisions
@@ -280,7 +323,8 @@ class Agent:
             )
             return ActionResult(events=make_events(), messages=messages)
         if name in domain.forms:
-            result = run_form(domain.forms[name], tracker, domain, self._responses)
+            form = domain.forms[name]
+            result = run_form(form, tracker, domain, self._responses, self._run_custom)
         elif name in self._responses:
             result = ActionResult(messages=self._responses.render(name, tracker.slots, seed))
         elif name in domain.actions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from assistc.runtime.dialogue.events import ACTION_LISTEN, ACTION_SESSION_START
 from assistc.runtime.dialogue.tracker import TrackerDomain
 from assistc.runtime.ir import Action, Assistant, Entity, Form, Slot, UserStep
 
@@ -17,6 +18,16 @@ ACTION_DEFAULT_FALLBACK = "action_default_fallback"
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"
 ACTION_BACK = "action_back"
 RESTART_INTENT = "restart"
+BUILTIN_ACTIONS = frozenset(
+    {
+        ACTION_LISTEN,
+        ACTION_SESSION_START,
+        ACTION_RESTART,
+        ACTION_DEFAULT_FALLBACK,
+        ACTION_DEACTIVATE_LOOP,
+        ACTION_BACK,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,16 @@ class Domain:
     interruptions: dict[str, frozenset[str]]
     """form → intents that open a rule scoped to that form; their text never fills a slot."""
     tracker_domain: TrackerDomain
+
+    def knows_action(self, name: str) -> bool:
+        """Whether the agent can run an action of this name."""
+        return (
+            name in BUILTIN_ACTIONS
+            or name in self.responses
+            or name in self.actions
+            or name in self.forms
+            or name == self.assistant.config.fallback_action
+        )
 
     @classmethod
     def build(cls, assistant: Assistant) -> Domain:

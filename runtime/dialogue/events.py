@@ -86,6 +86,14 @@ class ActiveLoop(_Event):
     name: str | None = None
 
 
+class FollowupAction(_Event):
+    """The named action runs next, before the policies are asked (an action server's
+    `followup` event)."""
+
+    event: Literal["followup"] = "followup"
+    name: str
+
+
 class Restarted(_Event):
     """Everything before this event is forgotten (slots, form, history)."""
 
@@ -108,6 +116,7 @@ Event = Annotated[
     | ActionExecuted
     | SlotSet
     | ActiveLoop
+    | FollowupAction
     | Restarted
     | UserUtteranceReverted
     | SessionStarted,

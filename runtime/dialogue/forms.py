@@ -5,10 +5,17 @@ the form's slots from the user's message since it last ran (validated against ea
 `FormSlot.constraint`; a bad value gets the slot's `invalid_response` and is asked again),
 then either asks for the next unfilled slot or, when all are filled, deactivates the
 form. The form's `on_complete` actions then run one by one (`completion_followup`).
+
+As in Rasa, a form whose assistant has an action `validate_<form>` (`Form.validation`) runs
+it on each turn with the values just taken appended to the tracker as slot events (what
+rasa-sdk's `FormValidationAction` reads): the slots it sets replace those values (None
+rejects one), its messages are sent, and it may choose the next slot to ask (or none, to
+end the form). A prompt may be an action (`action_ask_<slot>`), run to ask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from assistc.runtime.dialogue.actions import ActionResult
@@ -17,13 +24,14 @@ from assistc.runtime.dialogue.events import (
     ActionExecuted,
     ActiveLoop,
     BotUttered,
+    Event,
     SlotSet,
     UserUttered,
 )
 from assistc.runtime.dialogue.responses import ResponseRenderer, response_seed
 from assistc.runtime.dialogue.slots import SlotValueError, satisfies, slot_candidates, typed_value
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
-from assistc.runtime.ir import Form
+from assistc.runtime.ir import Form, FormSlot
 
 _INVALID = object()
 
@@ -58,10 +66,19 @@ def message_used_by_form(tracker: Tracker, domain: Domain) -> bool:
     return False
 
 
+Act = Callable[[str, Tracker], ActionResult]
+"""Runs one of the assistant's own actions on a tracker (the agent's executors)."""
+
+
 def run_form(
-    form: Form, tracker: Tracker, domain: Domain, responses: ResponseRenderer
+    form: Form,
+    tracker: Tracker,
+    domain: Domain,
+    responses: ResponseRenderer,
+    act: Act | None = None,
 ) -> ActionResult:
-    """One run of the form's action (see the module docstring)."""
+    """One run of the form's action (see the module docstring); `act` runs the form's
+    validation action and prompt actions (without it, they are skipped)."""
     result = ActionResult()
     slots = tracker.slots
     seed = response_seed(tracker)
@@ -70,6 +87,7 @@ def run_form(
         result.events.append(ActiveLoop(name=form.name))
     parse = tracker.latest_message if message_since_last_run(tracker, form.name) else None
     requested = None if activating else slots.get(REQUESTED_SLOT)
+    taken: dict[str, Any] = {}
     for form_slot in form.slots:
         slot = domain.slots.get(form_slot.slot)
         if slot is None:
@@ -95,16 +113,54 @@ def run_form(
             if activating and _filled(current):
                 slots[slot.name] = None
                 result.events.append(SlotSet(name=slot.name, value=None))
-        elif value != current:
-            slots[slot.name] = value
-            result.events.append(SlotSet(name=slot.name, value=value))
-    missing = next((fs for fs in form.slots if not _filled(slots.get(fs.slot))), None)
-    if missing is not None:
-        result.events.append(SlotSet(name=REQUESTED_SLOT, value=missing.slot))
-        result.messages.extend(responses.render(missing.prompt, slots, seed))
-    else:
+        else:
+            taken[slot.name] = value
+    missing: FormSlot | None = None
+    chosen = False
+    if form.validation is not None and act is not None and (taken or not activating):
+        scratch = _scratch(tracker, [SlotSet(name=REQUESTED_SLOT, value=requested)])
+        scratch.extend([ActionExecuted(name=form.name), *_slot_events(taken)])
+        checked = act(form.validation, scratch)
+        result.messages.extend(checked.messages)
+        if any(m.metadata.get(ACTION_FAILED) for m in checked.messages):
+            taken = {}  # unvalidated values are not kept
+        for event in checked.events:
+            if isinstance(event, SlotSet) and event.name == REQUESTED_SLOT:
+                missing = next((fs for fs in form.slots if fs.slot == event.value), None)
+                chosen = chosen or event.value is None or missing is not None
+            elif isinstance(event, SlotSet) and event.name in taken:
+                taken[event.name] = event.value
+            else:
+                result.events.append(event)
+    for name, value in taken.items():
+        if value != slots.get(name):
+            slots[name] = value
+            result.events.append(SlotSet(name=name, value=value))
+    if not chosen:
+        missing = next((fs for fs in form.slots if not _filled(slots.get(fs.slot))), None)
+    if missing is None:
         result.events += [SlotSet(name=REQUESTED_SLOT, value=None), ActiveLoop(name=None)]
+        return result
+    result.events.append(SlotSet(name=REQUESTED_SLOT, value=missing.slot))
+    if missing.prompt in domain.actions:
+        if act is not None:
+            asked = act(missing.prompt, _scratch(tracker, result.events))
+            result.messages.extend(asked.messages)
+            result.events.extend(asked.events)
+    else:
+        result.messages.extend(responses.render(missing.prompt, slots, seed))
     return result
+
+
+def _scratch(tracker: Tracker, events: list[Event]) -> Tracker:
+    """The conversation as an action run inside the form sees it (nothing is stored)."""
+    scratch = tracker.copy()
+    scratch.extend(events)
+    return scratch
+
+
+def _slot_events(values: dict[str, Any]) -> list[Event]:
+    return [SlotSet(name=name, value=value) for name, value in values.items()]
 
 
 ACTION_FAILED = "action_failed"

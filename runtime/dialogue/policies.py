@@ -2,6 +2,7 @@
 
 Priority order (the first that has an answer decides):
 
+0. **follow-up** – an action asked for the next one (`FollowupAction`) → that action.
 1. **restart** – the user's intent is `restart` → `action_restart`.
 2. **form follow-ups** – a form just completed → its next `on_complete` action.
 3. **rules** – deterministic matching of rules on the conversation's end
@@ -230,6 +231,8 @@ class PolicyEnsemble:
         return cached[1]
 
     def predict(self, tracker: Tracker, assistant: Assistant) -> PolicyDecision:
+        if tracker.followup_action is not None:
+            return PolicyDecision(action=tracker.followup_action, confidence=1.0, policy="followup")
         domain = domain_of(assistant)
         listening = tracker.latest_action_name == ACTION_LISTEN
         intent = tracker.latest_message.intent.name if tracker.latest_message else None

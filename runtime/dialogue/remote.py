@@ -25,6 +25,7 @@ from assistc.runtime.dialogue.events import (
     ActiveLoop,
     BotUttered,
     Event,
+    FollowupAction,
     Restarted,
     SlotSet,
     UserUtteranceReverted,
@@ -153,6 +154,16 @@ class RemoteActionExecutor:
                     logger.warning("action %r activated unknown form %r; ignored", name, form)
                     continue
                 events.append(ActiveLoop(name=form))
+            elif kind == "followup":
+                followup = str(data.get("name"))
+                if not domain.knows_action(followup):
+                    logger.warning(
+                        "action %r asked to follow up with unknown action %r; ignored",
+                        name,
+                        followup,
+                    )
+                    continue
+                events.append(FollowupAction(name=followup))
             elif kind == "restart":
                 events.append(Restarted())
             elif kind == "rewind":

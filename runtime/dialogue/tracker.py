@@ -19,6 +19,7 @@ from assistc.runtime.dialogue.events import (
     ActionExecuted,
     ActiveLoop,
     Event,
+    FollowupAction,
     Restarted,
     SlotSet,
     UserUtteranceReverted,
@@ -62,6 +63,7 @@ class _Derived:
         """(index in `applied`, form) for every ActiveLoop event, in order."""
         self.latest_message: ParseResult | None = None
         self.latest_action_name: str | None = None
+        self.followup_action: str | None = None
         self.unknown_slots: set[str] = set()
 
     def apply(self, event: Event) -> None:
@@ -80,6 +82,9 @@ class _Derived:
             self.latest_message = event.parse_data
         elif isinstance(event, ActionExecuted):
             self.latest_action_name = event.name
+            self.followup_action = None
+        elif isinstance(event, FollowupAction):
+            self.followup_action = event.name
         self.applied.append(event)
 
     def copy(self) -> _Derived:
@@ -204,6 +209,11 @@ class Tracker:
         return self._state().latest_action_name
 
     @property
+    def followup_action(self) -> str | None:
+        """The action a `FollowupAction` asked for, until an action runs."""
+        return self._state().followup_action
+
+    @property
     def turn(self) -> int:
         """How many user messages the conversation has had (rewound ones included)."""
         if self._turn is None:
@@ -236,7 +246,7 @@ class Tracker:
             "slots": dict(sorted(slots.items())),
             "latest_message": latest_message,
             "latest_event_time": self.events[-1].timestamp if self.events else None,
-            "followup_action": None,
+            "followup_action": state.followup_action,
             "paused": False,
             "stack": [],
             "events": [event.to_rasa() for event in self.events],

@@ -64,3 +64,23 @@ def test_mappings_can_be_limited_to_a_form(tmp_path: Path) -> None:
     assert assistant is not None
     mappings = assistant.slots[0].mappings
     assert [(m.kind, m.form) for m in mappings] == [("entity", "order"), ("intent", "order")]
+
+
+def test_a_forms_validation_and_prompt_actions_follow_rasas_names(tmp_path: Path) -> None:
+    source = (
+        'intent order:\n  "order"\n  "an order"\n  "order please"\n  "i order"\n  "order now"\n'
+        "slot size: text\n  from text in order_form\nslot notes: text\n  from text in order_form\n"
+        'response utter_ask_notes:\n  "Notes?"\n'
+        'action validate_order_form() -> (size: text):\n  remote "http://127.0.0.1:5055/webhook"\n'
+        'action action_ask_size():\n  remote "http://127.0.0.1:5055/webhook"\n'
+        'action action_ask_notes():\n  remote "http://127.0.0.1:5055/webhook"\n'
+        "form order_form:\n  ask size\n  ask notes utter_ask_notes\n"
+        "rule r:\n  user order\n  form order_form\n"
+    )
+    (tmp_path / "main.assist").write_text(source, encoding="utf-8")
+    result = compile_project(tmp_path, sample_templates=False)
+    assert [d.code for d in result.diagnostics] == ["W1102"]  # action_ask_notes: unused
+    assert result.assistant is not None
+    [form] = result.assistant.forms
+    assert form.validation == "validate_order_form"
+    assert [s.prompt for s in form.slots] == ["action_ask_size", "utter_ask_notes"]

@@ -9,6 +9,7 @@ from assistc.runtime.dialogue.events import (
     ActiveLoop,
     BotUttered,
     Event,
+    FollowupAction,
     Restarted,
     SessionStarted,
     SlotSet,
@@ -33,12 +34,26 @@ def test_every_event_round_trips_through_json() -> None:
         ActionExecuted(name="utter_greet", policy="rule", confidence=1.0),
         SlotSet(name="size", value=["a", 1]),
         ActiveLoop(name="pizza_form"),
+        FollowupAction(name="utter_greet"),
         Restarted(),
         UserUtteranceReverted(),
         SessionStarted(),
     ]
     for event in events:
         assert event_from_json(event_to_json(event)) == event
+
+
+def test_a_followup_is_pending_until_an_action_runs() -> None:
+    tracker = Tracker("u", [_user("greet"), FollowupAction(name="utter_greet")])
+    assert tracker.followup_action == "utter_greet"
+    assert tracker.to_rasa_json()["followup_action"] == "utter_greet"
+    assert tracker.to_rasa_json()["events"][-1] == {
+        "event": "followup",
+        "name": "utter_greet",
+        "timestamp": tracker.events[-1].timestamp,
+    }
+    tracker.append(ActionExecuted(name="utter_greet"))
+    assert tracker.followup_action is None
 
 
 def test_slots_start_from_initial_values_and_follow_slot_events() -> None:

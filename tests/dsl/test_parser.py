@@ -50,6 +50,8 @@ VARIED = (
     '  user "x" as y\n'
     '  bot "text"\n'
     "  slot s = [a, b]\n"
+    "  form f\n"
+    "  form completes completes with with = 1, b = x\n"
 )
 
 
@@ -89,6 +91,22 @@ def test_varied_layout_parses_cleanly() -> None:
     story = module.decls[6]
     assert isinstance(story, ast.StoryDecl)
     assert story.title.text == "1st story, v2"
+
+
+def test_form_steps_of_a_test() -> None:
+    module, diagnostics = parse_module(VARIED, "v.assist")
+    assert diagnostics == []
+    test = module.decls[-1]
+    assert isinstance(test, ast.TestDecl)
+    runs, completes = test.steps[-2:]
+    assert isinstance(runs, ast.TestFormNode) and isinstance(completes, ast.TestFormNode)
+    assert (runs.form.text, runs.completes, runs.values) == ("f", False, ())
+    assert (completes.form.text, completes.completes) == ("completes", True)
+    assert [(name.text, value.data) for name, value in completes.values] == [
+        ("with", 1),
+        ("b", "x"),
+    ]
+    assert (completes.span.line, completes.span.col, completes.span.end_col) == (33, 8, 48)
 
 
 def test_a_keyword_glued_to_a_word_is_an_error_not_a_split() -> None:

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e_helpers import Ran, Trained, cli, cli_many, copy_example, copy_project, trained_model
+from e2e_helpers import (
+    REPO,
+    Ran,
+    Trained,
+    cli,
+    cli_many,
+    copy_example,
+    copy_project,
+    trained_model,
+)
 from e2e_helpers import unchanged_model as unchanged
 
 NLU_COMPONENTS = ("intent_classifier", "entity_tagger", "entity_matcher")
@@ -136,4 +145,19 @@ def test_a_failing_conversation_test_fails_the_command_and_shows_expected_and_ac
     failures = report.findall("testcase/failure")
     assert len(failures) == 1
     assert "utter_goodbye" in failures[0].get("message", "")
+    assert "Traceback" not in ran.output
+
+
+def test_imported_rasa_formbot_passes_its_test_stories(tmp_path: Path) -> None:
+    """`assistc import rasa`, then `assistc test`: formbot's test stories complete its form
+    without showing the answers (`form restaurant_form completes`); the bot goes on live."""
+    formbot = REPO.parent / "shared" / "rasa-examples" / "formbot"
+    if not formbot.is_dir():
+        pytest.skip(f"the Rasa example projects are not available at {formbot.parent}")
+    imported = cli("import", "rasa", formbot, "--out", tmp_path / "formbot")
+    assert imported.code == 0, imported.describe()
+    assert "form restaurant_form completes" in (tmp_path / "formbot/tests.assist").read_text()
+    ran = cli("test", tmp_path / "formbot")
+    assert ran.code == 0, ran.describe()
+    assert "3 passed, 0 failed" in ran.stdout
     assert "Traceback" not in ran.output

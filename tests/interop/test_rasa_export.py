@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from interop_helpers import example_dir
 from rasa_schema import validate
 
 from assistc.compiler.compile import compile_project
 from assistc.compiler.rasa_export import annotated, export_rasa
 from assistc.compiler.rasa_import import import_rasa
+from assistc.runtime import ir
 from assistc.runtime.ir import Assistant, EntityAnnotation, Example
 
 # The examples whose imports check without errors (see test_rasa_import.REAL_PROBLEMS).
@@ -66,3 +68,29 @@ def test_annotations_use_rasa_syntax() -> None:
         'fly from [Berlin]{"entity": "city", "role": "from"} '
         'to [NYC]{"entity": "city", "value": "New York"}'
     )
+
+
+def test_form_steps_of_tests_become_what_rasa_test_stories_write(tmp_path: Path) -> None:
+    assistant = compiled_example("formbot", tmp_path)
+    steps: list[ir.TestStep] = [
+        ir.TestUser(text="im looking for a restaurant"),
+        ir.TestForm(form="restaurant_form"),
+        ir.TestForm(form="restaurant_form", completes=True, values={"cuisine": "greek"}),
+        ir.TestForm(form="restaurant_form"),
+        ir.TestForm(form="restaurant_form"),
+        ir.TestForm(form="restaurant_form", completes=True),
+    ]
+    test = ir.ConversationTest(name="t", steps=steps)
+    export_rasa(assistant.model_copy(update={"tests": [test]}), tmp_path / "rasa")
+    assert validate(tmp_path / "rasa") == []
+    written = yaml.safe_load((tmp_path / "rasa/tests/test_stories.yml").read_text("utf-8"))
+    assert written["stories"][0]["steps"][1:] == [
+        {"action": "restaurant_form"},
+        {"active_loop": "restaurant_form"},
+        {"slot_was_set": [{"cuisine": "greek"}]},
+        {"active_loop": None},
+        {"action": "restaurant_form"},
+        {"active_loop": "restaurant_form"},  # activated again
+        {"action": "restaurant_form"},  # already active
+        {"active_loop": None},
+    ]

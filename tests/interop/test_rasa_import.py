@@ -16,6 +16,11 @@ from interop_helpers import (
 
 from assistc.compiler.compile import compile_project
 from assistc.compiler.rasa_import import RasaImportError, import_rasa
+from assistc.runtime.dialogue.agent import Agent
+from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.dialogue.stores import InMemoryTrackerStore
+from assistc.runtime.nlu.pipeline import NLUModel
+from assistc.runtime.testing import TestResult, run_tests
 
 DOMAIN_HEAD = 'version: "3.1"\n'
 
@@ -53,6 +58,38 @@ def test_formbot_report_lists_what_was_dropped(tmp_path: Path) -> None:
     assert "then utter_submit" in domain and "then utter_slots_values" in domain
     spans = {(d.span.file, d.span.line) for d in report.dropped}
     assert ("domain.yml", 125) in spans  # ignored_intents is written on line 125
+
+
+def _formbot_tests(out: Path) -> list[TestResult]:
+    result = compile_project(out)
+    assistant = result.assistant
+    assert assistant is not None, [(d.code, d.message) for d in result.errors]
+    examples = [example for intent in assistant.intents for example in intent.examples]
+    nlu = NLUModel.train(examples, assistant.entities, assistant.config)
+    agent = Agent(assistant, nlu, PolicyEnsemble.train(assistant), InMemoryTrackerStore())
+    return run_tests(agent).results
+
+
+def test_formbot_test_stories_pass_and_test_what_follows_the_form(tmp_path: Path) -> None:
+    import_rasa(example_dir("formbot"), tmp_path / "formbot")
+    results = _formbot_tests(tmp_path / "formbot")
+    assert [r.name for r in results if r.passed] == [
+        "Happy path",
+        "Happy path with message providing requested value",
+        "unhappy path",
+    ], [r.steps for r in results if not r.passed]
+    # What the bot does once the form completes comes from the assistant (here the form's
+    # `then` steps, imported from the rule "submit form"): without them every test fails.
+    domain = tmp_path / "formbot" / "domain.assist"
+    text = domain.read_text(encoding="utf-8")
+    domain.write_text(text.replace("  then utter_submit\n", ""), encoding="utf-8")
+    failed = [r for r in _formbot_tests(tmp_path / "formbot") if not r.passed]
+    assert len(failed) == 3
+    assert all(
+        ("bot: utter_submit", "utter_slots_values")
+        in [(step.expected, step.actual.split(":")[0]) for step in r.steps]
+        for r in failed
+    )
 
 
 def test_e2ebot_story_with_user_text_only_is_left_out_and_reported(tmp_path: Path) -> None:
@@ -305,6 +342,85 @@ responses:
     assert_parses(texts)
     flagged = [d for d in report.diagnostics if "interrupts form order_form" in d.message]
     assert len(flagged) == 1 and flagged[0].span.line == 7
+
+
+def test_test_stories_with_forms_become_form_steps(tmp_path: Path) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [order, inform, stop, deny]
+entities: [size]
+slots:
+  size: {type: text, mappings: [{type: from_entity, entity: size}]}
+  notes: {type: text, mappings: [{type: from_text}]}
+  vip: {type: bool, mappings: [{type: custom}]}
+forms:
+  order_form: {required_slots: [size, notes]}
+responses:
+  utter_ask_size: [{text: "which size?"}]
+  utter_ask_notes: [{text: "notes?"}]
+  utter_done: [{text: done}]
+  utter_sure: [{text: "sure?"}]
+""",
+            "tests/test_stories.yml": """
+                stories:
+                - story: answers off-script
+                  steps:
+                  - user: order
+                    intent: order
+                  - action: order_form
+                  - active_loop: order_form
+                  - slot_was_set:
+                    - requested_slot: size
+                  - user: large
+                    intent: inform
+                  - action: order_form
+                  - slot_was_set:
+                    - size: large
+                  - user: no notes
+                    intent: inform
+                  - action: order_form
+                  - slot_was_set:
+                    - notes: none
+                    - vip: true
+                  - active_loop: null
+                  - action: utter_done
+                - story: stopped
+                  steps:
+                  - user: order
+                    intent: order
+                  - action: order_form
+                  - active_loop: order_form
+                  - user: stop
+                    intent: stop
+                  - action: utter_sure
+                  - user: "no"
+                    intent: deny
+                  - action: action_deactivate_loop
+                  - active_loop: null
+                """,
+        },
+    )
+    assert_parses(texts)
+    assert report.ok and not messages(report, "W1308")
+    tests = texts["tests.assist"]
+    # the slot the form set after a visible answer is checked; those it set on the way
+    # to `active_loop: null` are the completion's (one it does not ask for stays a check)
+    assert (
+        '  user "large" as inform\n'
+        "  form order_form\n"
+        '  slot size = "large"\n'
+        '  user "no notes" as inform\n'
+        "  form order_form\n"
+        "  slot vip = true\n"
+        '  form order_form completes with notes = "none"\n'
+        "  bot utter_done\n"
+    ) in tests
+    assert 'active_loop: "order_form"' not in tests  # `form order_form` says it
+    assert "  run action_deactivate_loop\n  # rasa: active_loop: null\n" in tests
+    assert "# rasa: slot_was_set {'requested_slot': 'size'}" in tests
 
 
 def test_rule_conditions_and_unsupported_options(tmp_path: Path) -> None:

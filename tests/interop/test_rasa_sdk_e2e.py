@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -35,7 +35,7 @@ RASA_SDK_VERSION = "3.21.1"
 VENV = Path.home() / ".cache" / "assistc-test" / f"rasa-sdk-venv-{RASA_SDK_VERSION}"
 
 ACTIONS = """
-from rasa_sdk import Action
+from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
 
@@ -80,6 +80,40 @@ class ActionShowVenueReviews(Action):
 
     def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(text="Venues are highly rated")
+        return []
+
+
+# formbot's validation: known cuisines only (in lower case), a positive number of
+# people, seating "outside"/"inside" or yes/no.
+class ValidateRestaurantForm(FormValidationAction):
+    def name(self):
+        return "validate_restaurant_form"
+
+    def validate_cuisine(self, value, dispatcher, tracker, domain):
+        if value.lower() in ("greek", "italian", "chinese", "afghan"):
+            return {"cuisine": value.lower()}
+        dispatcher.utter_message(response="utter_wrong_cuisine")
+        return {"cuisine": None}
+
+    def validate_num_people(self, value, dispatcher, tracker, domain):
+        if float(value) > 0:
+            return {"num_people": value}
+        dispatcher.utter_message(response="utter_wrong_num_people")
+        return {"num_people": None}
+
+    def validate_outdoor_seating(self, value, dispatcher, tracker, domain):
+        if isinstance(value, str):
+            return {"outdoor_seating": "out" in value}
+        return {"outdoor_seating": value}
+
+
+class ActionAskFeedback(Action):
+    def name(self):
+        return "action_ask_feedback"
+
+    def run(self, dispatcher, tracker, domain):
+        people = tracker.get_slot("num_people")
+        dispatcher.utter_message(text=f"How was it so far, table for {people:g}?")
         return []
 
 
@@ -203,11 +237,21 @@ class ExampleNLU:
 def imported_concertbot(tmp_path: Path, url: str) -> Assistant:
     """Concertbot imported with its action endpoint at `url`, after fixing the problem
     `assistc check` reports (bot_challenge has no examples in the Rasa project)."""
-    rasa = tmp_path / "concertbot"
-    shutil.copytree(example_dir("concertbot"), rasa)
+
+    def add_examples(rasa: Path) -> None:
+        with (rasa / "data" / "nlu.yml").open("a", encoding="utf-8") as nlu:
+            nlu.write(BOT_CHALLENGE_EXAMPLES)
+
+    return imported("concertbot", tmp_path, url, add_examples)
+
+
+def imported(name: str, tmp_path: Path, url: str, change: Callable[[Path], None]) -> Assistant:
+    """A copy of example `name`, changed by `change`, with its action endpoint at `url`,
+    imported and compiled."""
+    rasa = tmp_path / name
+    shutil.copytree(example_dir(name), rasa)
     (rasa / "endpoints.yml").write_text(f"action_endpoint:\n  url: {url}\n", encoding="utf-8")
-    with (rasa / "data" / "nlu.yml").open("a", encoding="utf-8") as nlu:
-        nlu.write(BOT_CHALLENGE_EXAMPLES)
+    change(rasa)
     report = import_rasa(rasa, tmp_path / "assistant")
     assert report.ok, report.summary()
     result = compile_project(tmp_path / "assistant")
@@ -251,6 +295,43 @@ def test_concertbot_actions_run_in_rasa_sdk(action_server: str, tmp_path: Path) 
     assert replies[-1] is not None and replies[-1].startswith("Awesome!")
     other = agent.tracker("other")
     assert other is not None and other.get_slot("likes_music") is True
+
+
+def test_formbot_validates_in_rasa_sdk_and_asks_by_action(
+    action_server: str, tmp_path: Path
+) -> None:
+    """formbot with its validation action declared (the example has it commented out)
+    and an `action_ask_feedback`: both are called, as Rasa calls them."""
+
+    def declare_actions(rasa: Path) -> None:
+        domain = (rasa / "domain.yml").read_text(encoding="utf-8")
+        declared = "actions:\n- validate_restaurant_form\n- action_ask_feedback\n"
+        commented = "# actions:\n# - validate_restaurant_form\n"
+        (rasa / "domain.yml").write_text(domain.replace(commented, declared), encoding="utf-8")
+
+    assistant = imported("formbot", tmp_path, action_server, declare_actions)
+    [form] = assistant.forms
+    assert form.validation == "validate_restaurant_form"
+    agent = make_agent(assistant)
+    assert texts(agent, "u", "im looking for a restaurant") == ["What cuisine?"]
+    assert texts(agent, "u", '/inform{"cuisine": "klingon"}') == [
+        "Cuisine type is not in the database, please try again",
+        "What cuisine?",
+    ]
+    assert texts(agent, "u", '/inform{"cuisine": "Greek"}') == ["How many people?"]
+    assert texts(agent, "u", '/inform{"number": -2}') == [
+        "Number of people should be a positive integer, please try again",
+        "How many people?",
+    ]
+    assert texts(agent, "u", '/inform{"number": 4}') == ["Do you want to sit outside?"]
+    assert texts(agent, "u", '/inform{"seating": "outside"}') == [
+        "Please provide additional preferences"
+    ]
+    tracker = agent.tracker("u")
+    assert tracker is not None
+    slots = tracker.slots  # as the validation action normalised them
+    assert (slots["cuisine"], slots["num_people"], slots["outdoor_seating"]) == ("greek", 4, True)
+    assert texts(agent, "u", "/deny") == ["How was it so far, table for 4?"]
 
 
 def test_action_server_down_sends_the_error_response(tmp_path: Path) -> None:

@@ -13,21 +13,29 @@ import httpx
 import pytest
 
 from assistc.runtime.dialogue.actions import ActionError, ActionResult
-from assistc.runtime.dialogue.events import ActiveLoop, SlotSet, UserUttered
+from assistc.runtime.dialogue.agent import Agent
+from assistc.runtime.dialogue.events import ActiveLoop, FollowupAction, SlotSet, UserUttered
+from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.remote import RASA_VERSION, RemoteActionExecutor
 from assistc.runtime.dialogue.responses import ResponseRenderer
+from assistc.runtime.dialogue.stores import InMemoryTrackerStore
 from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import (
     Action,
     Assistant,
+    BotStep,
     Entity,
     EnumValue,
+    Example,
     Form,
     FormSlot,
+    Intent,
     RemoteImplementation,
     Response,
     Slot,
     SlotType,
+    Story,
+    UserStep,
     Variation,
 )
 from assistc.runtime.nlu.types import IntentPrediction, ParseResult
@@ -198,3 +206,65 @@ def test_closed_port_on_loopback_fails_cleanly() -> None:
     with pytest.raises(ActionError, match="unreachable"):
         executor.run(assistant.actions[0], make_tracker(), assistant, ResponseRenderer(assistant))
     executor.close()
+
+
+def test_a_followup_event_names_the_next_action(caplog: pytest.LogCaptureFixture) -> None:
+    reply = {
+        "events": [
+            {"event": "followup", "name": "utter_found"},
+            {"event": "followup", "name": "action_nope"},
+        ]
+    }
+    with caplog.at_level(logging.WARNING, logger="assistc.runtime"):
+        result = run(answer(reply))
+    assert [(type(e), getattr(e, "name", None)) for e in result.events] == [
+        (FollowupAction, "utter_found")
+    ]
+    assert "follow up with unknown action 'action_nope'" in caplog.text
+
+
+def test_the_agent_runs_the_followup_before_asking_the_policies() -> None:
+    """As Rasa's processor does: the action server's `followup` decides the next action
+    (the story shows it, as a Rasa story would), then the policies go on."""
+    assistant = make_assistant().model_copy(
+        update={
+            "intents": [Intent(name="search", examples=[Example(text="find", intent="search")])],
+            "stories": [
+                Story(
+                    name="s",
+                    steps=[
+                        UserStep(intent="search"),
+                        BotStep(action="action_search"),
+                        BotStep(action="utter_found"),
+                    ],
+                )
+            ],
+        }
+    )
+    followup = {"events": [{"event": "followup", "name": "utter_found"}], "responses": []}
+    client = httpx.Client(transport=httpx.MockTransport(answer(followup)))
+    agent = Agent(
+        assistant,
+        NoNLU(),
+        PolicyEnsemble.train(assistant),
+        InMemoryTrackerStore(),
+        executors={"remote": RemoteActionExecutor(client)},
+    )
+    sent = agent.handle_message("alice", "/search")
+    assert [message.text for message in sent] == ["Found {count} for "]
+    decisions = [(d.action, d.policy) for d in agent.last_decisions("alice")]
+    assert decisions == [
+        ("action_search", "memoization"),
+        ("utter_found", "followup"),
+        ("action_listen", "memoization"),
+    ]
+    tracker = agent.tracker("alice")
+    assert tracker is not None and tracker.followup_action is None
+    assert tracker.to_rasa_json()["followup_action"] is None
+
+
+class NoNLU:
+    """The test sends intent payloads only."""
+
+    def parse(self, text: str) -> ParseResult:
+        raise AssertionError(f"the NLU was asked to parse {text!r}")

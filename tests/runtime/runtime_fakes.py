@@ -18,7 +18,7 @@ from assistc.runtime.dialogue.events import (
     UserUttered,
 )
 from assistc.runtime.dialogue.tracker import Tracker, TrackerDomain
-from assistc.runtime.ir import Assistant
+from assistc.runtime.ir import Assistant, JsonValue
 from assistc.runtime.nlu.types import IntentPrediction, ParseResult
 
 
@@ -125,6 +125,11 @@ class ScriptedAgent:
                 messages.append(FakeMessage(recipient_id=sender_id, text=reply_text))
         tracker.append(ActionExecuted(name=ACTION_LISTEN))
         return messages
+
+    def complete_form(
+        self, sender_id: str, form: str, values: dict[str, JsonValue]
+    ) -> list[FakeMessage]:
+        raise ValueError(f"form {form!r} is not active (the scripted agent has no forms)")
 
     def parse(self, text: str) -> ParseResult:
         intent = IntentPrediction(name=self.script[text][0], confidence=0.8)
