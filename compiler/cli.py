@@ -128,6 +128,11 @@ def entry() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        # The process ends next. Python's last garbage collection at exit walks every
+        # object the command made (0.7 s after checking 100,000 lines) and frees nothing
+        # that matters; frozen objects are out of its reach.
+        gc.freeze()
 
 
 def build_project(project: Path, seed: int | None, output: OutputFormat) -> CompileResult:

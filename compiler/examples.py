@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
+import os
 import random
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.connection import Connection
 from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
@@ -27,6 +31,9 @@ from assistc.runtime import ir
 from assistc.runtime.ir import fingerprint
 
 MAX_PHRASE_DEPTH = 20
+PARALLEL_MIN_EXAMPLES = 10_000
+"""Below this many example lines to generate, forking a second process costs more than
+it saves (a 100,000-line project has about 40,000)."""
 
 # --------------------------------------------------------------------------- expansion tree
 
@@ -568,10 +575,12 @@ class _IntentOutcome:
         )
 
     @classmethod
-    def unpacked(cls, decl: ast.IntentDecl, environment: str, packed: _Packed) -> _IntentOutcome:
+    def unpacked(
+        cls, decl: ast.IntentDecl, environment: str, packed: _Packed, portable: bool = True
+    ) -> _IntentOutcome:
         _, intent, stat, lines, problems, used_entities, used_phrases = packed
         return cls(
-            decl, environment, intent, stat, lines, problems, used_entities, used_phrases, True
+            decl, environment, intent, stat, lines, problems, used_entities, used_phrases, portable
         )
 
 
@@ -599,6 +608,7 @@ def generate_intents(
     sample_templates: bool = True,
     cache: IntentCache | None = None,
     disk: FileEntries | None = None,
+    jobs: int | None = None,
 ) -> ExamplesResult:
     """Check every intent's templates and generate its examples.
 
@@ -606,18 +616,29 @@ def generate_intents(
     produced; counts still come from the templates, so every warning is the same, and
     texts duplicated across intents are found among the hand-written ones (`build`
     also compares the generated ones). With a `cache`, intents whose inputs did not
-    change are not generated again; with `disk`, nor those of unchanged files."""
+    change are not generated again; with `disk`, nor those of unchanged files. When
+    `PARALLEL_MIN_EXAMPLES` or more example lines are left to generate, a second process
+    (of `jobs`, default one per CPU) takes about half of the intents."""
     environment = _environment(table, entities, config, sample_templates)
     state = _GenerationState(table, entities, config)
     stored = _StoredOutcomes(disk, environment)
-    outcomes: list[_IntentOutcome] = []
+    found: dict[str, _IntentOutcome] = {}
+    missing: list[ast.IntentDecl] = []
     for decl in table.intents.values():
         cached = cache.get(decl.name.text) if cache is not None else None
         if cached is None or cached.decl is not decl or cached.environment != environment:
-            cached = stored.get(decl) or state.generate(decl, environment, sample_templates)
+            cached = stored.get(decl)
+            if cached is None:
+                missing.append(decl)
+                continue
             if cache is not None:
                 cache[decl.name.text] = cached
-        outcomes.append(cached)
+        found[decl.name.text] = cached
+    for outcome in state.generate_many(missing, environment, sample_templates, jobs):
+        found[outcome.decl.name.text] = outcome
+        if cache is not None:
+            cache[outcome.decl.name.text] = outcome
+    outcomes = [found[decl.name.text] for decl in table.intents.values()]
     stored.save(outcomes)
     if cache is not None:
         for name in set(cache) - set(table.intents.items):
@@ -707,6 +728,60 @@ class _GenerationState:
                 _Resolver(self.table, self.entities, [], test),
             )
         return self.holdout
+
+    def generate_many(
+        self,
+        decls: list[ast.IntentDecl],
+        environment: str,
+        sample_templates: bool,
+        jobs: int | None,
+    ) -> list[_IntentOutcome]:
+        """The outcomes of `decls`, in order; the first part of them generated in a forked
+        process while this one generates the rest."""
+        lines = list(itertools.accumulate(len(decl.examples) for decl in decls))
+        half = bisect.bisect_left(lines, lines[-1] / 2) + 1 if lines else 0
+        if (
+            half >= len(decls)
+            or lines[-1] < PARALLEL_MIN_EXAMPLES
+            or (jobs if jobs is not None else os.cpu_count() or 1) < 2
+            or "fork" not in get_all_start_methods()
+        ):
+            return [self.generate(decl, environment, sample_templates) for decl in decls]
+        context = get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=self._send_generated, args=(sender, decls[:half], environment, sample_templates)
+        )
+        worker.start()
+        sender.close()
+        mine = [self.generate(decl, environment, sample_templates) for decl in decls[half:]]
+        received: list[tuple[_Packed, bool]] | None
+        try:
+            received = receiver.recv()
+        except EOFError:  # the worker failed: its share is generated here
+            received = None
+        finally:
+            receiver.close()
+            worker.join()
+        if received is None:
+            return [self.generate(d, environment, sample_templates) for d in decls[:half]] + mine
+        theirs = [
+            _IntentOutcome.unpacked(decl, environment, packed, portable)
+            for decl, (packed, portable) in zip(decls[:half], received, strict=True)
+        ]
+        return theirs + mine
+
+    def _send_generated(
+        self,
+        sender: Connection,
+        decls: list[ast.IntentDecl],
+        environment: str,
+        sample_templates: bool,
+    ) -> None:
+        """In the forked worker: generate, and send back what the parent cannot rebuild."""
+        outcomes = [self.generate(decl, environment, sample_templates) for decl in decls]
+        sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
+        sender.close()
 
     def generate(
         self, decl: ast.IntentDecl, environment: str, sample_templates: bool

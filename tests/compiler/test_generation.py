@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from multiprocessing import get_all_start_methods
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from assistc.compiler import examples
 from assistc.compiler.compile import compile_project
+from assistc.compiler.config import resolve_config
+from assistc.compiler.entities import resolve_entities
+from assistc.compiler.sources import load_sources
+from assistc.compiler.symbols import build_symbols
 from assistc.runtime import ir
 
 
@@ -119,3 +128,52 @@ intent greet:
     assistant = assistant_from(tmp_path, source)
     texts = sorted(e.text for e in examples_of(assistant, "greet"))
     assert texts == ["hello", "hello there", "hi", "hi there"]
+
+
+PROBLEMS = """
+intent greet:
+  "hello {nobody}"
+  "hi (there"
+  "hand written order"
+  "a [huge](size) one"
+  "see you {polite}"
+"""
+
+
+@pytest.mark.parametrize("sample_templates", [True, False])
+def test_a_second_process_generates_what_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_templates: bool
+) -> None:
+    if "fork" not in get_all_start_methods():
+        pytest.skip("the second process is forked")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.assist").write_text(SOURCE, encoding="utf-8")
+    (project / "more.assist").write_text(PROBLEMS, encoding="utf-8")
+    (project / "cities.txt").write_text("\n".join(f"City{n}" for n in range(30)), "utf-8")
+    table, _ = build_symbols(load_sources(project).modules, set())
+    config, _ = resolve_config(table, None)
+    entities, _ = resolve_entities(table, project)
+    marker = tmp_path / "worker ran"
+    send = examples._GenerationState._send_generated
+
+    def marking(self: examples._GenerationState, *args: Any) -> None:
+        marker.touch()  # in the worker: its changes to this test's state are lost
+        send(self, *args)
+
+    monkeypatch.setattr(examples._GenerationState, "_send_generated", marking)
+    monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
+
+    def generated(jobs: int) -> tuple[object, ...]:
+        cache: examples.IntentCache = {}
+        result = examples.generate_intents(
+            table, entities, config, sample_templates=sample_templates, cache=cache, jobs=jobs
+        )
+        outcomes = {name: (o.portable, o.packed()) for name, o in cache.items()}
+        return result, outcomes
+
+    alone = generated(1)
+    assert not marker.exists()
+    assert generated(2) == alone
+    assert marker.exists()
+    assert any(not portable for portable, _ in alone[1].values())  # both kinds compared
