@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
@@ -34,6 +35,9 @@ MAX_PHRASE_DEPTH = 20
 PARALLEL_MIN_EXAMPLES = 10_000
 """Below this many example lines to generate, forking a second process costs more than
 it saves (a 100,000-line project has about 40,000)."""
+WORKER_SHARE = 0.7
+"""The part of the example lines the worker process generates: more than half, as this
+process runs the other passes of a compile meanwhile."""
 
 # --------------------------------------------------------------------------- expansion tree
 
@@ -618,40 +622,112 @@ def generate_intents(
     also compares the generated ones). With a `cache`, intents whose inputs did not
     change are not generated again; with `disk`, nor those of unchanged files. When
     `PARALLEL_MIN_EXAMPLES` or more example lines are left to generate, a second process
-    (of `jobs`, default one per CPU) takes about half of the intents."""
-    environment = _environment(table, entities, config, sample_templates)
-    state = _GenerationState(table, entities, config)
-    stored = _StoredOutcomes(disk, environment)
-    found: dict[str, _IntentOutcome] = {}
-    missing: list[ast.IntentDecl] = []
-    for decl in table.intents.values():
-        cached = cache.get(decl.name.text) if cache is not None else None
-        if cached is None or cached.decl is not decl or cached.environment != environment:
-            cached = stored.get(decl)
-            if cached is None:
-                missing.append(decl)
-                continue
+    (if `jobs`, default one per CPU, allows) takes `WORKER_SHARE` of them."""
+    return PendingExamples(table, entities, config, sample_templates, cache, disk, jobs).result()
+
+
+class PendingExamples:
+    """`generate_intents` in two steps: the worker process, if any, starts generating its
+    share when this is made, so the caller can run other passes before `result()`."""
+
+    def __init__(
+        self,
+        table: SymbolTable,
+        entities: dict[str, ResolvedEntity],
+        config: ir.Config,
+        sample_templates: bool = True,
+        cache: IntentCache | None = None,
+        disk: FileEntries | None = None,
+        jobs: int | None = None,
+    ) -> None:
+        self.table = table
+        self.sample_templates = sample_templates
+        self.cache = cache
+        self.environment = _environment(table, entities, config, sample_templates)
+        self.state = _GenerationState(table, entities, config)
+        self.stored = _StoredOutcomes(disk, self.environment)
+        self.found: dict[str, _IntentOutcome] = {}
+        self.missing: list[ast.IntentDecl] = []
+        for decl in table.intents.values():
+            cached = cache.get(decl.name.text) if cache is not None else None
+            if cached is None or cached.decl is not decl or cached.environment != self.environment:
+                cached = self.stored.get(decl)
+                if cached is None:
+                    self.missing.append(decl)
+                    continue
+                if cache is not None:
+                    cache[decl.name.text] = cached
+            self.found[decl.name.text] = cached
+        lines = list(itertools.accumulate(len(decl.examples) for decl in self.missing))
+        share = bisect.bisect_left(lines, lines[-1] * WORKER_SHARE) + 1 if lines else 0
+        parallel = (
+            share < len(self.missing)
+            and lines[-1] >= PARALLEL_MIN_EXAMPLES
+            and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
+            and "fork" in get_all_start_methods()
+        )
+        self.theirs = self.missing[:share] if parallel else []
+        self.worker = self._start_worker() if self.theirs else None
+
+    def _start_worker(self) -> tuple[BaseProcess, Connection]:
+        context = get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        worker = context.Process(target=self._send_generated, args=(sender,))
+        worker.start()
+        sender.close()
+        return worker, receiver
+
+    def _send_generated(self, sender: Connection) -> None:
+        """In the forked worker: generate, and send back what the parent cannot rebuild."""
+        outcomes = [self._generate(decl) for decl in self.theirs]
+        sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
+        sender.close()
+
+    def _generate(self, decl: ast.IntentDecl) -> _IntentOutcome:
+        return self.state.generate(decl, self.environment, self.sample_templates)
+
+    def _received(self) -> list[_IntentOutcome]:
+        """The worker's outcomes; generated here if it failed."""
+        if self.worker is None:
+            return []
+        worker, receiver = self.worker
+        received: list[tuple[_Packed, bool]] | None
+        try:
+            received = receiver.recv()
+        except EOFError:
+            received = None
+        finally:
+            receiver.close()
+            worker.join()
+        if received is None:
+            return [self._generate(decl) for decl in self.theirs]
+        return [
+            _IntentOutcome.unpacked(decl, self.environment, packed, portable)
+            for decl, (packed, portable) in zip(self.theirs, received, strict=True)
+        ]
+
+    def result(self) -> ExamplesResult:
+        """Generate this process's share, wait for the worker's, and put them together."""
+        table, cache = self.table, self.cache
+        mine = [self._generate(decl) for decl in self.missing[len(self.theirs) :]]
+        for outcome in self._received() + mine:
+            self.found[outcome.decl.name.text] = outcome
             if cache is not None:
-                cache[decl.name.text] = cached
-        found[decl.name.text] = cached
-    for outcome in state.generate_many(missing, environment, sample_templates, jobs):
-        found[outcome.decl.name.text] = outcome
+                cache[outcome.decl.name.text] = outcome
+        outcomes = [self.found[decl.name.text] for decl in table.intents.values()]
+        self.stored.save(outcomes)
         if cache is not None:
-            cache[outcome.decl.name.text] = outcome
-    outcomes = [found[decl.name.text] for decl in table.intents.values()]
-    stored.save(outcomes)
-    if cache is not None:
-        for name in set(cache) - set(table.intents.items):
-            del cache[name]
-    problems = [p for outcome in outcomes for p in outcome.problems]
-    problems.extend(_duplicates_across_intents(outcomes))
-    return ExamplesResult(
-        [o.intent for o in outcomes],
-        {o.intent.name: o.stat for o in outcomes},
-        {name for o in outcomes for name in o.used_entities},
-        {name for o in outcomes for name in o.used_phrases},
-        problems,
-    )
+            for name in set(cache) - set(table.intents.items):
+                del cache[name]
+        problems = [p for outcome in outcomes for p in outcome.problems]
+        problems.extend(_duplicates_across_intents(outcomes))
+        return ExamplesResult(
+            [o.intent for o in outcomes],
+            {o.intent.name: o.stat for o in outcomes},
+            {name for o in outcomes for name in o.used_entities},
+            {name for o in outcomes for name in o.used_phrases},
+            problems,
+        )
 
 
 def _environment(
@@ -728,60 +804,6 @@ class _GenerationState:
                 _Resolver(self.table, self.entities, [], test),
             )
         return self.holdout
-
-    def generate_many(
-        self,
-        decls: list[ast.IntentDecl],
-        environment: str,
-        sample_templates: bool,
-        jobs: int | None,
-    ) -> list[_IntentOutcome]:
-        """The outcomes of `decls`, in order; the first part of them generated in a forked
-        process while this one generates the rest."""
-        lines = list(itertools.accumulate(len(decl.examples) for decl in decls))
-        half = bisect.bisect_left(lines, lines[-1] / 2) + 1 if lines else 0
-        if (
-            half >= len(decls)
-            or lines[-1] < PARALLEL_MIN_EXAMPLES
-            or (jobs if jobs is not None else os.cpu_count() or 1) < 2
-            or "fork" not in get_all_start_methods()
-        ):
-            return [self.generate(decl, environment, sample_templates) for decl in decls]
-        context = get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
-        worker = context.Process(
-            target=self._send_generated, args=(sender, decls[:half], environment, sample_templates)
-        )
-        worker.start()
-        sender.close()
-        mine = [self.generate(decl, environment, sample_templates) for decl in decls[half:]]
-        received: list[tuple[_Packed, bool]] | None
-        try:
-            received = receiver.recv()
-        except EOFError:  # the worker failed: its share is generated here
-            received = None
-        finally:
-            receiver.close()
-            worker.join()
-        if received is None:
-            return [self.generate(d, environment, sample_templates) for d in decls[:half]] + mine
-        theirs = [
-            _IntentOutcome.unpacked(decl, environment, packed, portable)
-            for decl, (packed, portable) in zip(decls[:half], received, strict=True)
-        ]
-        return theirs + mine
-
-    def _send_generated(
-        self,
-        sender: Connection,
-        decls: list[ast.IntentDecl],
-        environment: str,
-        sample_templates: bool,
-    ) -> None:
-        """In the forked worker: generate, and send back what the parent cannot rebuild."""
-        outcomes = [self.generate(decl, environment, sample_templates) for decl in decls]
-        sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
-        sender.close()
 
     def generate(
         self, decl: ast.IntentDecl, environment: str, sample_templates: bool

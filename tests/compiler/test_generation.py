@@ -137,6 +137,14 @@ intent greet:
   "hand written order"
   "a [huge](size) one"
   "see you {polite}"
+
+intent bye:
+  "bye {polite}"
+  "so long"
+
+intent thanks:
+  "thanks {polite}"
+  "thank you"
 """
 
 
@@ -155,13 +163,13 @@ def test_a_second_process_generates_what_one_process_does(
     config, _ = resolve_config(table, None)
     entities, _ = resolve_entities(table, project)
     marker = tmp_path / "worker ran"
-    send = examples._GenerationState._send_generated
+    send = examples.PendingExamples._send_generated
 
-    def marking(self: examples._GenerationState, *args: Any) -> None:
+    def marking(self: examples.PendingExamples, *args: Any) -> None:
         marker.touch()  # in the worker: its changes to this test's state are lost
         send(self, *args)
 
-    monkeypatch.setattr(examples._GenerationState, "_send_generated", marking)
+    monkeypatch.setattr(examples.PendingExamples, "_send_generated", marking)
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
 
     def generated(jobs: int) -> tuple[object, ...]:
