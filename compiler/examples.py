@@ -15,7 +15,7 @@ import itertools
 import os
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
@@ -35,7 +35,7 @@ MAX_PHRASE_DEPTH = 20
 PARALLEL_MIN_EXAMPLES = 10_000
 """Below this many example lines to generate, forking a second process costs more than
 it saves (a 100,000-line project has about 40,000)."""
-WORKER_SHARE = 0.7
+WORKER_SHARE = 0.65
 """The part of the example lines the worker process generates: more than half, as this
 process runs the other passes of a compile meanwhile."""
 
@@ -658,6 +658,8 @@ class PendingExamples:
                 if cache is not None:
                     cache[decl.name.text] = cached
             self.found[decl.name.text] = cached
+        # A file's intents together: the worker stores the entries of the files it has whole.
+        self.missing.sort(key=lambda decl: decl.name.span.file)
         lines = list(itertools.accumulate(len(decl.examples) for decl in self.missing))
         share = bisect.bisect_left(lines, lines[-1] * WORKER_SHARE) + 1 if lines else 0
         parallel = (
@@ -667,6 +669,9 @@ class PendingExamples:
             and "fork" in get_all_start_methods()
         )
         self.theirs = self.missing[:share] if parallel else []
+        others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
+        others.update(outcome.decl.name.span.file for outcome in self.found.values())
+        self.worker_files = {decl.name.span.file for decl in self.theirs} - others
         self.worker = self._start_worker() if self.theirs else None
 
     def _start_worker(self) -> tuple[BaseProcess, Connection]:
@@ -678,19 +683,21 @@ class PendingExamples:
         return worker, receiver
 
     def _send_generated(self, sender: Connection) -> None:
-        """In the forked worker: generate, and send back what the parent cannot rebuild."""
+        """In the forked worker: generate, send back what the parent cannot rebuild, and
+        store the entries of the files whose intents are all here."""
         outcomes = [self._generate(decl) for decl in self.theirs]
         sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
         sender.close()
+        self.stored.save(outcomes, self.worker_files)
 
     def _generate(self, decl: ast.IntentDecl) -> _IntentOutcome:
         return self.state.generate(decl, self.environment, self.sample_templates)
 
     def _received(self) -> list[_IntentOutcome]:
-        """The worker's outcomes; generated here if it failed."""
+        """The worker's outcomes; generated here if it failed (its entries then too)."""
         if self.worker is None:
             return []
-        worker, receiver = self.worker
+        receiver = self.worker[1]
         received: list[tuple[_Packed, bool]] | None
         try:
             received = receiver.recv()
@@ -698,8 +705,9 @@ class PendingExamples:
             received = None
         finally:
             receiver.close()
-            worker.join()
         if received is None:
+            self.worker[0].join()
+            self.worker_files = set()
             return [self._generate(decl) for decl in self.theirs]
         return [
             _IntentOutcome.unpacked(decl, self.environment, packed, portable)
@@ -715,7 +723,9 @@ class PendingExamples:
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
         outcomes = [self.found[decl.name.text] for decl in table.intents.values()]
-        self.stored.save(outcomes)
+        self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
+        if self.worker is not None:
+            self.worker[0].join()  # it stores its entries while this process stores the others
         if cache is not None:
             for name in set(cache) - set(table.intents.items):
                 del cache[name]
@@ -768,11 +778,15 @@ class _StoredOutcomes:
             return None
         return _IntentOutcome.unpacked(decl, self.environment, packed)
 
-    def save(self, outcomes: list[_IntentOutcome]) -> None:
+    def save(self, outcomes: list[_IntentOutcome], files: Iterable[str] | None = None) -> None:
+        """Write the entries that were missing, of `files` (default: every file read),
+        from `outcomes`, which hold all of those files' intents."""
         if self.disk is None:
             return
         missing: dict[str, dict[str, _Packed]] = {
-            file: {} for file, entry in self.entries.items() if entry is None
+            file: {}
+            for file in (self.entries if files is None else files)
+            if self.entries.get(file, {}) is None
         }
         for outcome in outcomes:
             entry = missing.get(outcome.decl.name.span.file)

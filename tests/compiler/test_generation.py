@@ -13,6 +13,7 @@ from assistc.compiler import examples
 from assistc.compiler.compile import compile_project
 from assistc.compiler.config import resolve_config
 from assistc.compiler.entities import resolve_entities
+from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.sources import load_sources
 from assistc.compiler.symbols import build_symbols
 from assistc.runtime import ir
@@ -159,9 +160,12 @@ def test_a_second_process_generates_what_one_process_does(
     (project / "main.assist").write_text(SOURCE, encoding="utf-8")
     (project / "more.assist").write_text(PROBLEMS, encoding="utf-8")
     (project / "cities.txt").write_text("\n".join(f"City{n}" for n in range(30)), "utf-8")
-    table, _ = build_symbols(load_sources(project).modules, set())
+    sources = load_sources(project)
+    texts = {source.display: source.text for source in sources.files}
+    table, _ = build_symbols(sources.modules, set())
     config, _ = resolve_config(table, None)
     entities, _ = resolve_entities(table, project)
+    environment = examples._environment(table, entities, config, sample_templates)
     marker = tmp_path / "worker ran"
     send = examples.PendingExamples._send_generated
 
@@ -173,12 +177,23 @@ def test_a_second_process_generates_what_one_process_does(
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
 
     def generated(jobs: int) -> tuple[object, ...]:
+        """What generating gives, keeps in memory and stores on disk (each process stores
+        the entries of the files whose intents it generated)."""
         cache: examples.IntentCache = {}
+        disk = FileEntries(tmp_path / f"entries with {jobs} jobs", texts)
         result = examples.generate_intents(
-            table, entities, config, sample_templates=sample_templates, cache=cache, jobs=jobs
+            table,
+            entities,
+            config,
+            sample_templates=sample_templates,
+            cache=cache,
+            disk=disk,
+            jobs=jobs,
         )
         outcomes = {name: (o.portable, o.packed()) for name, o in cache.items()}
-        return result, outcomes
+        stored = {file: FileEntries(disk.folder, texts).load(file, environment) for file in texts}
+        assert all(entry is not None for entry in stored.values())
+        return result, outcomes, stored
 
     alone = generated(1)
     assert not marker.exists()
