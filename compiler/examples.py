@@ -118,11 +118,15 @@ def count(node: Expansion) -> int:
     """How many expansions (an upper bound on distinct examples)."""
     if isinstance(node, Lit):
         return 1
-    if isinstance(node, Seq | Alt):
+    if isinstance(node, _SIZED):
         return node.size
     if isinstance(node, Fill):
         return len(node.values)
     return count(node.body)
+
+
+_SIZED = (Seq, Alt)
+"""A tuple, not `Seq | Alt`: that would build a union at each call (for every node)."""
 
 
 # Rendering produces pieces: text, or an annotation opening / closing marker.
