@@ -730,6 +730,7 @@ class PendingExamples:
         self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
         if self.worker is not None:
             self.worker[0].join()  # it stores its entries while this process stores the others
+            self.worker = None  # its process object refers back to this one
         if cache is not None:
             for name in set(cache) - set(table.intents.items):
                 del cache[name]
