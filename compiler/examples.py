@@ -625,8 +625,9 @@ def generate_intents(
     texts duplicated across intents are found among the hand-written ones (`build`
     also compares the generated ones). With a `cache`, intents whose inputs did not
     change are not generated again; with `disk`, nor those of unchanged files. When
-    `PARALLEL_MIN_EXAMPLES` or more example lines are left to generate, a second process
-    (if `jobs`, default one per CPU, allows) takes `WORKER_SHARE` of them."""
+    templates are not sampled and `PARALLEL_MIN_EXAMPLES` or more example lines are left
+    to generate, a second process (if `jobs`, default one per CPU, allows) takes
+    `WORKER_SHARE` of them."""
     return PendingExamples(table, entities, config, sample_templates, cache, disk, jobs).result()
 
 
@@ -667,7 +668,10 @@ class PendingExamples:
         lines = list(itertools.accumulate(len(decl.examples) for decl in self.missing))
         share = bisect.bisect_left(lines, lines[-1] * WORKER_SHARE) + 1 if lines else 0
         parallel = (
-            share < len(self.missing)
+            # Sampled examples (`build`) are many: sending them back from a worker costs
+            # about half of what generating them does, so only `check` shares the work.
+            not sample_templates
+            and share < len(self.missing)
             and lines[-1] >= PARALLEL_MIN_EXAMPLES
             and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
             and "fork" in get_all_start_methods()

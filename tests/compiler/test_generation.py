@@ -149,10 +149,10 @@ intent thanks:
 """
 
 
-@pytest.mark.parametrize("sample_templates", [True, False])
 def test_a_second_process_generates_what_one_process_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_templates: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`check` (templates not sampled) shares the intents with a worker; `build` does not."""
     if "fork" not in get_all_start_methods():
         pytest.skip("the second process is forked")
     project = tmp_path / "project"
@@ -165,7 +165,6 @@ def test_a_second_process_generates_what_one_process_does(
     table, _ = build_symbols(sources.modules, set())
     config, _ = resolve_config(table, None)
     entities, _ = resolve_entities(table, project)
-    environment = examples._environment(table, entities, config, sample_templates)
     marker = tmp_path / "worker ran"
     send = examples.PendingExamples._send_generated
 
@@ -176,11 +175,11 @@ def test_a_second_process_generates_what_one_process_does(
     monkeypatch.setattr(examples.PendingExamples, "_send_generated", marking)
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
 
-    def generated(jobs: int) -> tuple[object, ...]:
+    def generated(jobs: int, sample_templates: bool = False) -> tuple[object, ...]:
         """What generating gives, keeps in memory and stores on disk (each process stores
         the entries of the files whose intents it generated)."""
         cache: examples.IntentCache = {}
-        disk = FileEntries(tmp_path / f"entries with {jobs} jobs", texts)
+        disk = FileEntries(tmp_path / f"entries {jobs} {sample_templates}", texts)
         result = examples.generate_intents(
             table,
             entities,
@@ -191,10 +190,13 @@ def test_a_second_process_generates_what_one_process_does(
             jobs=jobs,
         )
         outcomes = {name: (o.portable, o.packed()) for name, o in cache.items()}
+        environment = examples._environment(table, entities, config, sample_templates)
         stored = {file: FileEntries(disk.folder, texts).load(file, environment) for file in texts}
         assert all(entry is not None for entry in stored.values())
         return result, outcomes, stored
 
+    generated(2, sample_templates=True)
+    assert not marker.exists()
     alone = generated(1)
     assert not marker.exists()
     assert generated(2) == alone
