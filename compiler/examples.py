@@ -35,7 +35,7 @@ MAX_PHRASE_DEPTH = 20
 PARALLEL_MIN_EXAMPLES = 10_000
 """Below this many example lines to generate, forking a second process costs more than
 it saves (a 100,000-line project has about 40,000)."""
-WORKER_SHARE = 0.65
+WORKER_SHARE = 0.6
 """The part of the example lines the worker process generates: more than half, as this
 process runs the other passes of a compile meanwhile."""
 
