@@ -1,6 +1,7 @@
 """How `assistc check` scales: synthetic assistants of 1k, 10k and 100k source lines.
 
-Reports, per size (medians; CPU seconds too, since a busy machine inflates wall time):
+Reports, per size (medians; CPU seconds too, since a busy machine inflates wall time, and
+the 1-minute load average after the runs, to say how busy it was):
 - `cold`: the whole `assistc check` process with no parse cache, and lines per second;
 - `warm`: the same after editing one file (the other files' parses and intents'
   outcomes come from the project's on-disk caches, `.assistc/cache/parse` and
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -152,6 +154,7 @@ def main() -> None:
                     "warm_one_file_edited_s": statistics.median(warm),
                     "warm_cpu_s": statistics.median(warm_cpu),
                     "in_process_recheck_s": statistics.median(incremental),
+                    "load_average_1min": os.getloadavg()[0],
                 }
             )
     if args.json:
@@ -159,14 +162,14 @@ def main() -> None:
         return
     print(
         f"{'lines':>8} {'files':>6} {'cold s':>7} {'cpu s':>6} {'lines/s':>8} "
-        f"{'warm s':>7} {'cpu s':>6} {'in-process re-check s':>22}"
+        f"{'warm s':>7} {'cpu s':>6} {'in-process re-check s':>22} {'load':>5}"
     )
     for row in rows:
         print(
             f"{row['lines']:>8} {row['files']:>6} {row['cold_s']:>7.2f} "
             f"{row['cold_cpu_s']:>6.2f} {row['lines_per_s']:>8.0f} "
             f"{row['warm_one_file_edited_s']:>7.2f} {row['warm_cpu_s']:>6.2f} "
-            f"{row['in_process_recheck_s']:>22.3f}"
+            f"{row['in_process_recheck_s']:>22.3f} {row['load_average_1min']:>5.1f}"
         )
 
 

@@ -14,7 +14,7 @@ from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
 from assistc.compiler.dialogue import DialogueResolver
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
-from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
+from assistc.compiler.examples import IntentCache, IntentStats, PendingExamples
 from assistc.compiler.forms import resolve_forms
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
@@ -90,7 +90,7 @@ def compile_project(
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
     problems.extend(slot_problems)
-    examples = generate_intents(
+    generating = PendingExamples(  # a worker process may generate while the passes run
         table,
         entities,
         config,
@@ -100,7 +100,6 @@ def compile_project(
         if disk_cache
         else None,
     )
-    problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)
     responses = resolve_responses(scope)
     forms = resolve_forms(scope, responses)
@@ -111,6 +110,8 @@ def compile_project(
         if not (ignore_missing_actions and d.code == "E0901")
     )
     dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
+    examples = generating.result()
+    problems.extend(examples.diagnostics)
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
     assistant = ir.Assistant(
         name=sources.root.resolve().name,

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
+import os
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
@@ -27,6 +32,12 @@ from assistc.runtime import ir
 from assistc.runtime.ir import fingerprint
 
 MAX_PHRASE_DEPTH = 20
+PARALLEL_MIN_EXAMPLES = 10_000
+"""Below this many example lines to generate, forking a second process costs more than
+it saves (a 100,000-line project has about 40,000)."""
+WORKER_SHARE = 0.6
+"""The part of the example lines the worker process generates: more than half, as this
+process runs the other passes of a compile meanwhile."""
 
 # --------------------------------------------------------------------------- expansion tree
 
@@ -107,11 +118,15 @@ def count(node: Expansion) -> int:
     """How many expansions (an upper bound on distinct examples)."""
     if isinstance(node, Lit):
         return 1
-    if isinstance(node, Seq | Alt):
+    if isinstance(node, _SIZED):
         return node.size
     if isinstance(node, Fill):
         return len(node.values)
     return count(node.body)
+
+
+_SIZED = (Seq, Alt)
+"""A tuple, not `Seq | Alt`: that would build a union at each call (for every node)."""
 
 
 # Rendering produces pieces: text, or an annotation opening / closing marker.
@@ -568,10 +583,12 @@ class _IntentOutcome:
         )
 
     @classmethod
-    def unpacked(cls, decl: ast.IntentDecl, environment: str, packed: _Packed) -> _IntentOutcome:
+    def unpacked(
+        cls, decl: ast.IntentDecl, environment: str, packed: _Packed, portable: bool = True
+    ) -> _IntentOutcome:
         _, intent, stat, lines, problems, used_entities, used_phrases = packed
         return cls(
-            decl, environment, intent, stat, lines, problems, used_entities, used_phrases, True
+            decl, environment, intent, stat, lines, problems, used_entities, used_phrases, portable
         )
 
 
@@ -599,6 +616,7 @@ def generate_intents(
     sample_templates: bool = True,
     cache: IntentCache | None = None,
     disk: FileEntries | None = None,
+    jobs: int | None = None,
 ) -> ExamplesResult:
     """Check every intent's templates and generate its examples.
 
@@ -606,31 +624,129 @@ def generate_intents(
     produced; counts still come from the templates, so every warning is the same, and
     texts duplicated across intents are found among the hand-written ones (`build`
     also compares the generated ones). With a `cache`, intents whose inputs did not
-    change are not generated again; with `disk`, nor those of unchanged files."""
-    environment = _environment(table, entities, config, sample_templates)
-    state = _GenerationState(table, entities, config)
-    stored = _StoredOutcomes(disk, environment)
-    outcomes: list[_IntentOutcome] = []
-    for decl in table.intents.values():
-        cached = cache.get(decl.name.text) if cache is not None else None
-        if cached is None or cached.decl is not decl or cached.environment != environment:
-            cached = stored.get(decl) or state.generate(decl, environment, sample_templates)
+    change are not generated again; with `disk`, nor those of unchanged files. When
+    templates are not sampled and `PARALLEL_MIN_EXAMPLES` or more example lines are left
+    to generate, a second process (if `jobs`, default one per CPU, allows) takes
+    `WORKER_SHARE` of them."""
+    return PendingExamples(table, entities, config, sample_templates, cache, disk, jobs).result()
+
+
+class PendingExamples:
+    """`generate_intents` in two steps: the worker process, if any, starts generating its
+    share when this is made, so the caller can run other passes before `result()`."""
+
+    def __init__(
+        self,
+        table: SymbolTable,
+        entities: dict[str, ResolvedEntity],
+        config: ir.Config,
+        sample_templates: bool = True,
+        cache: IntentCache | None = None,
+        disk: FileEntries | None = None,
+        jobs: int | None = None,
+    ) -> None:
+        self.table = table
+        self.sample_templates = sample_templates
+        self.cache = cache
+        self.environment = _environment(table, entities, config, sample_templates)
+        self.state = _GenerationState(table, entities, config)
+        self.stored = _StoredOutcomes(disk, self.environment)
+        self.found: dict[str, _IntentOutcome] = {}
+        self.missing: list[ast.IntentDecl] = []
+        for decl in table.intents.values():
+            cached = cache.get(decl.name.text) if cache is not None else None
+            if cached is None or cached.decl is not decl or cached.environment != self.environment:
+                cached = self.stored.get(decl)
+                if cached is None:
+                    self.missing.append(decl)
+                    continue
+                if cache is not None:
+                    cache[decl.name.text] = cached
+            self.found[decl.name.text] = cached
+        # A file's intents together: the worker stores the entries of the files it has whole.
+        self.missing.sort(key=lambda decl: decl.name.span.file)
+        lines = list(itertools.accumulate(len(decl.examples) for decl in self.missing))
+        share = bisect.bisect_left(lines, lines[-1] * WORKER_SHARE) + 1 if lines else 0
+        parallel = (
+            # Sampled examples (`build`) are many: sending them back from a worker costs
+            # about half of what generating them does, so only `check` shares the work.
+            not sample_templates
+            and share < len(self.missing)
+            and lines[-1] >= PARALLEL_MIN_EXAMPLES
+            and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
+            and "fork" in get_all_start_methods()
+        )
+        self.theirs = self.missing[:share] if parallel else []
+        others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
+        others.update(outcome.decl.name.span.file for outcome in self.found.values())
+        self.worker_files = {decl.name.span.file for decl in self.theirs} - others
+        self.worker = self._start_worker() if self.theirs else None
+
+    def _start_worker(self) -> tuple[BaseProcess, Connection]:
+        context = get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        worker = context.Process(target=self._send_generated, args=(sender,))
+        worker.start()
+        sender.close()
+        return worker, receiver
+
+    def _send_generated(self, sender: Connection) -> None:
+        """In the forked worker: generate, send back what the parent cannot rebuild, and
+        store the entries of the files whose intents are all here."""
+        outcomes = [self._generate(decl) for decl in self.theirs]
+        sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
+        sender.close()
+        self.stored.save(outcomes, self.worker_files)
+
+    def _generate(self, decl: ast.IntentDecl) -> _IntentOutcome:
+        return self.state.generate(decl, self.environment, self.sample_templates)
+
+    def _received(self) -> list[_IntentOutcome]:
+        """The worker's outcomes; generated here if it failed (its entries then too)."""
+        if self.worker is None:
+            return []
+        receiver = self.worker[1]
+        received: list[tuple[_Packed, bool]] | None
+        try:
+            received = receiver.recv()
+        except EOFError:
+            received = None
+        finally:
+            receiver.close()
+        if received is None:
+            self.worker[0].join()
+            self.worker_files = set()
+            return [self._generate(decl) for decl in self.theirs]
+        return [
+            _IntentOutcome.unpacked(decl, self.environment, packed, portable)
+            for decl, (packed, portable) in zip(self.theirs, received, strict=True)
+        ]
+
+    def result(self) -> ExamplesResult:
+        """Generate this process's share, wait for the worker's, and put them together."""
+        table, cache = self.table, self.cache
+        mine = [self._generate(decl) for decl in self.missing[len(self.theirs) :]]
+        for outcome in self._received() + mine:
+            self.found[outcome.decl.name.text] = outcome
             if cache is not None:
-                cache[decl.name.text] = cached
-        outcomes.append(cached)
-    stored.save(outcomes)
-    if cache is not None:
-        for name in set(cache) - set(table.intents.items):
-            del cache[name]
-    problems = [p for outcome in outcomes for p in outcome.problems]
-    problems.extend(_duplicates_across_intents(outcomes))
-    return ExamplesResult(
-        [o.intent for o in outcomes],
-        {o.intent.name: o.stat for o in outcomes},
-        {name for o in outcomes for name in o.used_entities},
-        {name for o in outcomes for name in o.used_phrases},
-        problems,
-    )
+                cache[outcome.decl.name.text] = outcome
+        outcomes = [self.found[decl.name.text] for decl in table.intents.values()]
+        self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
+        if self.worker is not None:
+            self.worker[0].join()  # it stores its entries while this process stores the others
+            self.worker = None  # its process object refers back to this one
+        if cache is not None:
+            for name in set(cache) - set(table.intents.items):
+                del cache[name]
+        problems = [p for outcome in outcomes for p in outcome.problems]
+        problems.extend(_duplicates_across_intents(outcomes))
+        return ExamplesResult(
+            [o.intent for o in outcomes],
+            {o.intent.name: o.stat for o in outcomes},
+            {name for o in outcomes for name in o.used_entities},
+            {name for o in outcomes for name in o.used_phrases},
+            problems,
+        )
 
 
 def _environment(
@@ -671,11 +787,15 @@ class _StoredOutcomes:
             return None
         return _IntentOutcome.unpacked(decl, self.environment, packed)
 
-    def save(self, outcomes: list[_IntentOutcome]) -> None:
+    def save(self, outcomes: list[_IntentOutcome], files: Iterable[str] | None = None) -> None:
+        """Write the entries that were missing, of `files` (default: every file read),
+        from `outcomes`, which hold all of those files' intents."""
         if self.disk is None:
             return
         missing: dict[str, dict[str, _Packed]] = {
-            file: {} for file, entry in self.entries.items() if entry is None
+            file: {}
+            for file in (self.entries if files is None else files)
+            if self.entries.get(file, {}) is None
         }
         for outcome in outcomes:
             entry = missing.get(outcome.decl.name.span.file)

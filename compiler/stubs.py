@@ -31,10 +31,12 @@ import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from assistc.runtime.ir import Action, Assistant, Entity, PythonImplementation, SlotType
+
+if TYPE_CHECKING:
+    import jinja2
 
 CONTRACTS_PATH = "actions/_contracts.py"
 """Where the contracts module lives, relative to the assistant's folder."""
@@ -229,6 +231,9 @@ def _views(assistant: Assistant) -> tuple[list[_ActionView], _Names]:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
+    # Imported here: `check` reads the contract constants of this module, never renders.
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("assistc.compiler", "templates"),
         undefined=jinja2.StrictUndefined,

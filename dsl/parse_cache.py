@@ -20,6 +20,7 @@ import operator
 import os
 import pickle
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -111,13 +112,15 @@ def parse_many(
         else:
             results[index] = loaded
             _memory[display] = (key, loaded)
-    for index, (result, blob) in zip(missing, _parse_missing(sources, missing, jobs), strict=True):
-        display = sources[index][0]
+    targets = {i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in missing}
+    for index, result in zip(missing, _parse_missing(sources, targets, jobs), strict=True):
         results[index] = result
-        _memory[display] = (keys[index], result)
-        if cache_dir is not None:
-            _store(cache_dir, display, keys[index], blob or _dumps(result))
+        _memory[sources[index][0]] = (keys[index], result)
     return [_fresh(result) for result in results if result is not None]
+
+
+_Target = tuple[Path, str, str] | None
+"""Where a file's parse result is stored: (cache folder, display path, key), or nowhere."""
 
 
 def _fresh(result: Result) -> Result:
@@ -128,45 +131,56 @@ def _fresh(result: Result) -> Result:
 
 
 def _parse_missing(
-    sources: Sequence[tuple[str, str]], missing: list[int], jobs: int | None
-) -> list[tuple[Result, bytes | None]]:
-    """Parse the files that missed; with workers, also their pickled results (the
-    workers' answers, ready to be written to the disk cache as they are)."""
+    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], jobs: int | None
+) -> list[Result]:
+    """Parse and store the files that missed (`targets`' keys, in order)."""
     workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
-    if workers >= 1 and sum(len(sources[i][1]) for i in missing) >= PARALLEL_MIN_BYTES:
+    if workers >= 1 and sum(len(sources[i][1]) for i in targets) >= PARALLEL_MIN_BYTES:
         try:
-            return _parse_in_parallel(sources, missing, workers)
+            return _parse_in_parallel(sources, targets, workers)
         except (OSError, BrokenProcessPool):  # no processes to be had: parse here
             pass
-    return [(parse_module(sources[i][1], sources[i][0]), None) for i in missing]
+    return [_parse_here(*sources[i], targets[i]) for i in targets]
 
 
 def _parse_in_parallel(
-    sources: Sequence[tuple[str, str]], missing: list[int], workers: int
-) -> list[tuple[Result, bytes | None]]:
+    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], workers: int
+) -> list[Result]:
+    """Every process stores the entries of the whole files it parses, so this one does
+    not write them all after the others are done."""
     pieces = [
-        (index, piece) for index in missing for piece in _pieces(sources[index][1], workers + 1)
+        (index, piece) for index in targets for piece in _pieces(sources[index][1], workers + 1)
     ]
+    cut = {index for index, count in Counter(i for i, _ in pieces).items() if count > 1}
+
+    def job(n: int) -> tuple[str, str, _Target]:
+        index, text = pieces[n]
+        return sources[index][0], text, None if index in cut else targets[index]
+
     groups = _balanced(list(range(len(pieces))), [len(p) for _, p in pieces], workers + 1)
-    done: dict[int, tuple[Result, bytes | None]] = {}
+    done: dict[int, Result] = {}
     # Forked workers start in milliseconds with the grammar already loaded.
     context = get_context("fork" if "fork" in get_all_start_methods() else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [
-            (group, pool.submit(_parse_group, [_piece_source(sources, pieces[n]) for n in group]))
-            for group in groups[1:]
+            (group, pool.submit(_parse_group, [job(n) for n in group])) for group in groups[1:]
         ]
         for n in groups[0]:  # this process takes the first share itself
-            display, text = _piece_source(sources, pieces[n])
-            done[n] = (parse_module(text, display), None)
+            done[n] = _parse_here(*job(n))
         for group, future in futures:
             for n, blob in zip(group, future.result(), strict=True):
-                done[n] = (_loads(blob), blob)
-    return [_joined(sources, index, pieces, done) for index in missing]
+                done[n] = _loads(blob)
+    return [_joined(sources, index, pieces, done, targets[index]) for index in targets]
 
 
-def _piece_source(sources: Sequence[tuple[str, str]], piece: tuple[int, str]) -> tuple[str, str]:
-    return sources[piece[0]][0], piece[1]
+def _parse_here(display: str, text: str, target: _Target) -> Result:
+    return _stored(parse_module(text, display), target)
+
+
+def _stored(result: Result, target: _Target) -> Result:
+    if target is not None:
+        _store(*target, _dumps(result))
+    return result
 
 
 def _pieces(text: str, parts: int) -> list[str]:
@@ -191,19 +205,22 @@ def _joined(
     sources: Sequence[tuple[str, str]],
     index: int,
     pieces: list[tuple[int, str]],
-    done: dict[int, tuple[Result, bytes | None]],
-) -> tuple[Result, bytes | None]:
-    """One file's result from its pieces'. Clean pieces join into exactly what parsing
-    the whole file gives; if any piece has a problem, the whole file is parsed again
-    here, so error recovery and messages are those of `parse_module`."""
+    done: dict[int, Result],
+    target: _Target,
+) -> Result:
+    """One file's result from its pieces' (stored here when there were several). Clean
+    pieces join into exactly what parsing the whole file gives; if any piece has a
+    problem, the whole file is parsed again here, so error recovery and messages are
+    those of `parse_module`."""
     parts = [done[n] for n, (owner, _) in enumerate(pieces) if owner == index]
     if len(parts) == 1:
         return parts[0]
     display, text = sources[index]
-    if any(problems for (_, problems), _ in parts):
-        return parse_module(text, display), None
-    decls = [decl for (module, _), _ in parts for decl in module.decls]
-    return (ast.Module(display, decls), []), None
+    if any(problems for _, problems in parts):
+        return _parse_here(display, text, target)
+    return _stored(
+        (ast.Module(display, [d for module, _ in parts for d in module.decls]), []), target
+    )
 
 
 def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int]]:
@@ -217,9 +234,15 @@ def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int
     return [sorted(group) for group in groups if group] or [[]]
 
 
-def _parse_group(sources: list[tuple[str, str]]) -> list[bytes]:
-    """In a worker process: parse, and send the results back pickled."""
-    return [_dumps(parse_module(text, display)) for display, text in sources]
+def _parse_group(jobs: list[tuple[str, str, _Target]]) -> list[bytes]:
+    """In a worker process: parse, store, and send the results back pickled."""
+    blobs = []
+    for display, text, target in jobs:
+        blob = _dumps(parse_module(text, display))
+        if target is not None:
+            _store(*target, blob)
+        blobs.append(blob)
+    return blobs
 
 
 # --------------------------------------------------------------------------- entries

@@ -457,6 +457,8 @@ FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
 
 _TOKENS = (Token, FastToken)
 """Tokens from Lark's lexer (the exact path) and from the fast one."""
+_SEQUENCES = (tuple, list)
+"""A tuple, not `tuple | list`: that would build a union at each call (for most nodes)."""
 TokenLike = Token | FastToken
 
 _path = ""
@@ -477,7 +479,7 @@ def _start(item: Any) -> tuple[int, int] | None:
     span = getattr(item, "span", None)
     if span is not None:
         return span.line, span.col
-    if isinstance(item, tuple | list):
+    if isinstance(item, _SEQUENCES):
         for element in item:
             found = _start(element)
             if found is not None:
@@ -491,7 +493,7 @@ def _end(item: Any) -> tuple[int, int] | None:
     span = getattr(item, "span", None)
     if span is not None:
         return span.end_line, span.end_col
-    if isinstance(item, tuple | list):
+    if isinstance(item, _SEQUENCES):
         for element in reversed(item):
             found = _end(element)
             if found is not None:

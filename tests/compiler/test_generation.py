@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from multiprocessing import get_all_start_methods
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from assistc.compiler import examples
 from assistc.compiler.compile import compile_project
+from assistc.compiler.config import resolve_config
+from assistc.compiler.entities import resolve_entities
+from assistc.compiler.intent_cache import FileEntries
+from assistc.compiler.sources import load_sources
+from assistc.compiler.symbols import build_symbols
 from assistc.runtime import ir
 
 
@@ -119,3 +129,76 @@ intent greet:
     assistant = assistant_from(tmp_path, source)
     texts = sorted(e.text for e in examples_of(assistant, "greet"))
     assert texts == ["hello", "hello there", "hi", "hi there"]
+
+
+PROBLEMS = """
+intent greet:
+  "hello {nobody}"
+  "hi (there"
+  "hand written order"
+  "a [huge](size) one"
+  "see you {polite}"
+
+intent bye:
+  "bye {polite}"
+  "so long"
+
+intent thanks:
+  "thanks {polite}"
+  "thank you"
+"""
+
+
+def test_a_second_process_generates_what_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` (templates not sampled) shares the intents with a worker; `build` does not."""
+    if "fork" not in get_all_start_methods():
+        pytest.skip("the second process is forked")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.assist").write_text(SOURCE, encoding="utf-8")
+    (project / "more.assist").write_text(PROBLEMS, encoding="utf-8")
+    (project / "cities.txt").write_text("\n".join(f"City{n}" for n in range(30)), "utf-8")
+    sources = load_sources(project)
+    texts = {source.display: source.text for source in sources.files}
+    table, _ = build_symbols(sources.modules, set())
+    config, _ = resolve_config(table, None)
+    entities, _ = resolve_entities(table, project)
+    marker = tmp_path / "worker ran"
+    send = examples.PendingExamples._send_generated
+
+    def marking(self: examples.PendingExamples, *args: Any) -> None:
+        marker.touch()  # in the worker: its changes to this test's state are lost
+        send(self, *args)
+
+    monkeypatch.setattr(examples.PendingExamples, "_send_generated", marking)
+    monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
+
+    def generated(jobs: int, sample_templates: bool = False) -> tuple[object, ...]:
+        """What generating gives, keeps in memory and stores on disk (each process stores
+        the entries of the files whose intents it generated)."""
+        cache: examples.IntentCache = {}
+        disk = FileEntries(tmp_path / f"entries {jobs} {sample_templates}", texts)
+        result = examples.generate_intents(
+            table,
+            entities,
+            config,
+            sample_templates=sample_templates,
+            cache=cache,
+            disk=disk,
+            jobs=jobs,
+        )
+        outcomes = {name: (o.portable, o.packed()) for name, o in cache.items()}
+        environment = examples._environment(table, entities, config, sample_templates)
+        stored = {file: FileEntries(disk.folder, texts).load(file, environment) for file in texts}
+        assert all(entry is not None for entry in stored.values())
+        return result, outcomes, stored
+
+    generated(2, sample_templates=True)
+    assert not marker.exists()
+    alone = generated(1)
+    assert not marker.exists()
+    assert generated(2) == alone
+    assert marker.exists()
+    assert any(not portable for portable, _ in alone[1].values())  # both kinds compared

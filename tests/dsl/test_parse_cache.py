@@ -116,7 +116,7 @@ def test_parallel_parsing_gives_the_same_results_in_order(
 
 @pytest.mark.parametrize("broken", [False, True])
 def test_a_big_file_is_cut_into_pieces_and_joined_exactly(
-    monkeypatch: pytest.MonkeyPatch, broken: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
 ) -> None:
     """Pieces are cut at top-level definitions; clean pieces join into the whole file's
     AST, and a file with an error is parsed whole so recovery and messages are the same."""
@@ -128,9 +128,12 @@ def test_a_big_file_is_cut_into_pieces_and_joined_exactly(
     pieces = parse_cache._pieces(text, 3)
     assert len(pieces) == 3
     assert all(piece.count("\n") <= text.count("\n") for piece in pieces)
-    (result,) = parse_many([("big.assist", text)], None, jobs=3)
+    (result,) = parse_many([("big.assist", text)], tmp_path, jobs=3)
     assert result == parse_module(text, "big.assist")
     assert bool(result[1]) is broken
+    clear_memory_cache()  # the joined result was stored whole
+    _no_parsing(monkeypatch)
+    assert parse_many([("big.assist", text)], tmp_path, jobs=3) == [result]
 
 
 def test_without_worker_processes_everything_is_parsed_here(
