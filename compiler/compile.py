@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
-from assistc.compiler.dialogue import DialogueResolver
+from assistc.compiler.dialogue import DialogueResolver, RuleMemo
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
@@ -20,12 +20,14 @@ from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
+from assistc.compiler.reuse import Answers, Memo, keep_equal, reuse_decls
 from assistc.compiler.slots import ResolvedSlot, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable, build_symbols
-from assistc.compiler.usage import unused_definitions
+from assistc.compiler.usage import UsageCounts, unused_definitions
+from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
@@ -36,11 +38,26 @@ INTENT_CACHE_DIR = Path(".assistc") / "cache" / "intents"
 
 @dataclass
 class CompileCache:
-    """What a long-running caller (the dev loop) keeps between compiles: generated
-    examples per intent, reused while their inputs are unchanged. (Parse results are
-    cached by `dsl.parse_cache`, in memory and on disk.)"""
+    """What a long-running caller (the dev loop) keeps between compiles, so that a
+    re-check redoes only what an edit changed. Parse results are cached by
+    `dsl.parse_cache` (by file text); the rest is keyed as `compiler.reuse` explains."""
 
+    decls: dict[str, list[ast.Decl]] = field(default_factory=dict)
+    """File → its declarations: an edited file's unchanged ones keep their objects."""
     intents: IntentCache = field(default_factory=dict)
+    """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
+    entities: dict[str, ResolvedEntity] = field(default_factory=dict)
+    slots: dict[str, ResolvedSlot] = field(default_factory=dict)
+    responses: dict[str, ir.Response] = field(default_factory=dict)
+    forms: dict[str, ir.Form] = field(default_factory=dict)
+    actions: dict[str, ir.Action] = field(default_factory=dict)
+    """The last compile's resolved names, kept while equal (`reuse.keep_equal`), so
+    that the lookups a kept result depends on can be compared by identity."""
+    response_decls: Memo[ir.Response] = field(default_factory=dict)
+    rules: RuleMemo = field(default_factory=dict)
+    """Per declaration: its declaration and the answers to its lookups."""
+    usage: UsageCounts = field(default_factory=UsageCounts)
+    """The names each IR object uses, counted once per object."""
 
 
 @dataclass
@@ -78,7 +95,9 @@ def compile_project(
     `disk_cache` keeps parse results and intents' examples and diagnostics in the
     project's `.assistc/cache/`."""
     base = root if root.is_dir() else root.parent
+    cache = cache if cache is not None else CompileCache()
     sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
+    reuse_decls(cache.decls, sources.modules)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
     table, duplicates = build_symbols(sources.modules, stdlib_files)
@@ -87,30 +106,39 @@ def compile_project(
     config, config_problems = resolve_config(table, seed)
     problems.extend(config_problems)
     entities, entity_problems = resolve_entities(table, sources.root)
+    entities = cache.entities = keep_equal(cache.entities, entities)
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
+    slots = cache.slots = keep_equal(cache.slots, slots)
     problems.extend(slot_problems)
     examples = generate_intents(
         table,
         entities,
         config,
         sample_templates=sample_templates,
-        cache=cache.intents if cache else None,
+        cache=cache.intents,
         disk=FileEntries(base / INTENT_CACHE_DIR, {f.display: f.text for f in sources.files})
         if disk_cache
         else None,
     )
     problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)
-    responses = resolve_responses(scope)
-    forms = resolve_forms(scope, responses)
-    actions = resolve_actions(scope)
+    answers = Answers(slot=slots.get, entity=entities.get, intent=table.has_intent)
+    responses = resolve_responses(scope, cache.response_decls, answers)
+    forms = cache.forms = keep_equal(cache.forms, resolve_forms(scope, responses))
+    responses = cache.responses = keep_equal(cache.responses, responses)
+    actions = cache.actions = keep_equal(cache.actions, resolve_actions(scope))
     problems.extend(
         d
         for d in check_bindings(table, actions, sources.root, responses, slots)
         if not (ignore_missing_actions and d.code == "E0901")
     )
-    dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
+    answers = answers.adding(
+        response=responses.get, action=actions.get, form=forms.get, story=table.stories.get
+    )
+    dialogue = DialogueResolver(scope, responses, actions, forms).resolve(
+        config.max_history, cache.rules, answers
+    )
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
     assistant = ir.Assistant(
         name=sources.root.resolve().name,
@@ -125,7 +153,7 @@ def compile_project(
         rules=sorted(dialogue.rules, key=lambda r: r.name),
         tests=sorted(dialogue.tests, key=lambda t: t.name),
     )
-    problems.extend(unused_definitions(table, assistant, examples.used_phrases))
+    problems.extend(unused_definitions(table, assistant, examples.used_phrases, cache.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)
     has_errors = any(d.severity == "error" for d in diagnostics)
     return CompileResult(

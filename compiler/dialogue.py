@@ -4,10 +4,14 @@ or-branches into linear stories, and find conflicts and steps that can never hap
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
 from assistc.compiler.references import Scope
+from assistc.compiler.reuse import Answers, Memo, Reads, Watched, resolve_all
+from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
@@ -16,12 +20,20 @@ MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
 MAX_INCLUDE_DEPTH = 32
 
+D = TypeVar("D")
+
 
 @dataclass
 class DialogueResult:
     stories: list[ir.Story]
     rules: list[ir.Rule]
     tests: list[ir.ConversationTest]
+
+
+RuleKey = tuple[tuple[str, ...], str]
+"""A rule's situation (conditions and steps up to its prediction) and the prediction."""
+
+RuleMemo = Memo[tuple[ir.Rule, RuleKey | None]]
 
 
 @dataclass(frozen=True)
@@ -36,17 +48,30 @@ class DialogueResolver:
     def __init__(
         self,
         scope: Scope,
-        responses: dict[str, ir.Response],
-        actions: dict[str, ir.Action],
-        forms: dict[str, ir.Form],
+        responses: Mapping[str, ir.Response],
+        actions: Mapping[str, ir.Action],
+        forms: Mapping[str, ir.Form],
+        stories: Mapping[str, ast.StoryDecl] | None = None,
     ) -> None:
         self.scope = scope
         self.responses = responses
         self.actions = actions
         self.forms = forms
+        self.stories = stories if stories is not None else _decls(scope.table.stories)
         self.expanded: dict[str, list[list[_Located]]] = {}
         self.expanding: set[str] = set()
         self.truncated: set[str] = set()
+
+    def _watching(self, reads: Reads, problems: list[Diagnostic]) -> DialogueResolver:
+        """A resolver for one declaration: its lookups go to `reads`, its diagnostics to
+        `problems` (see `compiler.reuse`)."""
+        return DialogueResolver(
+            self.scope.watching(reads, problems),
+            Watched("response", self.responses, reads),
+            Watched("action", self.actions, reads),
+            Watched("form", self.forms, reads),
+            Watched("story", self.stories, reads),
+        )
 
     @property
     def problems(self) -> list[Diagnostic]:
@@ -82,9 +107,9 @@ class DialogueResolver:
             return name.text
         table = self.scope.table
         if want == "response":
-            self.problems.append(table.undefined(table.responses, name))
+            self.problems.append(self.scope.undefined(table.responses, name))
         else:
-            self.problems.append(table.undefined(table.actions, name))
+            self.problems.append(self.scope.undefined(table.actions, name))
         return name.text
 
     def _step_options(self, node: ast.StepNode) -> list[list[_Located]]:
@@ -103,7 +128,7 @@ class DialogueResolver:
             return [[_Located(ir.BotStep(action=self._run(node.name)), node.span)]]
         if isinstance(node, ast.FormStepNode):
             if node.name.text not in self.forms:
-                self.problems.append(self.scope.table.undefined(self.scope.table.forms, node.name))
+                self.problems.append(self.scope.undefined(self.scope.table.forms, node.name))
             return [[_Located(ir.FormStep(form=node.name.text), node.span)]]
         if isinstance(node, ast.SlotStepNode):
             slot = self.scope.slot(node.slot)
@@ -112,9 +137,9 @@ class DialogueResolver:
         return self._include(node)
 
     def _include(self, node: ast.IncludeStepNode) -> list[list[_Located]]:
-        story = self.scope.table.stories.get(node.title.text)
+        story = self.stories.get(node.title.text)
         if story is None:
-            self.problems.append(self.scope.table.undefined(self.scope.table.stories, node.title))
+            self.problems.append(self.scope.undefined(self.scope.table.stories, node.title))
             return [[]]
         if len(self.expanding) >= MAX_INCLUDE_DEPTH:
             self.problems.append(
@@ -175,7 +200,9 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ top level
 
-    def resolve(self, max_history: int) -> DialogueResult:
+    def resolve(self, max_history: int, memo: RuleMemo, answers: Answers) -> DialogueResult:
+        """Every story, rule and test; rules whose declaration and lookups are unchanged
+        since the compile that filled `memo` are reused from it."""
         stories: list[ir.Story] = []
         located_stories: list[tuple[str, list[_Located]]] = []
         for decl in self.scope.table.stories.values():
@@ -184,13 +211,19 @@ class DialogueResolver:
                 name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
                 stories.append(ir.Story(name=name, steps=[located.step for located in path]))
                 located_stories.append((name, path))
-        rules = [self._rule(decl) for decl in self.scope.table.rules.values()]
+        rules = resolve_all(self.scope.table.rules, self._keyed_rule, memo, answers, self.problems)
         tests = [self._test(decl) for decl in self.scope.table.tests.values()]
         self._story_conflicts(located_stories, max_history)
-        self._rule_conflicts()
+        self._rule_conflicts([key for _, key in rules])
+        fills = self._slots_filled_by_entity()
         for name, path in located_stories:
-            self._unreachable(name, path)
-        return DialogueResult(stories, rules, tests)
+            self._unreachable(name, path, fills)
+        return DialogueResult(stories, [rule for rule, _ in rules], tests)
+
+    def _keyed_rule(
+        self, decl: ast.RuleDecl, reads: Reads, problems: list[Diagnostic]
+    ) -> tuple[ir.Rule, RuleKey | None]:
+        return self._watching(reads, problems)._rule(decl), _rule_key(decl)
 
     def _rule(self, decl: ast.RuleDecl) -> ir.Rule:
         steps: list[ir.Step] = []
@@ -206,9 +239,7 @@ class DialogueResolver:
                 )
             steps.extend(located.step for located in options[0])
         if decl.active_form is not None and decl.active_form.text not in self.forms:
-            self.problems.append(
-                self.scope.table.undefined(self.scope.table.forms, decl.active_form)
-            )
+            self.problems.append(self.scope.undefined(self.scope.table.forms, decl.active_form))
         return ir.Rule(
             name=decl.title.text,
             conversation_start=decl.conversation_start,
@@ -224,9 +255,9 @@ class DialogueResolver:
                 intent = None
                 if node.intent is not None:
                     intent = node.intent.text
-                    if not self.scope.table.has_intent(intent):
+                    if not self.scope.has_intent(intent):
                         self.problems.append(
-                            self.scope.table.undefined(self.scope.table.intents, node.intent)
+                            self.scope.undefined(self.scope.table.intents, node.intent)
                         )
                 steps.append(ir.TestUser(text=node.text.value, intent=intent))
             elif isinstance(node, ast.TestBotNode):
@@ -276,10 +307,10 @@ class DialogueResolver:
                         )
                     )
 
-    def _rule_conflicts(self) -> None:
+    def _rule_conflicts(self, keys: list[RuleKey | None]) -> None:
+        """`keys`: each rule's `_rule_key`, in the order of the table's rules."""
         seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
-        for decl in self.scope.table.rules.values():
-            rule = self._rule_key(decl)
+        for decl, rule in zip(self.scope.table.rules.values(), keys, strict=True):
             if rule is None:
                 continue
             key, action = rule
@@ -298,33 +329,18 @@ class DialogueResolver:
                     )
                 )
 
-    def _rule_key(self, decl: ast.RuleDecl) -> tuple[tuple[str, ...], str] | None:
-        """(conditions + steps up to the first bot action after a user turn, that action).
+    def _slots_filled_by_entity(self) -> dict[str, list[str]]:
+        """Entity → the slots (in the scope's order) that some mapping fills from it."""
+        fills: dict[str, list[str]] = {}
+        for slot_name, slot in self.scope.slots.items():
+            entities = {m.entity for m in slot.ir.mappings if m.kind == "entity" and m.entity}
+            for entity in entities:
+                fills.setdefault(entity, []).append(slot_name)
+        return fills
 
-        Bot steps before the first user turn are context ("after the bot did X"), as in
-        Rasa, not what the rule predicts."""
-        key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
-        key.extend(
-            sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
-        )
-        heard_user = False
-        for node in decl.steps:
-            if isinstance(node, ast.UserStepNode):
-                heard_user = True
-                first = node.alternatives[0]
-                args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
-                key.append(f"user:{first.intent.text}({args})")
-            elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
-                if heard_user or decl.conversation_start:
-                    return tuple(key), node.name.text
-                key.append(f"bot:{node.name.text}")
-            elif isinstance(node, ast.SlotStepNode):
-                key.append(f"slot:{node.slot.text}={node.value.data}")
-        return None
-
-    def _unreachable(self, name: str, path: list[_Located]) -> None:
+    def _unreachable(self, name: str, path: list[_Located], fills: dict[str, list[str]]) -> None:
         """A bot step naming a response none of whose variations can be chosen, given the
-        slot values the story itself has set."""
+        slot values the story itself has set (`fills`: `_slots_filled_by_entity`)."""
         known: dict[str, ir.JsonValue] = {}
         for located in path:
             step = located.step
@@ -332,12 +348,8 @@ class DialogueResolver:
                 known[step.slot] = step.value
             elif isinstance(step, ir.UserStep):
                 for entity in step.entities:
-                    for slot_name, slot in self.scope.slots.items():
-                        if any(
-                            m.kind == "entity" and m.entity == entity.entity
-                            for m in slot.ir.mappings
-                        ):
-                            known[slot_name] = entity.value
+                    for slot_name in fills.get(entity.entity, ()):
+                        known[slot_name] = entity.value
             elif isinstance(step, ir.BotStep) and step.action in self.responses:
                 response = self.responses[step.action]
                 if response.variations and all(
@@ -352,6 +364,35 @@ class DialogueResolver:
                             hint="add an unconditional variation, or fix the story's slots",
                         )
                     )
+
+
+def _rule_key(decl: ast.RuleDecl) -> RuleKey | None:
+    """(conditions + steps up to the first bot action after a user turn, that action).
+
+    Bot steps before the first user turn are context ("after the bot did X"), as in
+    Rasa, not what the rule predicts."""
+    key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
+    key.extend(
+        sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
+    )
+    heard_user = False
+    for node in decl.steps:
+        if isinstance(node, ast.UserStepNode):
+            heard_user = True
+            first = node.alternatives[0]
+            args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
+            key.append(f"user:{first.intent.text}({args})")
+        elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
+            if heard_user or decl.conversation_start:
+                return tuple(key), node.name.text
+            key.append(f"bot:{node.name.text}")
+        elif isinstance(node, ast.SlotStepNode):
+            key.append(f"slot:{node.slot.text}={node.value.data}")
+    return None
+
+
+def _decls(namespace: Namespace[D]) -> dict[str, D]:
+    return {name: decl for name, (_, decl) in namespace.items.items()}
 
 
 def _event_key(step: ir.Step) -> str:

@@ -3,18 +3,77 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Collection
 
 from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
+Use = tuple[str, str]
+"""(kind, name) of a name an IR object uses; kind "bot" is a response or an action."""
+Item = (
+    ir.Story
+    | ir.Rule
+    | ir.ConversationTest
+    | ir.Form
+    | ir.Response
+    | ir.Action
+    | ir.Slot
+    | ir.Intent
+)
+
+
+class UsageCounts:
+    """How many of the assistant's IR objects use each name. Objects are counted once
+    and kept with their uses: a re-check counts only the objects that are new (an
+    unchanged declaration's IR is the same object, see `compiler.reuse`) and uncounts
+    those that are gone."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[Item, list[Use]]] = {}
+        """id → (the object, its uses); keeping the object keeps its id unique."""
+        self.counts: dict[str, Counter[str]] = {
+            kind: Counter() for kind in ("intent", "bot", "form", "entity", "slot")
+        }
+
+    def used(self, assistant: ir.Assistant) -> dict[str, Collection[str]]:
+        """Kind → the names of that kind that some object of `assistant` uses."""
+        items: list[Item] = [
+            *assistant.stories,
+            *assistant.rules,
+            *assistant.tests,
+            *assistant.forms,
+            *assistant.responses,
+            *assistant.actions,
+            *assistant.slots,
+            *assistant.intents,
+        ]
+        now = {id(item): item for item in items}
+        for gone in self.items.keys() - now.keys():
+            self._add(self.items.pop(gone)[1], -1)
+        for new in now.keys() - self.items.keys():
+            uses = _uses(now[new])
+            self.items[new] = (now[new], uses)
+            self._add(uses, 1)
+        used: dict[str, Collection[str]] = {kind: c.keys() for kind, c in self.counts.items()}
+        bot = {assistant.config.fallback_action, *used["bot"]}
+        used["response"] = used["action"] = bot
+        return used
+
+    def _add(self, uses: list[Use], step: int) -> None:
+        for kind, name in uses:
+            counter = self.counts[kind]
+            counter[name] += step
+            if not counter[name]:
+                del counter[name]
+
 
 def unused_definitions(
-    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str]
+    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str], counts: UsageCounts
 ) -> list[Diagnostic]:
-    used = _used_names(assistant)
+    used = counts.used(assistant)
     used["phrase"] = used_phrases
     problems: list[Diagnostic] = []
     namespaces: list[tuple[Namespace[object], str]] = [
@@ -27,8 +86,9 @@ def unused_definitions(
         (table.slots, "nothing reads or sets it"),  # type: ignore[list-item]
     ]
     for namespace, why in namespaces:
-        for name, (name_node, _) in sorted(namespace.items.items()):
-            if name in used[namespace.kind] or name_node.span.file in table.stdlib_files:
+        for name in sorted(namespace.items.keys() - used[namespace.kind]):
+            name_node = namespace.items[name][0]
+            if name_node.span.file in table.stdlib_files:
                 continue
             if namespace.kind == "response" and name.startswith("utter_ask_"):
                 continue  # asked for by forms by naming convention
@@ -43,72 +103,85 @@ def unused_definitions(
     return problems
 
 
-def _used_names(assistant: ir.Assistant) -> dict[str, set[str]]:
-    used: dict[str, set[str]] = {
-        kind: set() for kind in ("intent", "response", "action", "form", "entity", "slot")
-    }
-    bot_actions: set[str] = {assistant.config.fallback_action}
-
-    def steps(items: Iterable[ir.Step]) -> None:
-        for step in items:
-            if isinstance(step, ir.UserStep):
-                used["intent"].add(step.intent)
-                used["entity"].update(e.entity for e in step.entities)
-            elif isinstance(step, ir.BotStep):
-                bot_actions.add(step.action)
-            elif isinstance(step, ir.FormStep):
-                used["form"].add(step.form)
-            else:
-                used["slot"].add(step.slot)
-
-    for story in assistant.stories:
-        steps(story.steps)
-    for rule in assistant.rules:
-        steps(rule.steps)
-        if rule.active_form:
-            used["form"].add(rule.active_form)
-        used["slot"].update(t.slot for t in rule.conditions)
-    for test in assistant.tests:
-        for test_step in test.steps:
-            if isinstance(test_step, ir.TestUser) and test_step.intent:
-                used["intent"].add(test_step.intent)
-            elif isinstance(test_step, ir.TestBot):
-                bot_actions.update(n for n in (test_step.response, test_step.action) if n)
-            elif isinstance(test_step, ir.TestSlot):
-                used["slot"].add(test_step.slot)
-    for form in assistant.forms:
-        bot_actions.update(form.on_complete)
-        for form_slot in form.slots:
-            used["slot"].add(form_slot.slot)
-            bot_actions.add(form_slot.prompt)
+def _uses(item: Item) -> list[Use]:
+    """The names one IR object uses."""
+    if isinstance(item, ir.Story):
+        return _step_uses(item.steps)
+    if isinstance(item, ir.Rule):
+        uses = _step_uses(item.steps)
+        if item.active_form:
+            uses.append(("form", item.active_form))
+        uses.extend(("slot", t.slot) for t in item.conditions)
+        return uses
+    if isinstance(item, ir.ConversationTest):
+        return _test_uses(item)
+    if isinstance(item, ir.Form):
+        uses = [("bot", name) for name in item.on_complete]
+        for form_slot in item.slots:
+            uses += [("slot", form_slot.slot), ("bot", form_slot.prompt)]
             if form_slot.invalid_response:
-                bot_actions.add(form_slot.invalid_response)
-    for response in assistant.responses:
-        for variation in response.variations:
-            used["slot"].update(t.slot for t in variation.condition)
-            with contextlib.suppress(tpl.TemplateError):  # reported by the response check
-                used["slot"].update(i.name for i in tpl.interpolations(variation.text))
-            for button in variation.buttons:
-                used["intent"].add(button.payload[1:].split("{", 1)[0])
-    for action in assistant.actions:
-        used["slot"].update(p.slot for p in (*action.inputs, *action.outputs))
-    for slot in assistant.slots:
-        if slot.mappings:
-            used["slot"].add(slot.name)  # filled from messages; the policy sees it
-        if slot.type.entity:
-            used["entity"].add(slot.type.entity)
-        if slot.type.item and slot.type.item.entity:
-            used["entity"].add(slot.type.item.entity)
-        for mapping in slot.mappings:
-            if mapping.entity:
-                used["entity"].add(mapping.entity)
-            if mapping.intent:
-                used["intent"].add(mapping.intent)
-            if mapping.form:
-                used["form"].add(mapping.form)
-    for intent in assistant.intents:
-        for example in intent.examples:
-            used["entity"].update(e.entity for e in example.entities)
-    used["response"] = bot_actions
-    used["action"] = bot_actions
-    return used
+                uses.append(("bot", form_slot.invalid_response))
+        return uses
+    if isinstance(item, ir.Response):
+        return _response_uses(item)
+    if isinstance(item, ir.Action):
+        return [("slot", p.slot) for p in (*item.inputs, *item.outputs)]
+    if isinstance(item, ir.Slot):
+        return _slot_uses(item)
+    return [("entity", e.entity) for example in item.examples for e in example.entities]
+
+
+def _step_uses(steps: list[ir.Step]) -> list[Use]:
+    uses: list[Use] = []
+    for step in steps:
+        if isinstance(step, ir.UserStep):
+            uses.append(("intent", step.intent))
+            uses.extend(("entity", e.entity) for e in step.entities)
+        elif isinstance(step, ir.BotStep):
+            uses.append(("bot", step.action))
+        elif isinstance(step, ir.FormStep):
+            uses.append(("form", step.form))
+        else:
+            uses.append(("slot", step.slot))
+    return uses
+
+
+def _test_uses(test: ir.ConversationTest) -> list[Use]:
+    uses: list[Use] = []
+    for step in test.steps:
+        if isinstance(step, ir.TestUser) and step.intent:
+            uses.append(("intent", step.intent))
+        elif isinstance(step, ir.TestBot):
+            uses.extend(("bot", n) for n in (step.response, step.action) if n)
+        elif isinstance(step, ir.TestSlot):
+            uses.append(("slot", step.slot))
+    return uses
+
+
+def _response_uses(response: ir.Response) -> list[Use]:
+    uses: list[Use] = []
+    for variation in response.variations:
+        uses.extend(("slot", t.slot) for t in variation.condition)
+        with contextlib.suppress(tpl.TemplateError):  # reported by the response check
+            uses.extend(("slot", i.name) for i in tpl.interpolations(variation.text))
+        for button in variation.buttons:
+            uses.append(("intent", button.payload[1:].split("{", 1)[0]))
+    return uses
+
+
+def _slot_uses(slot: ir.Slot) -> list[Use]:
+    uses: list[Use] = []
+    if slot.mappings:
+        uses.append(("slot", slot.name))  # filled from messages; the policy sees it
+    if slot.type.entity:
+        uses.append(("entity", slot.type.entity))
+    if slot.type.item and slot.type.item.entity:
+        uses.append(("entity", slot.type.item.entity))
+    for mapping in slot.mappings:
+        if mapping.entity:
+            uses.append(("entity", mapping.entity))
+        if mapping.intent:
+            uses.append(("intent", mapping.intent))
+        if mapping.form:
+            uses.append(("form", mapping.form))
+    return uses
