@@ -25,7 +25,7 @@ from assistc.compiler.slots import ResolvedSlot, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
-from assistc.compiler.symbols import SymbolTable, build_symbols
+from assistc.compiler.symbols import SymbolsMemo, SymbolTable, build_symbols
 from assistc.compiler.usage import UsageCounts, unused_definitions
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
@@ -44,6 +44,8 @@ class CompileCache:
 
     decls: dict[str, list[ast.Decl]] = field(default_factory=dict)
     """File → its declarations: an edited file's unchanged ones keep their objects."""
+    symbols: SymbolsMemo = field(default_factory=dict)
+    """File → its definitions by namespace, while its declarations are the same."""
     intents: IntentCache = field(default_factory=dict)
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
     entities: dict[str, ResolvedEntity] = field(default_factory=dict)
@@ -100,7 +102,7 @@ def compile_project(
     reuse_decls(cache.decls, sources.modules)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
-    table, duplicates = build_symbols(sources.modules, stdlib_files)
+    table, duplicates = build_symbols(sources.modules, stdlib_files, cache.symbols)
     problems.extend(duplicates)
     problems.extend(_check_uses(table, sources))
     config, config_problems = resolve_config(table, seed)

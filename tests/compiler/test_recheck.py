@@ -119,6 +119,16 @@ EDITS: dict[str, tuple[str, str, str]] = {
     "retype a slot": ("defs.assist", "slot count: int", "slot count: text"),
     "give a slot an initial value": ("defs.assist", "slot size: size", "slot size: size = small"),
     "shift every line": ("defs.assist", "use stdlib.entities\n", "use stdlib.entities\n\n\n"),
+    "a phrase named like an entity in another file": (
+        "intents.assist",
+        "intent ask_count:",
+        'phrase size = "big"\n\nintent ask_count:',
+    ),
+    "define a slot twice in a file": (
+        "defs.assist",
+        "slot count: int",
+        "slot size: int\nslot count: int",
+    ),
     "rename an intent": ("intents.assist", "intent order:", "intent purchase:"),
     "duplicate an intent": ("intents.assist", "intent ask_count:", "intent order:"),
     "edit an example": ("intents.assist", "count them", "count them all"),
