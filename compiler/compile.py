@@ -25,7 +25,7 @@ from assistc.compiler.slots import ResolvedSlot, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
-from assistc.compiler.symbols import SymbolsMemo, SymbolTable, build_symbols
+from assistc.compiler.symbols import BUILTIN_INTENTS, SymbolsMemo, SymbolTable, build_symbols
 from assistc.compiler.usage import UsageCounts, unused_definitions
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
@@ -55,9 +55,9 @@ class CompileCache:
     actions: dict[str, ir.Action] = field(default_factory=dict)
     """The last compile's resolved names, kept while equal (`reuse.keep_equal`), so
     that the lookups a kept result depends on can be compared by identity."""
-    response_decls: Memo[ir.Response] = field(default_factory=dict)
-    rules: RuleMemo = field(default_factory=dict)
-    """Per declaration: its declaration and the answers to its lookups."""
+    response_decls: Memo[ir.Response] = field(default_factory=Memo)
+    rules: RuleMemo = field(default_factory=Memo)
+    """Per declaration: its declaration and the names it looked up."""
     usage: UsageCounts = field(default_factory=UsageCounts)
     """The names each IR object uses, counted once per object."""
 
@@ -125,7 +125,8 @@ def compile_project(
     )
     problems.extend(examples.diagnostics)
     scope = Scope(table, entities, slots, problems)
-    answers = Answers(slot=slots.get, entity=entities.get, intent=table.has_intent)
+    intents = {*table.intents.items, *BUILTIN_INTENTS}
+    answers = Answers(slot=slots, entity=entities, intent=intents)
     responses = resolve_responses(scope, cache.response_decls, answers)
     forms = cache.forms = keep_equal(cache.forms, resolve_forms(scope, responses))
     responses = cache.responses = keep_equal(cache.responses, responses)
@@ -135,10 +136,9 @@ def compile_project(
         for d in check_bindings(table, actions, sources.root, responses, slots)
         if not (ignore_missing_actions and d.code == "E0901")
     )
-    answers = answers.adding(
-        response=responses.get, action=actions.get, form=forms.get, story=table.stories.get
-    )
-    dialogue = DialogueResolver(scope, responses, actions, forms).resolve(
+    stories = {name: decl for name, (_, decl) in table.stories.items.items()}
+    answers = answers.adding(response=responses, action=actions, form=forms, story=stories)
+    dialogue = DialogueResolver(scope, responses, actions, forms, stories).resolve(
         config.max_history, cache.rules, answers
     )
     _check_fillable(forms, slots, entities, examples.intents, table, problems)

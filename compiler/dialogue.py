@@ -6,12 +6,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
 from assistc.compiler.references import Scope
 from assistc.compiler.reuse import Answers, Memo, Reads, Watched, resolve_all
-from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
@@ -19,8 +17,6 @@ from assistc.runtime import ir
 MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
 MAX_INCLUDE_DEPTH = 32
-
-D = TypeVar("D")
 
 
 @dataclass
@@ -51,13 +47,13 @@ class DialogueResolver:
         responses: Mapping[str, ir.Response],
         actions: Mapping[str, ir.Action],
         forms: Mapping[str, ir.Form],
-        stories: Mapping[str, ast.StoryDecl] | None = None,
+        stories: Mapping[str, ast.StoryDecl],
     ) -> None:
         self.scope = scope
         self.responses = responses
         self.actions = actions
         self.forms = forms
-        self.stories = stories if stories is not None else _decls(scope.table.stories)
+        self.stories = stories
         self.expanded: dict[str, list[list[_Located]]] = {}
         self.expanding: set[str] = set()
         self.truncated: set[str] = set()
@@ -389,10 +385,6 @@ def _rule_key(decl: ast.RuleDecl) -> RuleKey | None:
         elif isinstance(node, ast.SlotStepNode):
             key.append(f"slot:{node.slot.text}={node.value.data}")
     return None
-
-
-def _decls(namespace: Namespace[D]) -> dict[str, D]:
-    return {name: decl for name, (_, decl) in namespace.items.items()}
 
 
 def _event_key(step: ir.Step) -> str:

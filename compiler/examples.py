@@ -613,7 +613,13 @@ def generate_intents(
     outcomes: list[_IntentOutcome] = []
     for decl in table.intents.values():
         cached = cache.get(decl.name.text) if cache is not None else None
-        if cached is None or cached.decl is not decl or cached.environment != environment:
+        # Not portable: its hints may name other kinds' definitions, not in `environment`.
+        if (
+            cached is None
+            or cached.decl is not decl
+            or cached.environment != environment
+            or not cached.portable
+        ):
             cached = stored.get(decl) or state.generate(decl, environment, sample_templates)
             if cache is not None:
                 cache[decl.name.text] = cached

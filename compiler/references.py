@@ -47,7 +47,7 @@ class Scope:
     def has_intent(self, name: str) -> bool:
         found = self.table.has_intent(name)
         if self.reads is not None:
-            self.reads.log.append(("intent", name, found))
+            self.reads.note("intent", name)
         return found
 
     def undefined(self, namespace: Namespace[D], name: ast.Name) -> Diagnostic:

@@ -4,14 +4,18 @@ A declaration's result (its IR and its diagnostics) is kept under its name, keye
 exactly what resolving it read:
 
 - the declaration itself, compared by identity: the parse cache hands back the same
-  objects for unchanged files, and `CompileCache` keeps the unchanged declarations of
-  an edited file (see `reuse_decls`);
-- every name it looked up, with the answer it got (the resolved slot, entity, response,
-  action or form found, None when there is none, or whether an intent exists). The
-  passes look names up through a `Scope` whose mappings are `Watched`: each lookup is
-  noted in a `Reads`. The next compile reuses the result when every noted lookup gives
-  the same answer (`Answers.agree`). Answers are compared by identity, and `keep_equal`
-  keeps an unchanged slot, entity, response… the same object from compile to compile.
+  objects for unchanged files, and `reuse_decls` keeps the unchanged declarations of an
+  edited file;
+- the names it looked up, by kind (slot, entity, intent, response, action, form,
+  story). The passes look names up through a `Scope` whose mappings are `Watched`:
+  each lookup is noted in a `Reads`.
+
+Each compile states its `Answers`: for each kind, what a lookup finds (name → the
+resolved slot, entity, response… or, for intents, just the set of names). A `Memo`
+remembers the answers its results were last checked against; the next compile compares
+them with its own once, name by name (by identity: `keep_equal` keeps an unchanged
+slot, response… the same object from compile to compile), and resolves again only the
+declarations that are new or looked up a name whose answer changed.
 
 A resolution that read a whole namespace (a "did you mean" hint weighs every name, so
 any new name could change it) is not kept: such results are errors, rare and cheap to
@@ -20,7 +24,7 @@ redo.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -32,17 +36,21 @@ D = TypeVar("D")
 V = TypeVar("V")
 R = TypeVar("R")
 
-Read = tuple[str, str, object]
-"""(kind of name, name, the answer the lookup gave)."""
+Lookup = Mapping[str, object] | Set[str]
+"""What looking up one kind of name finds: name → answer, or the names that exist."""
 
 
 @dataclass
 class Reads:
-    """The lookups one declaration's resolution made."""
+    """The names one declaration's resolution looked up."""
 
-    log: list[Read] = field(default_factory=list)
+    names: dict[str, set[str]] = field(default_factory=dict)
+    """Kind → names."""
     whole: bool = False
     """It read a whole namespace (listed or counted its names): not reusable."""
+
+    def note(self, kind: str, name: str) -> None:
+        self.names.setdefault(kind, set()).add(name)
 
 
 class Watched(Mapping[str, V]):
@@ -53,16 +61,9 @@ class Watched(Mapping[str, V]):
         self.items_ = items
         self.reads = reads
 
-    def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
-        value = self.items_.get(key)
-        self.reads.log.append((self.kind, key, value))
-        return default if value is None else value
-
     def __getitem__(self, key: str) -> V:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
+        self.reads.note(self.kind, key)
+        return self.items_[key]
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
@@ -77,18 +78,30 @@ class Watched(Mapping[str, V]):
 
 
 class Answers:
-    """This compile's answer to each kind of lookup, to check a kept result's reads."""
+    """This compile's answers to each kind of lookup."""
 
-    def __init__(self, **lookups: Callable[[str], object]) -> None:
-        self.lookups = lookups
+    def __init__(self, **kinds: Lookup) -> None:
+        self.kinds = kinds
 
-    def adding(self, **lookups: Callable[[str], object]) -> Answers:
+    def adding(self, **kinds: Lookup) -> Answers:
         """These answers and more (for passes that look up what earlier ones made)."""
-        return Answers(**self.lookups, **lookups)
+        return Answers(**self.kinds, **kinds)
 
-    def agree(self, reads: list[Read]) -> bool:
-        lookups = self.lookups
-        return all(lookups[kind](name) is answer for kind, name, answer in reads)
+    def changed_since(self, before: Answers) -> dict[str, Set[str]]:
+        """Kind → the names whose answer is not the same as `before`'s (kinds with
+        none are left out)."""
+        changes = {kind: _changed(before.kinds[kind], now) for kind, now in self.kinds.items()}
+        return {kind: names for kind, names in changes.items() if names}
+
+
+def _changed(before: Lookup, now: Lookup) -> Set[str]:
+    if before is now:
+        return set()
+    if isinstance(before, Mapping) and isinstance(now, Mapping):
+        names = {name for name, answer in now.items() if before.get(name) is not answer}
+        return names | (before.keys() - now.keys())
+    assert isinstance(before, Set) and isinstance(now, Set)
+    return before ^ now
 
 
 @dataclass
@@ -96,13 +109,23 @@ class Kept(Generic[R]):
     """One declaration's result, with what it was computed from."""
 
     decl: object
-    reads: list[Read]
+    reads: list[tuple[str, set[str]]]
+    """(kind, names looked up)."""
     result: R
     problems: list[Diagnostic]
 
+    def affected(self, changes: dict[str, Set[str]]) -> bool:
+        return any(not names.isdisjoint(changes.get(kind, ())) for kind, names in self.reads)
 
-Memo = dict[str, Kept[R]]
-"""Declaration name → its last result; kept by long-running callers (the dev loop)."""
+
+@dataclass
+class Memo(Generic[R]):
+    """Declaration name → its last result; kept by long-running callers (the dev loop)."""
+
+    kept: dict[str, Kept[R]] = field(default_factory=dict)
+    basis: Answers | None = None
+    """The answers every kept result was last checked against; None while a compile is
+    checking them (so one that stops half way leaves nothing to trust)."""
 
 
 def resolve_all(
@@ -115,27 +138,35 @@ def resolve_all(
     """Each declaration's result, in name order: the kept one when it still holds,
     else `compute(decl, reads, found)`'s, which notes its lookups in `reads` and its
     diagnostics in `found`. Either way the diagnostics are added to `problems`."""
+    if memo.basis is None:
+        memo.kept.clear()
+        changes: dict[str, Set[str]] = {}
+    else:
+        changes = answers.changed_since(memo.basis)
+    memo.basis = None
     results: list[R] = []
     for name in sorted(namespace.items):
         decl = namespace.items[name][1]
-        kept = memo.get(name)
-        if kept is None or kept.decl is not decl or not answers.agree(kept.reads):
+        kept = memo.kept.get(name)
+        if kept is None or kept.decl is not decl or (changes and kept.affected(changes)):
             reads, found = Reads(), list[Diagnostic]()
-            kept = Kept(decl, reads.log, compute(decl, reads, found), found)
+            result = compute(decl, reads, found)
+            kept = Kept(decl, list(reads.names.items()), result, found)
             if reads.whole:
-                memo.pop(name, None)
+                memo.kept.pop(name, None)
             else:
-                memo[name] = kept
+                memo.kept[name] = kept
         problems.extend(kept.problems)
         results.append(kept.result)
-    for gone in memo.keys() - namespace.items.keys():
-        del memo[gone]
+    for gone in memo.kept.keys() - namespace.items.keys():
+        del memo.kept[gone]
+    memo.basis = answers
     return results
 
 
 def keep_equal(last: dict[str, V], now: dict[str, V]) -> dict[str, V]:
     """`now`, with each value equal to the last compile's replaced by that same object,
-    so that lookups answering it compare equal by identity."""
+    so that an unchanged answer is the same answer."""
     kept: dict[str, V] = {}
     for name, value in now.items():
         before = last.get(name, value)

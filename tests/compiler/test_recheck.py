@@ -131,6 +131,7 @@ EDITS: dict[str, tuple[str, str, str]] = {
     ),
     "rename an intent": ("intents.assist", "intent order:", "intent purchase:"),
     "duplicate an intent": ("intents.assist", "intent ask_count:", "intent order:"),
+    "a placeholder names a response": ("intents.assist", "count them", "count {utter_count}"),
     "edit an example": ("intents.assist", "count them", "count them all"),
     "rename a response": ("responses.assist", "response utter_count:", "response utter_total:"),
     "rename a response like another": (
@@ -226,6 +227,7 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["break a bot step", "add a response named like a typo"],
         ["rename a slot other files use", "give a slot an initial value"],
         ["rename an included story", "include a story in a rule"],
+        ["a placeholder names a response", "rename a response"],
     ],
 )
 def test_edits_that_interact(tmp_path: Path, edits: list[str]) -> None:
