@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
-from assistc.compiler.dialogue import DialogueResolver, RuleMemo
+from assistc.compiler.dialogue import DialogueMemo, DialogueResolver
 from assistc.compiler.entities import ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
@@ -56,7 +56,7 @@ class CompileCache:
     """The last compile's resolved names, kept while equal (`reuse.keep_equal`), so
     that the lookups a kept result depends on can be compared by identity."""
     response_decls: Memo[ir.Response] = field(default_factory=Memo)
-    rules: RuleMemo = field(default_factory=Memo)
+    dialogue: DialogueMemo = field(default_factory=DialogueMemo)
     """Per declaration: its declaration and the names it looked up."""
     usage: UsageCounts = field(default_factory=UsageCounts)
     """The names each IR object uses, counted once per object."""
@@ -139,7 +139,7 @@ def compile_project(
     stories = {name: decl for name, (_, decl) in table.stories.items.items()}
     answers = answers.adding(response=responses, action=actions, form=forms, story=stories)
     dialogue = DialogueResolver(scope, responses, actions, forms, stories).resolve(
-        config.max_history, cache.rules, answers
+        config.max_history, cache.dialogue, answers
     )
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
     assistant = ir.Assistant(

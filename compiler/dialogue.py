@@ -4,12 +4,14 @@ or-branches into linear stories, and find conflicts and steps that can never hap
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
 from assistc.compiler.references import Scope
-from assistc.compiler.reuse import Answers, Memo, Reads, Watched, resolve_all
+from assistc.compiler.reuse import Answers, Memo, Reads, Watched, resolve_all, same_objects
+from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
@@ -17,6 +19,9 @@ from assistc.runtime import ir
 MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
 MAX_INCLUDE_DEPTH = 32
+
+D = TypeVar("D")
+R = TypeVar("R")
 
 
 @dataclass
@@ -29,8 +34,6 @@ class DialogueResult:
 RuleKey = tuple[tuple[str, ...], str]
 """A rule's situation (conditions and steps up to its prediction) and the prediction."""
 
-RuleMemo = Memo[tuple[ir.Rule, RuleKey | None]]
-
 
 @dataclass(frozen=True)
 class _Located:
@@ -38,6 +41,22 @@ class _Located:
 
     step: ir.Step
     span: ast.Span
+
+
+_Path = tuple[ir.Story, list[_Located]]
+"""One linear story, and its steps with their spans."""
+
+
+@dataclass
+class DialogueMemo:
+    """What the dialogue pass keeps between compiles (see `compiler.reuse`): stories,
+    rules and tests per declaration, and the conflicts found among the rules."""
+
+    stories: Memo[list[_Path]] = field(default_factory=Memo)
+    rules: Memo[tuple[ir.Rule, RuleKey | None]] = field(default_factory=Memo)
+    tests: Memo[ir.ConversationTest] = field(default_factory=Memo)
+    rule_conflicts: tuple[list[object], list[Diagnostic]] = ([], [])
+    """The rules' declarations and keys, in order, last checked, and what was found."""
 
 
 class DialogueResolver:
@@ -196,30 +215,54 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ top level
 
-    def resolve(self, max_history: int, memo: RuleMemo, answers: Answers) -> DialogueResult:
-        """Every story, rule and test; rules whose declaration and lookups are unchanged
+    def resolve(self, max_history: int, memo: DialogueMemo, answers: Answers) -> DialogueResult:
+        """Every story, rule and test; those whose declaration and lookups are unchanged
         since the compile that filled `memo` are reused from it."""
-        stories: list[ir.Story] = []
-        located_stories: list[tuple[str, list[_Located]]] = []
-        for decl in self.scope.table.stories.values():
-            paths = self.expand(decl)
-            for index, path in enumerate(paths, start=1):
-                name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
-                stories.append(ir.Story(name=name, steps=[located.step for located in path]))
-                located_stories.append((name, path))
-        rules = resolve_all(self.scope.table.rules, self._keyed_rule, memo, answers, self.problems)
-        tests = [self._test(decl) for decl in self.scope.table.tests.values()]
-        self._story_conflicts(located_stories, max_history)
-        self._rule_conflicts([key for _, key in rules])
+        table = self.scope.table
+        stories = resolve_all(table.stories, self._story, memo.stories, answers, self.problems)
+        paths = [path for story_paths in stories for path in story_paths]
+        rules = self._reuse(table.rules, DialogueResolver._keyed_rule, memo.rules, answers)
+        tests = self._reuse(table.tests, DialogueResolver._test, memo.tests, answers)
+        self._story_conflicts(paths, max_history)
+        self._rule_conflicts(rules, memo)
         fills = self._slots_filled_by_entity()
-        for name, path in located_stories:
-            self._unreachable(name, path, fills)
-        return DialogueResult(stories, [rule for rule, _ in rules], tests)
+        for story, path in paths:
+            self._unreachable(story.name, path, fills)
+        return DialogueResult([story for story, _ in paths], [rule for rule, _ in rules], tests)
 
-    def _keyed_rule(
-        self, decl: ast.RuleDecl, reads: Reads, problems: list[Diagnostic]
-    ) -> tuple[ir.Rule, RuleKey | None]:
-        return self._watching(reads, problems)._rule(decl), _rule_key(decl)
+    def _reuse(
+        self,
+        namespace: Namespace[D],
+        resolve: Callable[[DialogueResolver, D], R],
+        memo: Memo[R],
+        answers: Answers,
+    ) -> list[R]:
+        """`resolve_all` for one kind of declaration, each resolved by a watching resolver."""
+
+        def watched(decl: D, reads: Reads, problems: list[Diagnostic]) -> R:
+            return resolve(self._watching(reads, problems), decl)
+
+        return resolve_all(namespace, watched, memo, answers, self.problems)
+
+    def _story(self, decl: ast.StoryDecl, reads: Reads, problems: list[Diagnostic]) -> list[_Path]:
+        if any(isinstance(node, ast.IncludeStepNode) for node in decl.steps):
+            # Its paths depend on other stories' paths, and which include makes a cycle
+            # on which story was expanded first: expand it here, where the others are.
+            reads.whole = True
+            return self._paths(decl)
+        return self._watching(reads, problems)._paths(decl)
+
+    def _paths(self, decl: ast.StoryDecl) -> list[_Path]:
+        """The story's linear paths, named `title` or `title #n`."""
+        paths = self.expand(decl)
+        named = []
+        for index, path in enumerate(paths, start=1):
+            name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
+            named.append((ir.Story(name=name, steps=[located.step for located in path]), path))
+        return named
+
+    def _keyed_rule(self, decl: ast.RuleDecl) -> tuple[ir.Rule, RuleKey | None]:
+        return self._rule(decl), _rule_key(decl)
 
     def _rule(self, decl: ast.RuleDecl) -> ir.Rule:
         steps: list[ir.Step] = []
@@ -271,11 +314,12 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ analysis
 
-    def _story_conflicts(self, stories: list[tuple[str, list[_Located]]], max_history: int) -> None:
+    def _story_conflicts(self, stories: list[_Path], max_history: int) -> None:
         """The same recent history must always lead to the same next action."""
         seen: dict[tuple[str, ...], tuple[str, str, ast.Span]] = {}
         reported: set[tuple[str, str]] = set()
-        for name, path in stories:
+        for story, path in stories:
+            name = story.name
             history: list[str] = []
             for index, located in enumerate(path):
                 step = located.step
@@ -303,10 +347,21 @@ class DialogueResolver:
                         )
                     )
 
-    def _rule_conflicts(self, keys: list[RuleKey | None]) -> None:
-        """`keys`: each rule's `_rule_key`, in the order of the table's rules."""
+    def _rule_conflicts(
+        self, rules: list[tuple[ir.Rule, RuleKey | None]], memo: DialogueMemo
+    ) -> None:
+        """Rules that answer the same situation differently. What it reads (each rule's
+        declaration and key, in order) is kept in `memo` with what it found, reused
+        while the same objects come in the same order."""
+        decls = self.scope.table.rules.values()
+        inputs: list[object] = [*decls, *(key for _, key in rules)]
+        if same_objects(inputs, memo.rule_conflicts[0]):
+            self.problems.extend(memo.rule_conflicts[1])
+            return
+        found: list[Diagnostic] = []
+        memo.rule_conflicts = (inputs, found)
         seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
-        for decl, rule in zip(self.scope.table.rules.values(), keys, strict=True):
+        for decl, (_, rule) in zip(decls, rules, strict=True):
             if rule is None:
                 continue
             key, action = rule
@@ -314,7 +369,7 @@ class DialogueResolver:
             if previous is None:
                 seen[key] = (action, decl)
             elif previous[0] != action:
-                self.problems.append(
+                found.append(
                     Diagnostic(
                         "E1002",
                         f"rules `{previous[1].title.text}` and `{decl.title.text}` answer the "
@@ -324,6 +379,7 @@ class DialogueResolver:
                         hint="add a condition (`when …`) that tells them apart, or delete one",
                     )
                 )
+        self.problems.extend(found)
 
     def _slots_filled_by_entity(self) -> dict[str, list[str]]:
         """Entity → the slots (in the scope's order) that some mapping fills from it."""

@@ -24,7 +24,8 @@ redo.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Set
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -47,7 +48,7 @@ class Reads:
     names: dict[str, set[str]] = field(default_factory=dict)
     """Kind → names."""
     whole: bool = False
-    """It read a whole namespace (listed or counted its names): not reusable."""
+    """It read more than the names noted (a namespace's every name, say): not reusable."""
 
     def note(self, kind: str, name: str) -> None:
         self.names.setdefault(kind, set()).add(name)
@@ -162,6 +163,11 @@ def resolve_all(
         del memo.kept[gone]
     memo.basis = answers
     return results
+
+
+def same_objects(now: Sequence[object], last: Sequence[object]) -> bool:
+    """The same objects in the same order."""
+    return len(now) == len(last) and all(map(operator.is_, now, last))
 
 
 def keep_equal(last: dict[str, V], now: dict[str, V]) -> dict[str, V]:

@@ -6,6 +6,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Collection
 
+from assistc.compiler.reuse import same_objects
 from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic
@@ -25,42 +26,45 @@ Item = (
 )
 
 
+CATEGORIES = ("stories", "rules", "tests", "forms", "responses", "actions", "slots", "intents")
+"""The `ir.Assistant` lists whose objects use names."""
+
+
 class UsageCounts:
     """How many of the assistant's IR objects use each name. Objects are counted once
-    and kept with their uses: a re-check counts only the objects that are new (an
-    unchanged declaration's IR is the same object, see `compiler.reuse`) and uncounts
-    those that are gone."""
+    and kept with their uses: a re-check recounts only the lists that changed, and in
+    them only the objects that are new (an unchanged declaration's IR is the same
+    object, see `compiler.reuse`) or gone."""
 
     def __init__(self) -> None:
-        self.items: dict[int, tuple[Item, list[Use]]] = {}
-        """id → (the object, its uses); keeping the object keeps its id unique."""
+        self.lists: dict[str, list[object]] = {}
+        """Category → the objects last counted, in order."""
+        self.items: dict[str, dict[int, tuple[Item, list[Use]]]] = {c: {} for c in CATEGORIES}
+        """Category → id → (the object, its uses); keeping the object keeps its id unique."""
         self.counts: dict[str, Counter[str]] = {
             kind: Counter() for kind in ("intent", "bot", "form", "entity", "slot")
         }
 
     def used(self, assistant: ir.Assistant) -> dict[str, Collection[str]]:
         """Kind → the names of that kind that some object of `assistant` uses."""
-        items: list[Item] = [
-            *assistant.stories,
-            *assistant.rules,
-            *assistant.tests,
-            *assistant.forms,
-            *assistant.responses,
-            *assistant.actions,
-            *assistant.slots,
-            *assistant.intents,
-        ]
-        now = {id(item): item for item in items}
-        for gone in self.items.keys() - now.keys():
-            self._add(self.items.pop(gone)[1], -1)
-        for new in now.keys() - self.items.keys():
-            uses = _uses(now[new])
-            self.items[new] = (now[new], uses)
-            self._add(uses, 1)
+        for category in CATEGORIES:
+            items: list[Item] = getattr(assistant, category)
+            if not same_objects(items, self.lists.get(category, [])):
+                self._recount(self.items[category], items)
+                self.lists[category] = list(items)
         used: dict[str, Collection[str]] = {kind: c.keys() for kind, c in self.counts.items()}
         bot = {assistant.config.fallback_action, *used["bot"]}
         used["response"] = used["action"] = bot
         return used
+
+    def _recount(self, counted: dict[int, tuple[Item, list[Use]]], items: list[Item]) -> None:
+        now = {id(item): item for item in items}
+        for gone in counted.keys() - now.keys():
+            self._add(counted.pop(gone)[1], -1)
+        for new in now.keys() - counted.keys():
+            uses = _uses(now[new])
+            counted[new] = (now[new], uses)
+            self._add(uses, 1)
 
     def _add(self, uses: list[Use], step: int) -> None:
         for kind, name in uses:

@@ -161,6 +161,26 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "  bot utter_count\n\nstory",
         "  bot utter_cont\n\nstory",
     ),
+    "make an include cycle": (
+        "dialogue.assist",
+        "  user ask_count\n  bot utter_count\n\nstory pick and count:",
+        "  user ask_count\n  bot utter_count\n  include pick and count\n\nstory pick and count:",
+    ),
+    "break a story step": (
+        "dialogue.assist",
+        "  user ask_count\n  bot utter_count\n\nstory pick and count:",
+        "  user ask_count\n  bot utter_cont\n\nstory pick and count:",
+    ),
+    "conflicting story": (
+        "dialogue.assist",
+        "test order:",
+        "story other:\n  user order(colour=red)\n  bot utter_count\n\ntest order:",
+    ),
+    "break a test": (
+        "dialogue.assist",
+        '  user "give me a red one please" as order\n  bot utter_order',
+        '  user "give me a red one please" as order\n  bot utter_ordr',
+    ),
     "rename a form": ("dialogue.assist", "form pick:", "form choose:"),
     "rename an included story": ("dialogue.assist", "story pick:", "story picking:"),
     "include a story in a rule": ("dialogue.assist", "  user order\n", "  include pick\n"),
@@ -228,6 +248,8 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["rename a slot other files use", "give a slot an initial value"],
         ["rename an included story", "include a story in a rule"],
         ["a placeholder names a response", "rename a response"],
+        ["make an include cycle", "break a story step"],
+        ["conflicting rule", "rename an intent"],
     ],
 )
 def test_edits_that_interact(tmp_path: Path, edits: list[str]) -> None:
