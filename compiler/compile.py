@@ -7,13 +7,15 @@ independent problem. The IR is produced only when there are no errors.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
 from assistc.compiler.dialogue import DialogueMemo, DialogueResolver
-from assistc.compiler.entities import ResolvedEntity, resolve_entities
+from assistc.compiler.entities import EntityMemo, ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
 from assistc.compiler.forms import resolve_forms
 from assistc.compiler.intent_cache import FileEntries
@@ -48,6 +50,8 @@ class CompileCache:
     """File → its definitions by namespace, while its declarations are the same."""
     intents: IntentCache = field(default_factory=dict)
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
+    entity_decls: EntityMemo = field(default_factory=dict)
+    """Per entity: its declaration (lookup tables are read again each time)."""
     entities: dict[str, ResolvedEntity] = field(default_factory=dict)
     slots: dict[str, ResolvedSlot] = field(default_factory=dict)
     responses: dict[str, ir.Response] = field(default_factory=dict)
@@ -107,7 +111,7 @@ def compile_project(
     problems.extend(_check_uses(table, sources))
     config, config_problems = resolve_config(table, seed)
     problems.extend(config_problems)
-    entities, entity_problems = resolve_entities(table, sources.root)
+    entities, entity_problems = resolve_entities(table, sources.root, cache.entity_decls)
     entities = cache.entities = keep_equal(cache.entities, entities)
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
@@ -215,7 +219,9 @@ def _check_fillable(
     """A form slot must be fillable from a user message: a text or intent mapping, or an
     entity mapping whose entity can be recognised (a list, pattern or built-in, or a
     free entity that some intent's examples annotate)."""
-    annotated = {e.entity for intent in intents for x in intent.examples for e in x.entities}
+    annotated = functools.cache(  # only free entities need it; most projects have none
+        lambda: {e.entity for intent in intents for x in intent.examples for e in x.entities}
+    )
     for decl in table.forms.values():
         form = forms.get(decl.name.text)
         if form is None:
@@ -241,7 +247,7 @@ def _fills(
     mapping: ir.SlotMapping,
     form: str,
     entities: dict[str, ResolvedEntity],
-    annotated: set[str],
+    annotated: Callable[[], set[str]],
 ) -> bool:
     if mapping.kind == "text":
         return mapping.form in (None, form)
@@ -251,7 +257,7 @@ def _fills(
     if resolved is None:
         return True  # already reported as undefined
     entity = resolved.ir
-    return entity.kind != "free" or entity.name in annotated
+    return entity.kind != "free" or entity.name in annotated()
 
 
 def _fill_hint(slot: ir.Slot) -> str:

@@ -22,6 +22,8 @@ entity colour: enum
   blue
   green
 
+entity city: lookup "cities.txt"
+
 entity size: enum
   small
   large
@@ -33,6 +35,7 @@ slot count: int
   from entity number
 slot note: text
   from text in pick
+slot city: city
 
 phrase polite = "please" | "kindly" | ""
 """
@@ -97,12 +100,14 @@ story pick and count:
 test order:
   user "give me a red one please" as order
   bot utter_order
+  slot city = london
 """
 FILES = {
     "defs.assist": DEFS,
     "intents.assist": INTENTS,
     "responses.assist": RESPONSES,
     "dialogue.assist": DIALOGUE,
+    "cities.txt": "paris\nlondon\n",
 }
 
 EDITS: dict[str, tuple[str, str, str]] = {
@@ -116,6 +121,7 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "slot note: text",
         "slot cnts: int\nslot note: text",
     ),
+    "edit a lookup table": ("cities.txt", "london", "lisbon"),
     "retype a slot": ("defs.assist", "slot count: int", "slot count: text"),
     "give a slot an initial value": ("defs.assist", "slot size: size", "slot size: size = small"),
     "shift every line": ("defs.assist", "use stdlib.entities\n", "use stdlib.entities\n\n\n"),
