@@ -57,6 +57,7 @@ class CompileCache:
     responses: dict[str, ir.Response] = field(default_factory=dict)
     forms: dict[str, ir.Form] = field(default_factory=dict)
     actions: dict[str, ir.Action] = field(default_factory=dict)
+    stories: dict[str, ast.StoryDecl] = field(default_factory=dict)
     """The last compile's resolved names, kept while equal (`reuse.keep_equal`), so
     that the lookups a kept result depends on can be compared by identity."""
     response_decls: Memo[ir.Response] = field(default_factory=Memo)
@@ -141,6 +142,7 @@ def compile_project(
         if not (ignore_missing_actions and d.code == "E0901")
     )
     stories = {name: decl for name, (_, decl) in table.stories.items.items()}
+    stories = cache.stories = keep_equal(cache.stories, stories)
     answers = answers.adding(response=responses, action=actions, form=forms, story=stories)
     dialogue = DialogueResolver(scope, responses, actions, forms, stories).resolve(
         config.max_history, cache.dialogue, answers

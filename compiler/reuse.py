@@ -83,6 +83,8 @@ class Answers:
 
     def __init__(self, **kinds: Lookup) -> None:
         self.kinds = kinds
+        self._last: tuple[Answers, dict[str, Set[str]]] | None = None
+        """The last `changed_since` asked, and its answer (several memos ask it)."""
 
     def adding(self, **kinds: Lookup) -> Answers:
         """These answers and more (for passes that look up what earlier ones made)."""
@@ -91,8 +93,10 @@ class Answers:
     def changed_since(self, before: Answers) -> dict[str, Set[str]]:
         """Kind → the names whose answer is not the same as `before`'s (kinds with
         none are left out)."""
-        changes = {kind: _changed(before.kinds[kind], now) for kind, now in self.kinds.items()}
-        return {kind: names for kind, names in changes.items() if names}
+        if self._last is None or self._last[0] is not before:
+            changes = {kind: _changed(before.kinds[kind], now) for kind, now in self.kinds.items()}
+            self._last = (before, {kind: names for kind, names in changes.items() if names})
+        return self._last[1]
 
 
 def _changed(before: Lookup, now: Lookup) -> Set[str]:
@@ -172,12 +176,17 @@ def same_objects(now: Sequence[object], last: Sequence[object]) -> bool:
 
 def keep_equal(last: dict[str, V], now: dict[str, V]) -> dict[str, V]:
     """`now`, with each value equal to the last compile's replaced by that same object,
-    so that an unchanged answer is the same answer."""
+    so that an unchanged answer is the same answer; `last` itself when all are."""
     kept: dict[str, V] = {}
+    same = list(now) == list(last)  # the same names in the same order
     for name, value in now.items():
-        before = last.get(name, value)
-        kept[name] = before if before is value or before == value else value
-    return kept
+        before = last.get(name)
+        if before is not None and (before is value or before == value):
+            kept[name] = before
+        else:
+            kept[name] = value
+            same = False
+    return last if same else kept
 
 
 def reuse_decls(last: dict[str, list[ast.Decl]], modules: list[ast.Module]) -> None:
