@@ -102,28 +102,30 @@ def compile_project(
     `disk_cache` keeps parse results and intents' examples and diagnostics in the
     project's `.assistc/cache/`."""
     base = root if root.is_dir() else root.parent
-    cache = cache if cache is not None else CompileCache()
+    # Without a cache, declarations are resolved directly, as they always were (the
+    # tests compare a re-check with that); the rest keeps its state in a throwaway one.
+    kept = cache if cache is not None else CompileCache()
     sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
-    reuse_decls(cache.decls, sources.modules)
+    reuse_decls(kept.decls, sources.modules)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
-    table, duplicates = build_symbols(sources.modules, stdlib_files, cache.symbols)
+    table, duplicates = build_symbols(sources.modules, stdlib_files, kept.symbols)
     problems.extend(duplicates)
     problems.extend(_check_uses(table, sources))
     config, config_problems = resolve_config(table, seed)
     problems.extend(config_problems)
-    entities, entity_problems = resolve_entities(table, sources.root, cache.entity_decls)
-    entities = cache.entities = keep_equal(cache.entities, entities)
+    entities, entity_problems = resolve_entities(table, sources.root, kept.entity_decls)
+    entities = kept.entities = keep_equal(kept.entities, entities)
     problems.extend(entity_problems)
     slots, slot_problems = resolve_slots(table, entities)
-    slots = cache.slots = keep_equal(cache.slots, slots)
+    slots = kept.slots = keep_equal(kept.slots, slots)
     problems.extend(slot_problems)
     examples = generate_intents(
         table,
         entities,
         config,
         sample_templates=sample_templates,
-        cache=cache.intents,
+        cache=cache.intents if cache else None,
         disk=FileEntries(base / INTENT_CACHE_DIR, {f.display: f.text for f in sources.files})
         if disk_cache
         else None,
@@ -132,20 +134,20 @@ def compile_project(
     scope = Scope(table, entities, slots, problems)
     intents = {*table.intents.items, *BUILTIN_INTENTS}
     answers = Answers(slot=slots, entity=entities, intent=intents)
-    responses = resolve_responses(scope, cache.response_decls, answers)
-    forms = cache.forms = keep_equal(cache.forms, resolve_forms(scope, responses))
-    responses = cache.responses = keep_equal(cache.responses, responses)
-    actions = cache.actions = keep_equal(cache.actions, resolve_actions(scope))
+    responses = resolve_responses(scope, cache.response_decls if cache else None, answers)
+    forms = kept.forms = keep_equal(kept.forms, resolve_forms(scope, responses))
+    responses = kept.responses = keep_equal(kept.responses, responses)
+    actions = kept.actions = keep_equal(kept.actions, resolve_actions(scope))
     problems.extend(
         d
         for d in check_bindings(table, actions, sources.root, responses, slots)
         if not (ignore_missing_actions and d.code == "E0901")
     )
     stories = {name: decl for name, (_, decl) in table.stories.items.items()}
-    stories = cache.stories = keep_equal(cache.stories, stories)
+    stories = kept.stories = keep_equal(kept.stories, stories)
     answers = answers.adding(response=responses, action=actions, form=forms, story=stories)
     dialogue = DialogueResolver(scope, responses, actions, forms, stories).resolve(
-        config.max_history, cache.dialogue, answers
+        config.max_history, cache.dialogue if cache else None, answers
     )
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
     assistant = ir.Assistant(
@@ -161,7 +163,7 @@ def compile_project(
         rules=sorted(dialogue.rules, key=lambda r: r.name),
         tests=sorted(dialogue.tests, key=lambda t: t.name),
     )
-    problems.extend(unused_definitions(table, assistant, examples.used_phrases, cache.usage))
+    problems.extend(unused_definitions(table, assistant, examples.used_phrases, kept.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)
     has_errors = any(d.severity == "error" for d in diagnostics)
     return CompileResult(

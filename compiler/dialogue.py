@@ -20,7 +20,7 @@ MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
 MAX_INCLUDE_DEPTH = 32
 
-D = TypeVar("D")
+D = TypeVar("D", ast.StoryDecl, ast.RuleDecl, ast.TestDecl)
 R = TypeVar("R")
 
 
@@ -215,14 +215,22 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ top level
 
-    def resolve(self, max_history: int, memo: DialogueMemo, answers: Answers) -> DialogueResult:
+    def resolve(
+        self, max_history: int, memo: DialogueMemo | None, answers: Answers
+    ) -> DialogueResult:
         """Every story, rule and test; those whose declaration and lookups are unchanged
         since the compile that filled `memo` are reused from it."""
         table = self.scope.table
-        stories = resolve_all(table.stories, self._story, memo.stories, answers, self.problems)
+        stories = self._reuse(
+            table.stories, DialogueResolver._paths, memo.stories if memo else None, answers
+        )
         paths = [path for story_paths in stories for path in story_paths]
-        rules = self._reuse(table.rules, DialogueResolver._keyed_rule, memo.rules, answers)
-        tests = self._reuse(table.tests, DialogueResolver._test, memo.tests, answers)
+        rules = self._reuse(
+            table.rules, DialogueResolver._keyed_rule, memo.rules if memo else None, answers
+        )
+        tests = self._reuse(
+            table.tests, DialogueResolver._test, memo.tests if memo else None, answers
+        )
         self._story_conflicts(paths, max_history)
         self._rule_conflicts(rules, memo)
         fills = self._slots_filled_by_entity()
@@ -234,23 +242,24 @@ class DialogueResolver:
         self,
         namespace: Namespace[D],
         resolve: Callable[[DialogueResolver, D], R],
-        memo: Memo[R],
+        memo: Memo[R] | None,
         answers: Answers,
     ) -> list[R]:
-        """`resolve_all` for one kind of declaration, each resolved by a watching resolver."""
+        """`resolve_all` for one kind of declaration, each resolved by a watching resolver
+        of its own."""
 
-        def watched(decl: D, reads: Reads, problems: list[Diagnostic]) -> R:
+        def watched(decl: D, reads: Reads | None, problems: list[Diagnostic]) -> R:
+            if reads is None:
+                return resolve(self, decl)
+            if any(isinstance(step, ast.IncludeStepNode) for step in decl.steps):
+                # Included stories' paths are as this resolver expanded them (which
+                # include closes a cycle depends on which story it expanded first):
+                # resolve it here, and keep nothing.
+                reads.whole = True
+                return resolve(self, decl)
             return resolve(self._watching(reads, problems), decl)
 
         return resolve_all(namespace, watched, memo, answers, self.problems)
-
-    def _story(self, decl: ast.StoryDecl, reads: Reads, problems: list[Diagnostic]) -> list[_Path]:
-        if any(isinstance(node, ast.IncludeStepNode) for node in decl.steps):
-            # Its paths depend on other stories' paths, and which include makes a cycle
-            # on which story was expanded first: expand it here, where the others are.
-            reads.whole = True
-            return self._paths(decl)
-        return self._watching(reads, problems)._paths(decl)
 
     def _paths(self, decl: ast.StoryDecl) -> list[_Path]:
         """The story's linear paths, named `title` or `title #n`."""
@@ -348,18 +357,19 @@ class DialogueResolver:
                     )
 
     def _rule_conflicts(
-        self, rules: list[tuple[ir.Rule, RuleKey | None]], memo: DialogueMemo
+        self, rules: list[tuple[ir.Rule, RuleKey | None]], memo: DialogueMemo | None
     ) -> None:
         """Rules that answer the same situation differently. What it reads (each rule's
         declaration and key, in order) is kept in `memo` with what it found, reused
         while the same objects come in the same order."""
         decls = self.scope.table.rules.values()
         inputs: list[object] = [*decls, *(key for _, key in rules)]
-        if same_objects(inputs, memo.rule_conflicts[0]):
+        if memo is not None and same_objects(inputs, memo.rule_conflicts[0]):
             self.problems.extend(memo.rule_conflicts[1])
             return
         found: list[Diagnostic] = []
-        memo.rule_conflicts = (inputs, found)
+        if memo is not None:
+            memo.rule_conflicts = (inputs, found)
         seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
         for decl, (_, rule) in zip(decls, rules, strict=True):
             if rule is None:

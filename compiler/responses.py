@@ -12,13 +12,15 @@ from assistc.runtime import ir
 
 
 def resolve_responses(
-    scope: Scope, memo: Memo[ir.Response], answers: Answers
+    scope: Scope, memo: Memo[ir.Response] | None, answers: Answers
 ) -> dict[str, ir.Response]:
     """Each response declaration's IR; those whose declaration and lookups are
     unchanged since the compile that filled `memo` are reused from it."""
 
-    def resolve(decl: ast.ResponseDecl, reads: Reads, found: list[Diagnostic]) -> ir.Response:
-        watching = scope.watching(reads, found)
+    def resolve(
+        decl: ast.ResponseDecl, reads: Reads | None, found: list[Diagnostic]
+    ) -> ir.Response:
+        watching = scope if reads is None else scope.watching(reads, found)
         variations = [_variation(v, watching) for v in decl.variations]
         return ir.Response(name=decl.name.text, variations=variations)
 

@@ -135,14 +135,19 @@ class Memo(Generic[R]):
 
 def resolve_all(
     namespace: Namespace[D],
-    compute: Callable[[D, Reads, list[Diagnostic]], R],
-    memo: Memo[R],
+    compute: Callable[[D, Reads | None, list[Diagnostic]], R],
+    memo: Memo[R] | None,
     answers: Answers,
     problems: list[Diagnostic],
 ) -> list[R]:
     """Each declaration's result, in name order: the kept one when it still holds,
     else `compute(decl, reads, found)`'s, which notes its lookups in `reads` and its
-    diagnostics in `found`. Either way the diagnostics are added to `problems`."""
+    diagnostics in `found`. Either way the diagnostics are added to `problems`.
+
+    Without a memo, `compute(decl, None, problems)` resolves each directly, as a check
+    without a cache does (the tests compare a re-check with that)."""
+    if memo is None:
+        return [compute(decl, None, problems) for decl in namespace.values()]
     if memo.basis is None:
         memo.kept.clear()
         changes: dict[str, Set[str]] = {}

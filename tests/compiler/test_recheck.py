@@ -255,6 +255,7 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["rename an included story", "include a story in a rule"],
         ["a placeholder names a response", "rename a response"],
         ["make an include cycle", "break a story step"],
+        ["make an include cycle", "include a story in a rule"],
         ["conflicting rule", "rename an intent"],
     ],
 )
