@@ -23,7 +23,7 @@ from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.reuse import Answers, Memo, keep_equal, reuse_decls
-from assistc.compiler.slots import ResolvedSlot, resolve_slots
+from assistc.compiler.slots import ResolvedSlot, SlotMemo, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
@@ -52,6 +52,9 @@ class CompileCache:
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
     entity_decls: EntityMemo = field(default_factory=dict)
     """Per entity: its declaration (lookup tables are read again each time)."""
+    slot_decls: SlotMemo = field(default_factory=SlotMemo)
+    """Per slot: its declaration, while the entities and the intents' and forms' names
+    are the same."""
     entities: dict[str, ResolvedEntity] = field(default_factory=dict)
     slots: dict[str, ResolvedSlot] = field(default_factory=dict)
     responses: dict[str, ir.Response] = field(default_factory=dict)
@@ -117,7 +120,7 @@ def compile_project(
     entities, entity_problems = resolve_entities(table, sources.root, kept.entity_decls)
     entities = kept.entities = keep_equal(kept.entities, entities)
     problems.extend(entity_problems)
-    slots, slot_problems = resolve_slots(table, entities)
+    slots, slot_problems = resolve_slots(table, entities, kept.slot_decls)
     slots = kept.slots = keep_equal(kept.slots, slots)
     problems.extend(slot_problems)
     examples = generate_intents(
