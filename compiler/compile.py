@@ -55,17 +55,17 @@ class CompileCache:
     slot_decls: SlotMemo = field(default_factory=SlotMemo)
     """Per slot: its declaration, while the entities and the intents' and forms' names
     are the same."""
+    # The last compile's resolved names, kept while equal (`reuse.keep_equal`), so that
+    # the answers a kept result depends on can be compared by identity:
     entities: dict[str, ResolvedEntity] = field(default_factory=dict)
     slots: dict[str, ResolvedSlot] = field(default_factory=dict)
     responses: dict[str, ir.Response] = field(default_factory=dict)
     forms: dict[str, ir.Form] = field(default_factory=dict)
     actions: dict[str, ir.Action] = field(default_factory=dict)
     stories: dict[str, ast.StoryDecl] = field(default_factory=dict)
-    """The last compile's resolved names, kept while equal (`reuse.keep_equal`), so
-    that the lookups a kept result depends on can be compared by identity."""
+    # Per declaration: its declaration and the names it looked up (`reuse.Memo`):
     response_decls: Memo[ir.Response] = field(default_factory=Memo)
     dialogue: DialogueMemo = field(default_factory=DialogueMemo)
-    """Per declaration: its declaration and the names it looked up."""
     usage: UsageCounts = field(default_factory=UsageCounts)
     """The names each IR object uses, counted once per object."""
 
