@@ -95,8 +95,8 @@ class Answers:
         none are left out)."""
         if self._last is None or self._last[0] is not before:
             changes = {kind: _changed(before.kinds[kind], now) for kind, now in self.kinds.items()}
-            self._last = (before, {kind: names for kind, names in changes.items() if names})
             before._last = None  # else each compile's answers would keep all earlier ones
+            self._last = (before, {kind: names for kind, names in changes.items() if names})
         return self._last[1]
 
 
