@@ -28,7 +28,7 @@ from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import BUILTIN_INTENTS, SymbolsMemo, SymbolTable, build_symbols
-from assistc.compiler.usage import UsageCounts, unused_definitions
+from assistc.compiler.usage import UsedNames, unused_definitions
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parser import gc_paused
@@ -66,8 +66,8 @@ class CompileCache:
     # Per declaration: its declaration and the names it looked up (`reuse.Memo`):
     response_decls: Memo[ir.Response] = field(default_factory=Memo)
     dialogue: DialogueMemo = field(default_factory=DialogueMemo)
-    usage: UsageCounts = field(default_factory=UsageCounts)
-    """The names each IR object uses, counted once per object."""
+    usage: UsedNames = field(default_factory=UsedNames)
+    """The names each list of IR objects uses, while its objects are the same."""
 
 
 @dataclass

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from assistc.compiler.reuse import same_objects
 from assistc.compiler.symbols import Namespace, SymbolTable
@@ -12,72 +12,38 @@ from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
-Use = tuple[str, str]
-"""(kind, name) of a name an IR object uses; kind "bot" is a response or an action."""
-Item = (
-    ir.Story
-    | ir.Rule
-    | ir.ConversationTest
-    | ir.Form
-    | ir.Response
-    | ir.Action
-    | ir.Slot
-    | ir.Intent
-)
+Used = dict[str, set[str]]
+"""Kind → names used; kind "bot" is a response or an action."""
 
 
-CATEGORIES = ("stories", "rules", "tests", "forms", "responses", "actions", "slots", "intents")
-"""The `ir.Assistant` lists whose objects use names."""
-
-
-class UsageCounts:
-    """How many of the assistant's IR objects use each name. Objects are counted once
-    and kept with their uses: a re-check recounts only the lists that changed, and in
-    them only the objects that are new (an unchanged declaration's IR is the same
-    object, see `compiler.reuse`) or gone."""
+class UsedNames:
+    """The names the assistant's IR objects use, collected per IR list (its stories,
+    rules…). A re-check collects again only from the lists that changed: an unchanged
+    declaration's IR is the same object (see `compiler.reuse`)."""
 
     def __init__(self) -> None:
         self.lists: dict[str, list[object]] = {}
-        """Category → the objects last counted, in order."""
-        self.items: dict[str, dict[int, tuple[Item, list[Use]]]] = {c: {} for c in CATEGORIES}
-        """Category → id → (the object, its uses); keeping the object keeps its id unique."""
-        self.counts: dict[str, Counter[str]] = {
-            kind: Counter() for kind in ("intent", "bot", "form", "entity", "slot")
-        }
+        """List name → its objects when last collected."""
+        self.used: dict[str, Used] = {}
+        """List name → what its objects use."""
 
-    def used(self, assistant: ir.Assistant) -> dict[str, Collection[str]]:
-        """Kind → the names of that kind that some object of `assistant` uses."""
-        for category in CATEGORIES:
-            items: list[Item] = getattr(assistant, category)
-            if not same_objects(items, self.lists.get(category, [])):
-                self._recount(self.items[category], items)
-                self.lists[category] = list(items)
-        used: dict[str, Collection[str]] = {kind: c.keys() for kind, c in self.counts.items()}
-        bot = {assistant.config.fallback_action, *used["bot"]}
-        used["response"] = used["action"] = bot
+    def collect(self, assistant: ir.Assistant) -> Used:
+        for name, collect in COLLECTORS.items():
+            items: Sequence[Any] = getattr(assistant, name)
+            if name not in self.used or not same_objects(items, self.lists[name]):
+                self.used[name] = _empty()
+                collect(items, self.used[name])
+                self.lists[name] = list(items)
+        used = {kind: set().union(*(u[kind] for u in self.used.values())) for kind in KINDS}
+        used["bot"].add(assistant.config.fallback_action)
+        used["response"] = used["action"] = used["bot"]
         return used
-
-    def _recount(self, counted: dict[int, tuple[Item, list[Use]]], items: list[Item]) -> None:
-        now = {id(item): item for item in items}
-        for gone in counted.keys() - now.keys():
-            self._add(counted.pop(gone)[1], -1)
-        for new in now.keys() - counted.keys():
-            uses = _uses(now[new])
-            counted[new] = (now[new], uses)
-            self._add(uses, 1)
-
-    def _add(self, uses: list[Use], step: int) -> None:
-        for kind, name in uses:
-            counter = self.counts[kind]
-            counter[name] += step
-            if not counter[name]:
-                del counter[name]
 
 
 def unused_definitions(
-    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str], counts: UsageCounts
+    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str], names: UsedNames
 ) -> list[Diagnostic]:
-    used = counts.used(assistant)
+    used = names.collect(assistant)
     used["phrase"] = used_phrases
     problems: list[Diagnostic] = []
     namespaces: list[tuple[Namespace[object], str]] = [
@@ -107,85 +73,106 @@ def unused_definitions(
     return problems
 
 
-def _uses(item: Item) -> list[Use]:
-    """The names one IR object uses."""
-    if isinstance(item, ir.Story):
-        return _step_uses(item.steps)
-    if isinstance(item, ir.Rule):
-        uses = _step_uses(item.steps)
-        if item.active_form:
-            uses.append(("form", item.active_form))
-        uses.extend(("slot", t.slot) for t in item.conditions)
-        return uses
-    if isinstance(item, ir.ConversationTest):
-        return _test_uses(item)
-    if isinstance(item, ir.Form):
-        uses = [("bot", name) for name in item.on_complete]
-        for form_slot in item.slots:
-            uses += [("slot", form_slot.slot), ("bot", form_slot.prompt)]
-            if form_slot.invalid_response:
-                uses.append(("bot", form_slot.invalid_response))
-        return uses
-    if isinstance(item, ir.Response):
-        return _response_uses(item)
-    if isinstance(item, ir.Action):
-        return [("slot", p.slot) for p in (*item.inputs, *item.outputs)]
-    if isinstance(item, ir.Slot):
-        return _slot_uses(item)
-    return [("entity", e.entity) for example in item.examples for e in example.entities]
+KINDS = ("intent", "bot", "form", "entity", "slot")
 
 
-def _step_uses(steps: list[ir.Step]) -> list[Use]:
-    uses: list[Use] = []
+def _empty() -> Used:
+    return {kind: set() for kind in KINDS}
+
+
+def _steps(steps: Iterable[ir.Step], used: Used) -> None:
     for step in steps:
         if isinstance(step, ir.UserStep):
-            uses.append(("intent", step.intent))
-            uses.extend(("entity", e.entity) for e in step.entities)
+            used["intent"].add(step.intent)
+            used["entity"].update(e.entity for e in step.entities)
         elif isinstance(step, ir.BotStep):
-            uses.append(("bot", step.action))
+            used["bot"].add(step.action)
         elif isinstance(step, ir.FormStep):
-            uses.append(("form", step.form))
+            used["form"].add(step.form)
         else:
-            uses.append(("slot", step.slot))
-    return uses
+            used["slot"].add(step.slot)
 
 
-def _test_uses(test: ir.ConversationTest) -> list[Use]:
-    uses: list[Use] = []
-    for step in test.steps:
-        if isinstance(step, ir.TestUser) and step.intent:
-            uses.append(("intent", step.intent))
-        elif isinstance(step, ir.TestBot):
-            uses.extend(("bot", n) for n in (step.response, step.action) if n)
-        elif isinstance(step, ir.TestSlot):
-            uses.append(("slot", step.slot))
-    return uses
+def _stories(stories: list[ir.Story], used: Used) -> None:
+    for story in stories:
+        _steps(story.steps, used)
 
 
-def _response_uses(response: ir.Response) -> list[Use]:
-    uses: list[Use] = []
-    for variation in response.variations:
-        uses.extend(("slot", t.slot) for t in variation.condition)
-        with contextlib.suppress(tpl.TemplateError):  # reported by the response check
-            uses.extend(("slot", i.name) for i in tpl.interpolations(variation.text))
-        for button in variation.buttons:
-            uses.append(("intent", button.payload[1:].split("{", 1)[0]))
-    return uses
+def _rules(rules: list[ir.Rule], used: Used) -> None:
+    for rule in rules:
+        _steps(rule.steps, used)
+        if rule.active_form:
+            used["form"].add(rule.active_form)
+        used["slot"].update(t.slot for t in rule.conditions)
 
 
-def _slot_uses(slot: ir.Slot) -> list[Use]:
-    uses: list[Use] = []
-    if slot.mappings:
-        uses.append(("slot", slot.name))  # filled from messages; the policy sees it
-    if slot.type.entity:
-        uses.append(("entity", slot.type.entity))
-    if slot.type.item and slot.type.item.entity:
-        uses.append(("entity", slot.type.item.entity))
-    for mapping in slot.mappings:
-        if mapping.entity:
-            uses.append(("entity", mapping.entity))
-        if mapping.intent:
-            uses.append(("intent", mapping.intent))
-        if mapping.form:
-            uses.append(("form", mapping.form))
-    return uses
+def _tests(tests: list[ir.ConversationTest], used: Used) -> None:
+    for test in tests:
+        for step in test.steps:
+            if isinstance(step, ir.TestUser) and step.intent:
+                used["intent"].add(step.intent)
+            elif isinstance(step, ir.TestBot):
+                used["bot"].update(n for n in (step.response, step.action) if n)
+            elif isinstance(step, ir.TestSlot):
+                used["slot"].add(step.slot)
+
+
+def _forms(forms: list[ir.Form], used: Used) -> None:
+    for form in forms:
+        used["bot"].update(form.on_complete)
+        for form_slot in form.slots:
+            used["slot"].add(form_slot.slot)
+            used["bot"].add(form_slot.prompt)
+            if form_slot.invalid_response:
+                used["bot"].add(form_slot.invalid_response)
+
+
+def _responses(responses: list[ir.Response], used: Used) -> None:
+    for response in responses:
+        for variation in response.variations:
+            used["slot"].update(t.slot for t in variation.condition)
+            with contextlib.suppress(tpl.TemplateError):  # reported by the response check
+                used["slot"].update(i.name for i in tpl.interpolations(variation.text))
+            for button in variation.buttons:
+                used["intent"].add(button.payload[1:].split("{", 1)[0])
+
+
+def _actions(actions: list[ir.Action], used: Used) -> None:
+    for action in actions:
+        used["slot"].update(p.slot for p in (*action.inputs, *action.outputs))
+
+
+def _slots(slots: list[ir.Slot], used: Used) -> None:
+    for slot in slots:
+        if slot.mappings:
+            used["slot"].add(slot.name)  # filled from messages; the policy sees it
+        if slot.type.entity:
+            used["entity"].add(slot.type.entity)
+        if slot.type.item and slot.type.item.entity:
+            used["entity"].add(slot.type.item.entity)
+        for mapping in slot.mappings:
+            if mapping.entity:
+                used["entity"].add(mapping.entity)
+            if mapping.intent:
+                used["intent"].add(mapping.intent)
+            if mapping.form:
+                used["form"].add(mapping.form)
+
+
+def _intents(intents: list[ir.Intent], used: Used) -> None:
+    for intent in intents:
+        for example in intent.examples:
+            used["entity"].update(e.entity for e in example.entities)
+
+
+COLLECTORS: dict[str, Callable[[Any, Used], None]] = {
+    "stories": _stories,
+    "rules": _rules,
+    "tests": _tests,
+    "forms": _forms,
+    "responses": _responses,
+    "actions": _actions,
+    "slots": _slots,
+    "intents": _intents,
+}
+"""`ir.Assistant` list → what collects the names its objects use."""
