@@ -10,7 +10,15 @@ from typing import TypeVar
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
 from assistc.compiler.references import Scope
-from assistc.compiler.reuse import Answers, Memo, Reads, Watched, resolve_all, same_objects
+from assistc.compiler.reuse import (
+    Answers,
+    Checked,
+    Memo,
+    Reads,
+    Watched,
+    check_once,
+    resolve_all,
+)
 from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
@@ -50,13 +58,15 @@ _Path = tuple[ir.Story, list[_Located]]
 @dataclass
 class DialogueMemo:
     """What the dialogue pass keeps between compiles (see `compiler.reuse`): stories,
-    rules and tests per declaration, and the conflicts found among the rules."""
+    rules and tests per declaration, and what the checks across them found."""
 
     stories: Memo[list[_Path]] = field(default_factory=Memo)
     rules: Memo[tuple[ir.Rule, RuleKey | None]] = field(default_factory=Memo)
     tests: Memo[ir.ConversationTest] = field(default_factory=Memo)
-    rule_conflicts: tuple[list[object], list[Diagnostic]] = ([], [])
-    """The rules' declarations and keys, in order, last checked, and what was found."""
+    rule_conflicts: Checked = field(default_factory=Checked)
+    """Read: the rules' declarations and keys."""
+    story_checks: Checked = field(default_factory=Checked)
+    """Read: the stories' paths, the slots, the responses and `max_history`."""
 
 
 class DialogueResolver:
@@ -231,12 +241,27 @@ class DialogueResolver:
         tests = self._reuse(
             table.tests, DialogueResolver._test, memo.tests if memo else None, answers
         )
-        self._story_conflicts(paths, max_history)
-        self._rule_conflicts(rules, memo)
+        decls = table.rules.values()
+        check_once(
+            memo.rule_conflicts if memo else None,
+            [*decls, *(key for _, key in rules)],
+            lambda found: self._rule_conflicts(decls, rules, found),
+            self.problems,
+        )
+        check_once(
+            memo.story_checks if memo else None,
+            [max_history, self.scope.slots, self.responses, *(story for story, _ in paths)],
+            lambda found: self._story_checks(paths, max_history, found),
+            self.problems,
+        )
+        return DialogueResult([story for story, _ in paths], [rule for rule, _ in rules], tests)
+
+    def _story_checks(self, paths: list[_Path], max_history: int, found: list[Diagnostic]) -> None:
+        """Conflicts among the stories, and bot steps that can never happen."""
+        self._story_conflicts(paths, max_history, found)
         fills = self._slots_filled_by_entity()
         for story, path in paths:
-            self._unreachable(story.name, path, fills)
-        return DialogueResult([story for story, _ in paths], [rule for rule, _ in rules], tests)
+            self._unreachable(story.name, path, fills, found)
 
     def _reuse(
         self,
@@ -323,7 +348,9 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ analysis
 
-    def _story_conflicts(self, stories: list[_Path], max_history: int) -> None:
+    def _story_conflicts(
+        self, stories: list[_Path], max_history: int, found: list[Diagnostic]
+    ) -> None:
         """The same recent history must always lead to the same next action."""
         seen: dict[tuple[str, ...], tuple[str, str, ast.Span]] = {}
         reported: set[tuple[str, str]] = set()
@@ -344,7 +371,7 @@ class DialogueResolver:
                     continue
                 if previous[0] != nxt and (previous[1], name) not in reported:
                     reported.add((previous[1], name))
-                    self.problems.append(
+                    found.append(
                         Diagnostic(
                             "E1001",
                             f"after the same conversation, story `{name}` does "
@@ -357,19 +384,12 @@ class DialogueResolver:
                     )
 
     def _rule_conflicts(
-        self, rules: list[tuple[ir.Rule, RuleKey | None]], memo: DialogueMemo | None
+        self,
+        decls: list[ast.RuleDecl],
+        rules: list[tuple[ir.Rule, RuleKey | None]],
+        found: list[Diagnostic],
     ) -> None:
-        """Rules that answer the same situation differently. What it reads (each rule's
-        declaration and key, in order) is kept in `memo` with what it found, reused
-        while the same objects come in the same order."""
-        decls = self.scope.table.rules.values()
-        inputs: list[object] = [*decls, *(key for _, key in rules)]
-        if memo is not None and same_objects(inputs, memo.rule_conflicts[0]):
-            self.problems.extend(memo.rule_conflicts[1])
-            return
-        found: list[Diagnostic] = []
-        if memo is not None:
-            memo.rule_conflicts = (inputs, found)
+        """Rules that answer the same situation differently."""
         seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
         for decl, (_, rule) in zip(decls, rules, strict=True):
             if rule is None:
@@ -389,7 +409,6 @@ class DialogueResolver:
                         hint="add a condition (`when …`) that tells them apart, or delete one",
                     )
                 )
-        self.problems.extend(found)
 
     def _slots_filled_by_entity(self) -> dict[str, list[str]]:
         """Entity → the slots (in the scope's order) that some mapping fills from it."""
@@ -400,7 +419,13 @@ class DialogueResolver:
                 fills.setdefault(entity, []).append(slot_name)
         return fills
 
-    def _unreachable(self, name: str, path: list[_Located], fills: dict[str, list[str]]) -> None:
+    def _unreachable(
+        self,
+        name: str,
+        path: list[_Located],
+        fills: dict[str, list[str]],
+        found: list[Diagnostic],
+    ) -> None:
         """A bot step naming a response none of whose variations can be chosen, given the
         slot values the story itself has set (`fills`: `_slots_filled_by_entity`)."""
         known: dict[str, ir.JsonValue] = {}
@@ -417,7 +442,7 @@ class DialogueResolver:
                 if response.variations and all(
                     _definitely_false(v.condition, known) for v in response.variations
                 ):
-                    self.problems.append(
+                    found.append(
                         Diagnostic(
                             "W1101",
                             f"in story `{name}`, no variation of `{step.action}` can be "

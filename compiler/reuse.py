@@ -175,6 +175,32 @@ def resolve_all(
     return results
 
 
+@dataclass
+class Checked:
+    """A check across many results: the objects it read, in order, and what it found."""
+
+    inputs: list[object] = field(default_factory=list)
+    found: list[Diagnostic] = field(default_factory=list)
+
+
+def check_once(
+    memo: Checked | None,
+    inputs: list[object],
+    check: Callable[[list[Diagnostic]], None],
+    problems: list[Diagnostic],
+) -> None:
+    """Add what `check(found)` finds to `problems`; with `memo`, reuse what it found
+    last time when it would read the same objects (`inputs`) again."""
+    if memo is None or not same_objects(inputs, memo.inputs):
+        found: list[Diagnostic] = []
+        check(found)
+        if memo is None:
+            problems.extend(found)
+            return
+        memo.inputs, memo.found = inputs, found
+    problems.extend(memo.found)
+
+
 def same_objects(now: Sequence[object], last: Sequence[object]) -> bool:
     """The same objects in the same order."""
     return len(now) == len(last) and all(map(operator.is_, now, last))

@@ -122,6 +122,11 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "slot cnts: int\nslot note: text",
     ),
     "edit a lookup table": ("cities.txt", "london", "lisbon"),
+    "a slot is filled by an intent instead": (
+        "defs.assist",
+        "slot size: size\n",
+        "slot size: size\n  from intent order = small\n",
+    ),
     "retype a slot": ("defs.assist", "slot count: int", "slot count: text"),
     "give a slot an initial value": ("defs.assist", "slot size: size", "slot size: size = small"),
     "shift every line": ("defs.assist", "use stdlib.entities\n", "use stdlib.entities\n\n\n"),
@@ -167,6 +172,11 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "  bot utter_count\n\nstory",
         "  bot utter_cont\n\nstory",
     ),
+    "no story includes another": (
+        "dialogue.assist",
+        "  include pick\n  user order(size:from=small)",
+        "  user order(size:from=small)",
+    ),
     "make an include cycle": (
         "dialogue.assist",
         "  user ask_count\n  bot utter_count\n\nstory pick and count:",
@@ -181,6 +191,12 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "dialogue.assist",
         "test order:",
         "story other:\n  user order(colour=red)\n  bot utter_count\n\ntest order:",
+    ),
+    "a story's slots rule out a response": (
+        "dialogue.assist",
+        "test order:",
+        'response utter_large:\n  "Large!" if size == large\n\n'
+        "story small:\n  user order(size=small)\n  bot utter_large\n\ntest order:",
     ),
     "break a test": (
         "dialogue.assist",
@@ -256,6 +272,12 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["a placeholder names a response", "rename a response"],
         ["make an include cycle", "break a story step"],
         ["make an include cycle", "include a story in a rule"],
+        [
+            "no story includes another",  # so that the checks across stories are reused
+            "a story's slots rule out a response",
+            "a slot is filled by an intent instead",
+        ],
+        ["a story's slots rule out a response", "drop an enum member"],
         ["conflicting rule", "rename an intent"],
     ],
 )
