@@ -156,9 +156,10 @@ def resolve_all(
         changes = answers.changed_since(memo.basis)
     memo.basis = None
     results: list[R] = []
-    for name in sorted(namespace.items):
-        decl = namespace.items[name][1]
-        kept = memo.kept.get(name)
+    items, last = namespace.items, memo.kept.get  # this loop visits every declaration
+    for name in sorted(items):
+        decl = items[name][1]
+        kept = last(name)
         if kept is None or kept.decl is not decl or (changes and kept.affected(changes)):
             reads, found = Reads(), list[Diagnostic]()
             result = compute(decl, reads, found)
@@ -167,7 +168,8 @@ def resolve_all(
                 memo.kept.pop(name, None)
             else:
                 memo.kept[name] = kept
-        problems.extend(kept.problems)
+        if kept.problems:
+            problems.extend(kept.problems)
         results.append(kept.result)
     for gone in memo.kept.keys() - namespace.items.keys():
         del memo.kept[gone]
