@@ -17,7 +17,7 @@ from assistc.compiler.config import resolve_config
 from assistc.compiler.dialogue import DialogueMemo, DialogueResolver
 from assistc.compiler.entities import EntityMemo, ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, generate_intents
-from assistc.compiler.forms import resolve_forms
+from assistc.compiler.forms import FormsMemo, resolve_forms
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
@@ -66,6 +66,8 @@ class CompileCache:
     # Per declaration: its declaration and the names it looked up (`reuse.Memo`):
     response_decls: Memo[ir.Response] = field(default_factory=Memo)
     dialogue: DialogueMemo = field(default_factory=DialogueMemo)
+    forms_memo: FormsMemo = field(default_factory=FormsMemo)
+    """All forms: their declarations, and the slots, entities, responses and actions."""
     usage: UsedNames = field(default_factory=UsedNames)
     """The names each list of IR objects uses, while its objects are the same."""
 
@@ -138,7 +140,8 @@ def compile_project(
     intents = {*table.intents.items, *BUILTIN_INTENTS}
     answers = Answers(slot=slots, entity=entities, intent=intents)
     responses = resolve_responses(scope, cache.response_decls if cache else None, answers)
-    forms = kept.forms = keep_equal(kept.forms, resolve_forms(scope, responses))
+    forms = resolve_forms(scope, responses, cache.forms_memo if cache else None)
+    forms = kept.forms = keep_equal(kept.forms, forms)
     responses = kept.responses = keep_equal(kept.responses, responses)
     actions = kept.actions = keep_equal(kept.actions, resolve_actions(scope))
     problems.extend(

@@ -75,6 +75,7 @@ DIALOGUE = """form pick:
     max 10
   ask note
   then utter_order
+  then fetch
 
 rule order:
   user order
