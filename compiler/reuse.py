@@ -17,9 +17,14 @@ them with its own once, name by name (by identity: `keep_equal` keeps an unchang
 slot, response… the same object from compile to compile), and resolves again only the
 declarations that are new or looked up a name whose answer changed.
 
-A resolution that read a whole namespace (a "did you mean" hint weighs every name, so
-any new name could change it) is not kept: such results are errors, rare and cheap to
-redo.
+A resolution that read more than it noted is not kept: one that read a whole namespace
+(a "did you mean" hint weighs every name, so any new name could change it; such results
+are errors, rare and cheap to redo), or a story or rule that includes stories (see
+`DialogueResolver`). Checks across many results (conflicts among rules or stories) are
+kept whole while they would read the same objects again (`check_once`).
+
+Without a cache, `compile_project` resolves everything directly, as it always did; the
+tests (tests/compiler/test_recheck.py) compare a re-check after edits with that.
 """
 
 from __future__ import annotations
