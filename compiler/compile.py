@@ -7,25 +7,29 @@ independent problem. The IR is produced only when there are no errors.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
-from assistc.compiler.dialogue import DialogueResolver
-from assistc.compiler.entities import ResolvedEntity, resolve_entities
+from assistc.compiler.dialogue import DialogueMemo, DialogueResolver
+from assistc.compiler.entities import EntityMemo, ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, PendingExamples
-from assistc.compiler.forms import resolve_forms
+from assistc.compiler.forms import FormsMemo, resolve_forms
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
-from assistc.compiler.slots import ResolvedSlot, resolve_slots
+from assistc.compiler.reuse import Answers, Memo, keep_equal, reuse_decls
+from assistc.compiler.slots import ResolvedSlot, SlotMemo, resolve_slots
 from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
-from assistc.compiler.symbols import SymbolTable, build_symbols
-from assistc.compiler.usage import unused_definitions
+from assistc.compiler.symbols import BUILTIN_INTENTS, SymbolsMemo, SymbolTable, build_symbols
+from assistc.compiler.usage import UsedNames, unused_definitions
+from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
@@ -36,11 +40,36 @@ INTENT_CACHE_DIR = Path(".assistc") / "cache" / "intents"
 
 @dataclass
 class CompileCache:
-    """What a long-running caller (the dev loop) keeps between compiles: generated
-    examples per intent, reused while their inputs are unchanged. (Parse results are
-    cached by `dsl.parse_cache`, in memory and on disk.)"""
+    """What a long-running caller (the dev loop) keeps between compiles, so that a
+    re-check redoes only what an edit changed. Parse results are cached by
+    `dsl.parse_cache` (by file text); the rest is keyed as `compiler.reuse` explains."""
 
+    decls: dict[str, list[ast.Decl]] = field(default_factory=dict)
+    """File → its declarations: an edited file's unchanged ones keep their objects."""
+    symbols: SymbolsMemo = field(default_factory=dict)
+    """File → its definitions by namespace, while its declarations are the same."""
     intents: IntentCache = field(default_factory=dict)
+    """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
+    entity_decls: EntityMemo = field(default_factory=dict)
+    """Per entity: its declaration (lookup tables are read again each time)."""
+    slot_decls: SlotMemo = field(default_factory=SlotMemo)
+    """Per slot: its declaration, while the entities and the intents' and forms' names
+    are the same."""
+    # The last compile's resolved names, kept while equal (`reuse.keep_equal`), so that
+    # the answers a kept result depends on can be compared by identity:
+    entities: dict[str, ResolvedEntity] = field(default_factory=dict)
+    slots: dict[str, ResolvedSlot] = field(default_factory=dict)
+    responses: dict[str, ir.Response] = field(default_factory=dict)
+    forms: dict[str, ir.Form] = field(default_factory=dict)
+    actions: dict[str, ir.Action] = field(default_factory=dict)
+    stories: dict[str, ast.StoryDecl] = field(default_factory=dict)
+    # Per declaration: its declaration and the names it looked up (`reuse.Memo`):
+    response_decls: Memo[ir.Response] = field(default_factory=Memo)
+    dialogue: DialogueMemo = field(default_factory=DialogueMemo)
+    forms_memo: FormsMemo = field(default_factory=FormsMemo)
+    """All forms: their declarations, and the slots, entities, responses and actions."""
+    usage: UsedNames = field(default_factory=UsedNames)
+    """The names each list of IR objects uses, while its objects are the same."""
 
 
 @dataclass
@@ -78,17 +107,23 @@ def compile_project(
     `disk_cache` keeps parse results and intents' examples and diagnostics in the
     project's `.assistc/cache/`."""
     base = root if root.is_dir() else root.parent
+    # Without a cache, declarations are resolved directly, as they always were (the
+    # tests compare a re-check with that); the rest keeps its state in a throwaway one.
+    kept = cache if cache is not None else CompileCache()
     sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
+    reuse_decls(kept.decls, sources.modules)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}
-    table, duplicates = build_symbols(sources.modules, stdlib_files)
+    table, duplicates = build_symbols(sources.modules, stdlib_files, kept.symbols)
     problems.extend(duplicates)
     problems.extend(_check_uses(table, sources))
     config, config_problems = resolve_config(table, seed)
     problems.extend(config_problems)
-    entities, entity_problems = resolve_entities(table, sources.root)
+    entities, entity_problems = resolve_entities(table, sources.root, kept.entity_decls)
+    entities = kept.entities = keep_equal(kept.entities, entities)
     problems.extend(entity_problems)
-    slots, slot_problems = resolve_slots(table, entities)
+    slots, slot_problems = resolve_slots(table, entities, kept.slot_decls)
+    slots = kept.slots = keep_equal(kept.slots, slots)
     problems.extend(slot_problems)
     generating = PendingExamples(  # a worker process may generate while the passes run
         table,
@@ -101,15 +136,24 @@ def compile_project(
         else None,
     )
     scope = Scope(table, entities, slots, problems)
-    responses = resolve_responses(scope)
-    forms = resolve_forms(scope, responses)
-    actions = resolve_actions(scope)
+    intents = {*table.intents.items, *BUILTIN_INTENTS}
+    answers = Answers(slot=slots, entity=entities, intent=intents)
+    responses = resolve_responses(scope, cache.response_decls if cache else None, answers)
+    forms = resolve_forms(scope, responses, cache.forms_memo if cache else None)
+    forms = kept.forms = keep_equal(kept.forms, forms)
+    responses = kept.responses = keep_equal(kept.responses, responses)
+    actions = kept.actions = keep_equal(kept.actions, resolve_actions(scope))
     problems.extend(
         d
         for d in check_bindings(table, actions, sources.root, responses, slots)
         if not (ignore_missing_actions and d.code == "E0901")
     )
-    dialogue = DialogueResolver(scope, responses, actions, forms).resolve(config.max_history)
+    stories = {name: decl for name, (_, decl) in table.stories.items.items()}
+    stories = kept.stories = keep_equal(kept.stories, stories)
+    answers = answers.adding(response=responses, action=actions, form=forms, story=stories)
+    dialogue = DialogueResolver(scope, responses, actions, forms, stories).resolve(
+        config.max_history, cache.dialogue if cache else None, answers
+    )
     examples = generating.result()
     problems.extend(examples.diagnostics)
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
@@ -126,7 +170,7 @@ def compile_project(
         rules=sorted(dialogue.rules, key=lambda r: r.name),
         tests=sorted(dialogue.tests, key=lambda t: t.name),
     )
-    problems.extend(unused_definitions(table, assistant, examples.used_phrases))
+    problems.extend(unused_definitions(table, assistant, examples.used_phrases, kept.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)
     has_errors = any(d.severity == "error" for d in diagnostics)
     return CompileResult(
@@ -186,7 +230,9 @@ def _check_fillable(
     """A form slot must be fillable from a user message: a text or intent mapping, or an
     entity mapping whose entity can be recognised (a list, pattern or built-in, or a
     free entity that some intent's examples annotate)."""
-    annotated = {e.entity for intent in intents for x in intent.examples for e in x.entities}
+    annotated = functools.cache(  # only free entities need it; most projects have none
+        lambda: {e.entity for intent in intents for x in intent.examples for e in x.entities}
+    )
     for decl in table.forms.values():
         form = forms.get(decl.name.text)
         if form is None:
@@ -212,7 +258,7 @@ def _fills(
     mapping: ir.SlotMapping,
     form: str,
     entities: dict[str, ResolvedEntity],
-    annotated: set[str],
+    annotated: Callable[[], set[str]],
 ) -> bool:
     if mapping.kind == "text":
         return mapping.form in (None, form)
@@ -222,7 +268,7 @@ def _fills(
     if resolved is None:
         return True  # already reported as undefined
     entity = resolved.ir
-    return entity.kind != "free" or entity.name in annotated
+    return entity.kind != "free" or entity.name in annotated()
 
 
 def _fill_hint(slot: ir.Slot) -> str:

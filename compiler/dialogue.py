@@ -4,11 +4,23 @@ or-branches into linear stories, and find conflicts and steps that can never hap
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from assistc.compiler.actions import BUILTIN_ACTIONS
 from assistc.compiler.forms import form_test_step
 from assistc.compiler.references import Scope
+from assistc.compiler.reuse import (
+    Answers,
+    Checked,
+    Memo,
+    Reads,
+    Watched,
+    check_once,
+    resolve_all,
+)
+from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
@@ -17,12 +29,19 @@ MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
 MAX_INCLUDE_DEPTH = 32
 
+D = TypeVar("D", ast.StoryDecl, ast.RuleDecl, ast.TestDecl)
+R = TypeVar("R")
+
 
 @dataclass
 class DialogueResult:
     stories: list[ir.Story]
     rules: list[ir.Rule]
     tests: list[ir.ConversationTest]
+
+
+RuleKey = tuple[tuple[str, ...], str]
+"""A rule's situation (conditions and steps up to its prediction) and the prediction."""
 
 
 @dataclass(frozen=True)
@@ -33,21 +52,52 @@ class _Located:
     span: ast.Span
 
 
+_Path = tuple[ir.Story, list[_Located]]
+"""One linear story, and its steps with their spans."""
+
+
+@dataclass
+class DialogueMemo:
+    """What the dialogue pass keeps between compiles (see `compiler.reuse`): stories,
+    rules and tests per declaration, and what the checks across them found."""
+
+    stories: Memo[list[_Path]] = field(default_factory=Memo)
+    rules: Memo[tuple[ir.Rule, RuleKey | None]] = field(default_factory=Memo)
+    tests: Memo[ir.ConversationTest] = field(default_factory=Memo)
+    rule_conflicts: Checked = field(default_factory=Checked)
+    """Read: the rules' declarations and keys."""
+    story_checks: Checked = field(default_factory=Checked)
+    """Read: the stories' paths, the slots, the responses and `max_history`."""
+
+
 class DialogueResolver:
     def __init__(
         self,
         scope: Scope,
-        responses: dict[str, ir.Response],
-        actions: dict[str, ir.Action],
-        forms: dict[str, ir.Form],
+        responses: Mapping[str, ir.Response],
+        actions: Mapping[str, ir.Action],
+        forms: Mapping[str, ir.Form],
+        stories: Mapping[str, ast.StoryDecl],
     ) -> None:
         self.scope = scope
         self.responses = responses
         self.actions = actions
         self.forms = forms
+        self.stories = stories
         self.expanded: dict[str, list[list[_Located]]] = {}
         self.expanding: set[str] = set()
         self.truncated: set[str] = set()
+
+    def _watching(self, reads: Reads, problems: list[Diagnostic]) -> DialogueResolver:
+        """A resolver for one declaration: its lookups go to `reads`, its diagnostics to
+        `problems` (see `compiler.reuse`)."""
+        return DialogueResolver(
+            self.scope.watching(reads, problems),
+            Watched("response", self.responses, reads),
+            Watched("action", self.actions, reads),
+            Watched("form", self.forms, reads),
+            Watched("story", self.stories, reads),
+        )
 
     @property
     def problems(self) -> list[Diagnostic]:
@@ -83,9 +133,9 @@ class DialogueResolver:
             return name.text
         table = self.scope.table
         if want == "response":
-            self.problems.append(table.undefined(table.responses, name))
+            self.problems.append(self.scope.undefined(table.responses, name))
         else:
-            self.problems.append(table.undefined(table.actions, name))
+            self.problems.append(self.scope.undefined(table.actions, name))
         return name.text
 
     def _step_options(self, node: ast.StepNode) -> list[list[_Located]]:
@@ -104,7 +154,7 @@ class DialogueResolver:
             return [[_Located(ir.BotStep(action=self._run(node.name)), node.span)]]
         if isinstance(node, ast.FormStepNode):
             if node.name.text not in self.forms:
-                self.problems.append(self.scope.table.undefined(self.scope.table.forms, node.name))
+                self.problems.append(self.scope.undefined(self.scope.table.forms, node.name))
             return [[_Located(ir.FormStep(form=node.name.text), node.span)]]
         if isinstance(node, ast.SlotStepNode):
             slot = self.scope.slot(node.slot)
@@ -113,9 +163,9 @@ class DialogueResolver:
         return self._include(node)
 
     def _include(self, node: ast.IncludeStepNode) -> list[list[_Located]]:
-        story = self.scope.table.stories.get(node.title.text)
+        story = self.stories.get(node.title.text)
         if story is None:
-            self.problems.append(self.scope.table.undefined(self.scope.table.stories, node.title))
+            self.problems.append(self.scope.undefined(self.scope.table.stories, node.title))
             return [[]]
         if len(self.expanding) >= MAX_INCLUDE_DEPTH:
             self.problems.append(
@@ -176,22 +226,78 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ top level
 
-    def resolve(self, max_history: int) -> DialogueResult:
-        stories: list[ir.Story] = []
-        located_stories: list[tuple[str, list[_Located]]] = []
-        for decl in self.scope.table.stories.values():
-            paths = self.expand(decl)
-            for index, path in enumerate(paths, start=1):
-                name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
-                stories.append(ir.Story(name=name, steps=[located.step for located in path]))
-                located_stories.append((name, path))
-        rules = [self._rule(decl) for decl in self.scope.table.rules.values()]
-        tests = [self._test(decl) for decl in self.scope.table.tests.values()]
-        self._story_conflicts(located_stories, max_history)
-        self._rule_conflicts()
-        for name, path in located_stories:
-            self._unreachable(name, path)
-        return DialogueResult(stories, rules, tests)
+    def resolve(
+        self, max_history: int, memo: DialogueMemo | None, answers: Answers
+    ) -> DialogueResult:
+        """Every story, rule and test; those whose declaration and lookups are unchanged
+        since the compile that filled `memo` are reused from it."""
+        table = self.scope.table
+        stories = self._reuse(
+            table.stories, DialogueResolver._paths, memo.stories if memo else None, answers
+        )
+        paths = [path for story_paths in stories for path in story_paths]
+        rules = self._reuse(
+            table.rules, DialogueResolver._keyed_rule, memo.rules if memo else None, answers
+        )
+        tests = self._reuse(
+            table.tests, DialogueResolver._test, memo.tests if memo else None, answers
+        )
+        decls = table.rules.values()
+        check_once(
+            memo.rule_conflicts if memo else None,
+            [*decls, *(key for _, key in rules)],
+            lambda found: self._rule_conflicts(decls, rules, found),
+            self.problems,
+        )
+        check_once(
+            memo.story_checks if memo else None,
+            [max_history, self.scope.slots, self.responses, *(story for story, _ in paths)],
+            lambda found: self._story_checks(paths, max_history, found),
+            self.problems,
+        )
+        return DialogueResult([story for story, _ in paths], [rule for rule, _ in rules], tests)
+
+    def _story_checks(self, paths: list[_Path], max_history: int, found: list[Diagnostic]) -> None:
+        """Conflicts among the stories, and bot steps that can never happen."""
+        self._story_conflicts(paths, max_history, found)
+        fills = self._slots_filled_by_entity()
+        for story, path in paths:
+            self._unreachable(story.name, path, fills, found)
+
+    def _reuse(
+        self,
+        namespace: Namespace[D],
+        resolve: Callable[[DialogueResolver, D], R],
+        memo: Memo[R] | None,
+        answers: Answers,
+    ) -> list[R]:
+        """`resolve_all` for one kind of declaration, each resolved by a watching resolver
+        of its own."""
+
+        def watched(decl: D, reads: Reads | None, problems: list[Diagnostic]) -> R:
+            if reads is None:
+                return resolve(self, decl)
+            if any(isinstance(step, ast.IncludeStepNode) for step in decl.steps):
+                # Included stories' paths are as this resolver expanded them (which
+                # include closes a cycle depends on which story it expanded first):
+                # resolve it here, and keep nothing.
+                reads.whole = True
+                return resolve(self, decl)
+            return resolve(self._watching(reads, problems), decl)
+
+        return resolve_all(namespace, watched, memo, answers, self.problems)
+
+    def _paths(self, decl: ast.StoryDecl) -> list[_Path]:
+        """The story's linear paths, named `title` or `title #n`."""
+        paths = self.expand(decl)
+        named = []
+        for index, path in enumerate(paths, start=1):
+            name = decl.title.text if len(paths) == 1 else f"{decl.title.text} #{index}"
+            named.append((ir.Story(name=name, steps=[located.step for located in path]), path))
+        return named
+
+    def _keyed_rule(self, decl: ast.RuleDecl) -> tuple[ir.Rule, RuleKey | None]:
+        return self._rule(decl), _rule_key(decl)
 
     def _rule(self, decl: ast.RuleDecl) -> ir.Rule:
         steps: list[ir.Step] = []
@@ -207,9 +313,7 @@ class DialogueResolver:
                 )
             steps.extend(located.step for located in options[0])
         if decl.active_form is not None and decl.active_form.text not in self.forms:
-            self.problems.append(
-                self.scope.table.undefined(self.scope.table.forms, decl.active_form)
-            )
+            self.problems.append(self.scope.undefined(self.scope.table.forms, decl.active_form))
         return ir.Rule(
             name=decl.title.text,
             conversation_start=decl.conversation_start,
@@ -225,9 +329,9 @@ class DialogueResolver:
                 intent = None
                 if node.intent is not None:
                     intent = node.intent.text
-                    if not self.scope.table.has_intent(intent):
+                    if not self.scope.has_intent(intent):
                         self.problems.append(
-                            self.scope.table.undefined(self.scope.table.intents, node.intent)
+                            self.scope.undefined(self.scope.table.intents, node.intent)
                         )
                 steps.append(ir.TestUser(text=node.text.value, intent=intent))
             elif isinstance(node, ast.TestBotNode):
@@ -247,11 +351,14 @@ class DialogueResolver:
 
     # ------------------------------------------------------------------ analysis
 
-    def _story_conflicts(self, stories: list[tuple[str, list[_Located]]], max_history: int) -> None:
+    def _story_conflicts(
+        self, stories: list[_Path], max_history: int, found: list[Diagnostic]
+    ) -> None:
         """The same recent history must always lead to the same next action."""
         seen: dict[tuple[str, ...], tuple[str, str, ast.Span]] = {}
         reported: set[tuple[str, str]] = set()
-        for name, path in stories:
+        for story, path in stories:
+            name = story.name
             history: list[str] = []
             for index, located in enumerate(path):
                 step = located.step
@@ -267,7 +374,7 @@ class DialogueResolver:
                     continue
                 if previous[0] != nxt and (previous[1], name) not in reported:
                     reported.add((previous[1], name))
-                    self.problems.append(
+                    found.append(
                         Diagnostic(
                             "E1001",
                             f"after the same conversation, story `{name}` does "
@@ -279,10 +386,15 @@ class DialogueResolver:
                         )
                     )
 
-    def _rule_conflicts(self) -> None:
+    def _rule_conflicts(
+        self,
+        decls: list[ast.RuleDecl],
+        rules: list[tuple[ir.Rule, RuleKey | None]],
+        found: list[Diagnostic],
+    ) -> None:
+        """Rules that answer the same situation differently."""
         seen: dict[tuple[str, ...], tuple[str, ast.RuleDecl]] = {}
-        for decl in self.scope.table.rules.values():
-            rule = self._rule_key(decl)
+        for decl, (_, rule) in zip(decls, rules, strict=True):
             if rule is None:
                 continue
             key, action = rule
@@ -290,7 +402,7 @@ class DialogueResolver:
             if previous is None:
                 seen[key] = (action, decl)
             elif previous[0] != action:
-                self.problems.append(
+                found.append(
                     Diagnostic(
                         "E1002",
                         f"rules `{previous[1].title.text}` and `{decl.title.text}` answer the "
@@ -301,33 +413,24 @@ class DialogueResolver:
                     )
                 )
 
-    def _rule_key(self, decl: ast.RuleDecl) -> tuple[tuple[str, ...], str] | None:
-        """(conditions + steps up to the first bot action after a user turn, that action).
+    def _slots_filled_by_entity(self) -> dict[str, list[str]]:
+        """Entity → the slots (in the scope's order) that some mapping fills from it."""
+        fills: dict[str, list[str]] = {}
+        for slot_name, slot in self.scope.slots.items():
+            entities = {m.entity for m in slot.ir.mappings if m.kind == "entity" and m.entity}
+            for entity in entities:
+                fills.setdefault(entity, []).append(slot_name)
+        return fills
 
-        Bot steps before the first user turn are context ("after the bot did X"), as in
-        Rasa, not what the rule predicts."""
-        key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
-        key.extend(
-            sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
-        )
-        heard_user = False
-        for node in decl.steps:
-            if isinstance(node, ast.UserStepNode):
-                heard_user = True
-                first = node.alternatives[0]
-                args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
-                key.append(f"user:{first.intent.text}({args})")
-            elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
-                if heard_user or decl.conversation_start:
-                    return tuple(key), node.name.text
-                key.append(f"bot:{node.name.text}")
-            elif isinstance(node, ast.SlotStepNode):
-                key.append(f"slot:{node.slot.text}={node.value.data}")
-        return None
-
-    def _unreachable(self, name: str, path: list[_Located]) -> None:
+    def _unreachable(
+        self,
+        name: str,
+        path: list[_Located],
+        fills: dict[str, list[str]],
+        found: list[Diagnostic],
+    ) -> None:
         """A bot step naming a response none of whose variations can be chosen, given the
-        slot values the story itself has set."""
+        slot values the story itself has set (`fills`: `_slots_filled_by_entity`)."""
         known: dict[str, ir.JsonValue] = {}
         for located in path:
             step = located.step
@@ -335,18 +438,14 @@ class DialogueResolver:
                 known[step.slot] = step.value
             elif isinstance(step, ir.UserStep):
                 for entity in step.entities:
-                    for slot_name, slot in self.scope.slots.items():
-                        if any(
-                            m.kind == "entity" and m.entity == entity.entity
-                            for m in slot.ir.mappings
-                        ):
-                            known[slot_name] = entity.value
+                    for slot_name in fills.get(entity.entity, ()):
+                        known[slot_name] = entity.value
             elif isinstance(step, ir.BotStep) and step.action in self.responses:
                 response = self.responses[step.action]
                 if response.variations and all(
                     _definitely_false(v.condition, known) for v in response.variations
                 ):
-                    self.problems.append(
+                    found.append(
                         Diagnostic(
                             "W1101",
                             f"in story `{name}`, no variation of `{step.action}` can be "
@@ -355,6 +454,31 @@ class DialogueResolver:
                             hint="add an unconditional variation, or fix the story's slots",
                         )
                     )
+
+
+def _rule_key(decl: ast.RuleDecl) -> RuleKey | None:
+    """(conditions + steps up to the first bot action after a user turn, that action).
+
+    Bot steps before the first user turn are context ("after the bot did X"), as in
+    Rasa, not what the rule predicts."""
+    key = [f"start={decl.conversation_start}", f"form={decl.active_form}"]
+    key.extend(
+        sorted(f"{t.slot.text}{t.op}{t.value.data if t.value else ''}" for t in decl.conditions)
+    )
+    heard_user = False
+    for node in decl.steps:
+        if isinstance(node, ast.UserStepNode):
+            heard_user = True
+            first = node.alternatives[0]
+            args = ",".join(sorted(f"{a.entity.text}={a.value.data}" for a in first.args))
+            key.append(f"user:{first.intent.text}({args})")
+        elif isinstance(node, ast.BotStepNode | ast.RunStepNode | ast.FormStepNode):
+            if heard_user or decl.conversation_start:
+                return tuple(key), node.name.text
+            key.append(f"bot:{node.name.text}")
+        elif isinstance(node, ast.SlotStepNode):
+            key.append(f"slot:{node.slot.text}={node.value.data}")
+    return None
 
 
 def _event_key(step: ir.Step) -> str:

@@ -43,15 +43,31 @@ class ResolvedEntity:
         return pairs
 
 
+EntityMemo = dict[str, tuple[ast.EntityDecl, ResolvedEntity, list[Diagnostic]]]
+"""Entity name → its declaration, resolved entity and diagnostics; kept by long-running
+callers (the dev loop)."""
+
+
 def resolve_entities(
-    table: SymbolTable, root: Path
+    table: SymbolTable, root: Path, memo: EntityMemo | None = None
 ) -> tuple[dict[str, ResolvedEntity], list[Diagnostic]]:
+    """Every entity; with `memo`, one whose declaration is the same object as last time
+    is reused, unless it is a lookup table (its file may have changed)."""
     resolved: dict[str, ResolvedEntity] = {}
     diagnostics: list[Diagnostic] = []
+    kept = dict(memo or {})
     for decl in table.entities.values():
-        entity, problems = _resolve(decl, root)
-        resolved[decl.name.text] = entity
-        diagnostics.extend(problems)
+        name = decl.name.text
+        entry = kept.get(name)
+        if entry is None or entry[0] is not decl or decl.kind == "lookup":
+            entry = (decl, *_resolve(decl, root))
+        if memo is not None:
+            memo[name] = entry
+        resolved[name] = entry[1]
+        diagnostics.extend(entry[2])
+    if memo is not None:
+        for gone in memo.keys() - resolved.keys():
+            del memo[gone]
     return resolved, diagnostics
 
 

@@ -655,7 +655,13 @@ class PendingExamples:
         self.missing: list[ast.IntentDecl] = []
         for decl in table.intents.values():
             cached = cache.get(decl.name.text) if cache is not None else None
-            if cached is None or cached.decl is not decl or cached.environment != self.environment:
+            # Not portable: its hints may name other kinds' definitions, not in `environment`.
+            if (
+                cached is None
+                or cached.decl is not decl
+                or cached.environment != self.environment
+                or not cached.portable
+            ):
                 cached = self.stored.get(decl)
                 if cached is None:
                     self.missing.append(decl)

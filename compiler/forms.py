@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import inline_response
+from assistc.compiler.reuse import same_objects
 from assistc.compiler.types import check_value
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
@@ -15,8 +18,41 @@ from assistc.runtime.dialogue.slots import satisfies
 NUMERIC_KINDS = ("int", "float", "any")
 
 
-def resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str, ir.Form]:
-    """IR forms; inline prompts and messages become responses added to `responses`."""
+@dataclass
+class FormsMemo:
+    """The last compile's forms and the responses they added, with what they read."""
+
+    inputs: list[object] | None = None
+    """None when nothing is kept (there were problems: a hint may weigh any name)."""
+    forms: dict[str, ir.Form] = field(default_factory=dict)
+    added: dict[str, ir.Response] = field(default_factory=dict)
+
+
+def resolve_forms(
+    scope: Scope, responses: dict[str, ir.Response], memo: FormsMemo | None = None
+) -> dict[str, ir.Form]:
+    """IR forms; inline prompts and messages become responses added to `responses`.
+    With `memo`, the last compile's are reused while what they read is the same objects:
+    the forms' declarations, the slots and entities (mappings that `reuse.keep_equal`
+    hands back while unchanged), the responses and the actions' names."""
+    table = scope.table
+    inputs = [scope.slots, scope.entities, *table.forms.values(), *responses.values()]
+    inputs.extend(table.actions.items)
+    if memo is not None and memo.inputs is not None and same_objects(inputs, memo.inputs):
+        responses.update(memo.added)
+        return memo.forms
+    before = dict(responses)
+    found: list[Diagnostic] = []
+    forms = _resolve_forms(replace(scope, problems=found), responses)
+    scope.problems.extend(found)
+    if memo is not None:
+        memo.inputs = None if found else inputs
+        memo.forms = forms
+        memo.added = {name: r for name, r in responses.items() if before.get(name) is not r}
+    return forms
+
+
+def _resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str, ir.Form]:
     forms: dict[str, ir.Form] = {}
     for decl in scope.table.forms.values():
         slots = [
@@ -192,13 +228,15 @@ def _invalid_response(
     return name
 
 
-def form_test_step(node: ast.TestFormNode, scope: Scope, forms: dict[str, ir.Form]) -> ir.TestForm:
+def form_test_step(
+    node: ast.TestFormNode, scope: Scope, forms: Mapping[str, ir.Form]
+) -> ir.TestForm:
     """A test's `form F [completes with s = v, …]`. The values must be slots the form asks
     for, each given once, and values the form would accept: a completion no user could
     bring about would test a conversation that cannot happen."""
     form = forms.get(node.form.text)
     if form is None:
-        scope.problems.append(scope.table.undefined(scope.table.forms, node.form))
+        scope.problems.append(scope.undefined(scope.table.forms, node.form))
     asked = {form_slot.slot: form_slot for form_slot in form.slots} if form else {}
     values: dict[str, ir.JsonValue] = {}
     for name, value in node.values:

@@ -4,11 +4,14 @@ turns (an intent with entity values), as written in responses, rules and stories
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from assistc.compiler.entities import ResolvedEntity
+from assistc.compiler.reuse import Reads, Watched
 from assistc.compiler.slots import ResolvedSlot
-from assistc.compiler.symbols import SymbolTable
+from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.compiler.types import check_value
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
@@ -16,20 +19,47 @@ from assistc.runtime import ir
 
 NUMERIC_OPS = ("<", "<=", ">", ">=")
 
+D = TypeVar("D")
+
 
 @dataclass
 class Scope:
-    """What references resolve against; filled in as the passes go."""
+    """What references resolve against; filled in as the passes go. A scope made by
+    `watching` notes every lookup, so that the result can be reused (`compiler.reuse`)."""
 
     table: SymbolTable
-    entities: dict[str, ResolvedEntity]
-    slots: dict[str, ResolvedSlot]
+    entities: Mapping[str, ResolvedEntity]
+    slots: Mapping[str, ResolvedSlot]
     problems: list[Diagnostic]
+    reads: Reads | None = None
+
+    def watching(self, reads: Reads, problems: list[Diagnostic]) -> Scope:
+        """A scope for resolving one declaration: its lookups go to `reads`, its
+        diagnostics to `problems`."""
+        return replace(
+            self,
+            entities=Watched("entity", self.entities, reads),
+            slots=Watched("slot", self.slots, reads),
+            problems=problems,
+            reads=reads,
+        )
+
+    def has_intent(self, name: str) -> bool:
+        found = self.table.has_intent(name)
+        if self.reads is not None:
+            self.reads.note("intent", name)
+        return found
+
+    def undefined(self, namespace: Namespace[D], name: ast.Name) -> Diagnostic:
+        """`SymbolTable.undefined`, whose hint weighs every name of the table."""
+        if self.reads is not None:
+            self.reads.whole = True
+        return self.table.undefined(namespace, name)
 
     def slot(self, name: ast.Name) -> ResolvedSlot | None:
         slot = self.slots.get(name.text)
         if slot is None:
-            self.problems.append(self.table.undefined(self.table.slots, name))
+            self.problems.append(self.undefined(self.table.slots, name))
         return slot
 
     def condition(self, terms: tuple[ast.CondTerm, ...]) -> list[ir.SlotTest]:
@@ -81,13 +111,13 @@ class Scope:
         return converted
 
     def user_intent(self, node: ast.UserIntent) -> tuple[str, list[ir.StepEntity]]:
-        if not self.table.has_intent(node.intent.text):
-            self.problems.append(self.table.undefined(self.table.intents, node.intent))
+        if not self.has_intent(node.intent.text):
+            self.problems.append(self.undefined(self.table.intents, node.intent))
         entities: list[ir.StepEntity] = []
         for arg in node.args:
             entity = self.entities.get(arg.entity.text)
             if entity is None:
-                self.problems.append(self.table.undefined(self.table.entities, arg.entity))
+                self.problems.append(self.undefined(self.table.entities, arg.entity))
                 continue
             role = arg.role.text if arg.role else None
             if arg.role is not None and role not in entity.ir.roles:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistc.compiler.references import Scope, button_payload
+from assistc.compiler.reuse import Answers, Memo, Reads, resolve_all
 from assistc.compiler.suggest import did_you_mean
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
@@ -10,14 +11,21 @@ from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
 
-def resolve_responses(scope: Scope) -> dict[str, ir.Response]:
-    return {
-        decl.name.text: ir.Response(
-            name=decl.name.text,
-            variations=[_variation(v, scope) for v in decl.variations],
-        )
-        for decl in scope.table.responses.values()
-    }
+def resolve_responses(
+    scope: Scope, memo: Memo[ir.Response] | None, answers: Answers
+) -> dict[str, ir.Response]:
+    """Each response declaration's IR; those whose declaration and lookups are
+    unchanged since the compile that filled `memo` are reused from it."""
+
+    def resolve(
+        decl: ast.ResponseDecl, reads: Reads | None, found: list[Diagnostic]
+    ) -> ir.Response:
+        watching = scope if reads is None else scope.watching(reads, found)
+        variations = [_variation(v, watching) for v in decl.variations]
+        return ir.Response(name=decl.name.text, variations=variations)
+
+    resolved = resolve_all(scope.table.responses, resolve, memo, answers, scope.problems)
+    return {response.name: response for response in resolved}
 
 
 def check_interpolation(text: ast.StringLit, scope: Scope) -> None:

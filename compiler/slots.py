@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistc.compiler.entities import ResolvedEntity
 from assistc.compiler.symbols import SymbolTable
@@ -18,36 +18,73 @@ class ResolvedSlot:
     ir: ir.Slot
 
 
+@dataclass
+class SlotMemo:
+    """Slots resolved by the last compile, reused while their declaration is the same
+    object and what a slot looks up is unchanged: the entities (the same mapping, which
+    `reuse.keep_equal` hands back while no entity changed) and which intents and forms
+    exist. A slot with problems is not kept: a hint may weigh any name."""
+
+    basis: tuple[dict[str, ResolvedEntity], frozenset[str], frozenset[str]] | None = None
+    kept: dict[str, ResolvedSlot] = field(default_factory=dict)
+
+
 def resolve_slots(
-    table: SymbolTable, entities: dict[str, ResolvedEntity]
+    table: SymbolTable, entities: dict[str, ResolvedEntity], memo: SlotMemo | None = None
 ) -> tuple[dict[str, ResolvedSlot], list[Diagnostic]]:
+    memo = memo if memo is not None else SlotMemo()
+    basis = (entities, frozenset(table.intents.items), frozenset(table.forms.items))
+    last = memo.basis
+    if last is None or last[0] is not entities or last[1:] != basis[1:]:
+        memo.kept.clear()
+    memo.basis = basis
     problems: list[Diagnostic] = []
     slots: dict[str, ResolvedSlot] = {}
     for decl in table.slots.values():
-        slot_type, type_problems = resolve_type(decl.type, entities)
-        problems.extend(type_problems)
-        initial: ir.JsonValue = None
-        if decl.initial is not None:
-            initial, problem, hint = check_value(decl.initial, slot_type, entities)
-            if problem:
-                problems.append(
-                    Diagnostic(
-                        "E0602",
-                        f"initial value of slot `{decl.name.text}`: {problem}",
-                        decl.initial.span,
-                        hint=hint,
-                    )
-                )
-        mappings = [
-            m
-            for node in decl.mappings
-            if (m := _mapping(node, decl, slot_type, table, entities, problems)) is not None
-        ]
-        if not decl.mappings:
-            mappings = _implicit_mappings(slot_type)
-        slot = ir.Slot(name=decl.name.text, type=slot_type, initial=initial, mappings=mappings)
-        slots[decl.name.text] = ResolvedSlot(decl, slot)
+        kept = memo.kept.get(decl.name.text)
+        if kept is None or kept.decl is not decl:
+            found: list[Diagnostic] = []
+            kept = _resolve(decl, table, entities, found)
+            problems.extend(found)
+            if found:
+                memo.kept.pop(decl.name.text, None)
+            else:
+                memo.kept[decl.name.text] = kept
+        slots[decl.name.text] = kept
+    for gone in memo.kept.keys() - slots.keys():
+        del memo.kept[gone]
     return slots, problems
+
+
+def _resolve(
+    decl: ast.SlotDecl,
+    table: SymbolTable,
+    entities: dict[str, ResolvedEntity],
+    problems: list[Diagnostic],
+) -> ResolvedSlot:
+    slot_type, type_problems = resolve_type(decl.type, entities)
+    problems.extend(type_problems)
+    initial: ir.JsonValue = None
+    if decl.initial is not None:
+        initial, problem, hint = check_value(decl.initial, slot_type, entities)
+        if problem:
+            problems.append(
+                Diagnostic(
+                    "E0602",
+                    f"initial value of slot `{decl.name.text}`: {problem}",
+                    decl.initial.span,
+                    hint=hint,
+                )
+            )
+    mappings = [
+        m
+        for node in decl.mappings
+        if (m := _mapping(node, decl, slot_type, table, entities, problems)) is not None
+    ]
+    if not decl.mappings:
+        mappings = _implicit_mappings(slot_type)
+    slot = ir.Slot(name=decl.name.text, type=slot_type, initial=initial, mappings=mappings)
+    return ResolvedSlot(decl, slot)
 
 
 def _implicit_mappings(slot_type: ir.SlotType) -> list[ir.SlotMapping]:

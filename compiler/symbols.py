@@ -86,53 +86,134 @@ class SymbolTable:
         return None
 
 
+@dataclass
+class ModuleSymbols:
+    """The definitions of one module, by namespace (the `SymbolTable` field's name)."""
+
+    decls: list[ast.Decl]
+    """What they were read from: the module's declarations."""
+    names: dict[str, dict[str, tuple[ast.Name, Any]]]
+    configs: list[ast.ConfigDecl]
+    uses: list[ast.UseDecl]
+    alone: bool
+    """No name is defined twice in the module (entities and phrases count as one)."""
+
+
+SymbolsMemo = dict[str, ModuleSymbols]
+"""Module path → its symbols; kept by long-running callers (the dev loop)."""
+
+NAMESPACES: dict[type, str] = {
+    ast.IntentDecl: "intents",
+    ast.EntityDecl: "entities",
+    ast.PhraseDecl: "phrases",
+    ast.SlotDecl: "slots",
+    ast.ResponseDecl: "responses",
+    ast.FormDecl: "forms",
+    ast.ActionDecl: "actions",
+    ast.StoryDecl: "stories",
+    ast.RuleDecl: "rules",
+    ast.TestDecl: "tests",
+}
+"""Declaration type → the `SymbolTable` field holding it."""
+TEMPLATE_NAMESPACES = ("entities", "phrases")
+"""One namespace: a `{name}` placeholder may refer to either."""
+
+
 def build_symbols(
-    modules: Iterable[ast.Module], stdlib_files: set[str]
+    modules: Iterable[ast.Module], stdlib_files: set[str], memo: SymbolsMemo | None = None
 ) -> tuple[SymbolTable, list[Diagnostic]]:
+    """The table of all modules' definitions and the duplicates among them. A module
+    that repeats no name, its own or an earlier module's, joins the table in one step
+    per namespace; its symbols are kept in `memo` while its declarations are the same
+    objects. Others are added one definition at a time, reporting each duplicate."""
     table = SymbolTable(stdlib_files=stdlib_files)
     diagnostics: list[Diagnostic] = []
     template_names: dict[str, ast.Name] = {}
-
-    def define(namespace: Namespace[D], name: ast.Name, decl: D) -> None:
-        previous = namespace.items.get(name.text)
-        if previous is None and namespace.kind in ("entity", "phrase"):
-            other = template_names.get(name.text)
-            if other is not None:
-                diagnostics.append(_duplicate(name, other, "entity or phrase"))
-                return
-        if previous is not None:
-            diagnostics.append(_duplicate(name, previous[0], namespace.kind))
-            return
-        namespace.items[name.text] = (name, decl)
-        if namespace.kind in ("entity", "phrase"):
-            template_names[name.text] = name
-
-    namespaces: dict[type, Namespace[Any]] = {
-        ast.IntentDecl: table.intents,
-        ast.EntityDecl: table.entities,
-        ast.PhraseDecl: table.phrases,
-        ast.SlotDecl: table.slots,
-        ast.ResponseDecl: table.responses,
-        ast.FormDecl: table.forms,
-        ast.ActionDecl: table.actions,
-        ast.StoryDecl: table.stories,
-        ast.RuleDecl: table.rules,
-        ast.TestDecl: table.tests,
-    }
+    kept = dict(memo or {})
+    if memo is not None:
+        memo.clear()
     for module in modules:
+        symbols = kept.get(module.path)
+        if symbols is None or symbols.decls != module.decls:
+            symbols = _module_symbols(module)
+        if memo is not None:
+            memo[module.path] = symbols
+        table.configs.extend(symbols.configs)
+        table.uses.extend(symbols.uses)
+        if symbols.alone and not any(
+            _overlap(table, template_names, field, names) for field, names in symbols.names.items()
+        ):
+            for field, names in symbols.names.items():
+                getattr(table, field).items.update(names)
+                if field in TEMPLATE_NAMESPACES:
+                    template_names.update((name, node) for name, (node, _) in names.items())
+            continue
         for decl in module.decls:
-            if isinstance(decl, ast.ConfigDecl):
-                table.configs.append(decl)
-            elif isinstance(decl, ast.UseDecl):
-                table.uses.append(decl)
-            else:
-                name = (
-                    decl.title
-                    if isinstance(decl, ast.StoryDecl | ast.RuleDecl | ast.TestDecl)
-                    else decl.name
-                )
-                define(namespaces[type(decl)], name, decl)
+            if not isinstance(decl, ast.ConfigDecl | ast.UseDecl):
+                field = NAMESPACES[type(decl)]
+                _define(table, template_names, field, _name(decl), decl, diagnostics)
     return table, diagnostics
+
+
+def _overlap(
+    table: SymbolTable,
+    template_names: dict[str, ast.Name],
+    field: str,
+    names: dict[str, tuple[ast.Name, Any]],
+) -> bool:
+    taken = template_names if field in TEMPLATE_NAMESPACES else getattr(table, field).items
+    return not taken.keys().isdisjoint(names)
+
+
+def _define(
+    table: SymbolTable,
+    template_names: dict[str, ast.Name],
+    field: str,
+    name: ast.Name,
+    decl: Any,
+    diagnostics: list[Diagnostic],
+) -> None:
+    namespace: Namespace[Any] = getattr(table, field)
+    previous = namespace.items.get(name.text)
+    if previous is None and field in TEMPLATE_NAMESPACES:
+        other = template_names.get(name.text)
+        if other is not None:
+            diagnostics.append(_duplicate(name, other, "entity or phrase"))
+            return
+    if previous is not None:
+        diagnostics.append(_duplicate(name, previous[0], namespace.kind))
+        return
+    namespace.items[name.text] = (name, decl)
+    if field in TEMPLATE_NAMESPACES:
+        template_names[name.text] = name
+
+
+def _module_symbols(module: ast.Module) -> ModuleSymbols:
+    symbols = ModuleSymbols(list(module.decls), {}, [], [], alone=True)
+    template_names: set[str] = set()
+    for decl in module.decls:
+        if isinstance(decl, ast.ConfigDecl):
+            symbols.configs.append(decl)
+            continue
+        if isinstance(decl, ast.UseDecl):
+            symbols.uses.append(decl)
+            continue
+        name = _name(decl)
+        field = NAMESPACES[type(decl)]
+        names = symbols.names.setdefault(field, {})
+        if field in TEMPLATE_NAMESPACES:
+            symbols.alone = symbols.alone and name.text not in template_names
+            template_names.add(name.text)
+        symbols.alone = symbols.alone and name.text not in names
+        names.setdefault(name.text, (name, decl))
+    return symbols
+
+
+def _name(decl: ast.Decl) -> ast.Name:
+    if isinstance(decl, ast.StoryDecl | ast.RuleDecl | ast.TestDecl):
+        return decl.title
+    assert not isinstance(decl, ast.ConfigDecl | ast.UseDecl)
+    return decl.name
 
 
 def _duplicate(name: ast.Name, first: ast.Name, kind: str) -> Diagnostic:

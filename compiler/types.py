@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assistc.compiler.entities import NUMERIC_BUILTINS, ResolvedEntity
 from assistc.compiler.suggest import did_you_mean
 from assistc.dsl import ast
@@ -15,7 +17,7 @@ ANY = SlotType(kind="any")
 
 
 def resolve_type(
-    expr: ast.TypeExpr, entities: dict[str, ResolvedEntity]
+    expr: ast.TypeExpr, entities: Mapping[str, ResolvedEntity]
 ) -> tuple[SlotType, list[Diagnostic]]:
     """The IR type for a type expression; unknown names become `any` plus a diagnostic,
     so one typo is reported once and not again at every use."""
@@ -73,7 +75,7 @@ def to_json(value: ast.Value) -> JsonValue:
 
 
 def check_value(
-    value: ast.Value, slot_type: SlotType, entities: dict[str, ResolvedEntity]
+    value: ast.Value, slot_type: SlotType, entities: Mapping[str, ResolvedEntity]
 ) -> tuple[JsonValue, str | None, str | None]:
     """(the value as JSON, a problem message or None, a hint or None).
 

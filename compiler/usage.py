@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from assistc.compiler.reuse import same_objects
 from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.runtime import ir
 
+Used = dict[str, set[str]]
+"""Kind → names used; kind "bot" is a response or an action."""
+
+
+class UsedNames:
+    """The names the assistant's IR objects use, collected per IR list (its stories,
+    rules…). A re-check collects again only from the lists that changed: an unchanged
+    declaration's IR is the same object (see `compiler.reuse`)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[object]] = {}
+        """List name → its objects when last collected."""
+        self.used: dict[str, Used] = {}
+        """List name → what its objects use."""
+
+    def collect(self, assistant: ir.Assistant) -> Used:
+        for name, collect in COLLECTORS.items():
+            items: Sequence[Any] = getattr(assistant, name)
+            if name not in self.used or not same_objects(items, self.lists[name]):
+                self.used[name] = _empty()
+                collect(items, self.used[name])
+                self.lists[name] = list(items)
+        used = {kind: set().union(*(u[kind] for u in self.used.values())) for kind in KINDS}
+        used["bot"].add(assistant.config.fallback_action)
+        used["response"] = used["action"] = used["bot"]
+        return used
+
 
 def unused_definitions(
-    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str]
+    table: SymbolTable, assistant: ir.Assistant, used_phrases: set[str], names: UsedNames
 ) -> list[Diagnostic]:
-    used = _used_names(assistant)
+    used = names.collect(assistant)
     used["phrase"] = used_phrases
     problems: list[Diagnostic] = []
     namespaces: list[tuple[Namespace[object], str]] = [
@@ -27,8 +56,9 @@ def unused_definitions(
         (table.slots, "nothing reads or sets it"),  # type: ignore[list-item]
     ]
     for namespace, why in namespaces:
-        for name, (name_node, _) in sorted(namespace.items.items()):
-            if name in used[namespace.kind] or name_node.span.file in table.stdlib_files:
+        for name in sorted(namespace.items.keys() - used[namespace.kind]):
+            name_node = namespace.items[name][0]
+            if name_node.span.file in table.stdlib_files:
                 continue
             if namespace.kind == "response" and name.startswith("utter_ask_"):
                 continue  # asked for by forms by naming convention
@@ -43,61 +73,82 @@ def unused_definitions(
     return problems
 
 
-def _used_names(assistant: ir.Assistant) -> dict[str, set[str]]:
-    used: dict[str, set[str]] = {
-        kind: set() for kind in ("intent", "response", "action", "form", "entity", "slot")
-    }
-    bot_actions: set[str] = {assistant.config.fallback_action}
+KINDS = ("intent", "bot", "form", "entity", "slot")
 
-    def steps(items: Iterable[ir.Step]) -> None:
-        for step in items:
-            if isinstance(step, ir.UserStep):
-                used["intent"].add(step.intent)
-                used["entity"].update(e.entity for e in step.entities)
-            elif isinstance(step, ir.BotStep):
-                bot_actions.add(step.action)
-            elif isinstance(step, ir.FormStep):
-                used["form"].add(step.form)
-            else:
-                used["slot"].add(step.slot)
 
-    for story in assistant.stories:
-        steps(story.steps)
-    for rule in assistant.rules:
-        steps(rule.steps)
+def _empty() -> Used:
+    return {kind: set() for kind in KINDS}
+
+
+def _steps(steps: Iterable[ir.Step], used: Used) -> None:
+    for step in steps:
+        if isinstance(step, ir.UserStep):
+            used["intent"].add(step.intent)
+            used["entity"].update(e.entity for e in step.entities)
+        elif isinstance(step, ir.BotStep):
+            used["bot"].add(step.action)
+        elif isinstance(step, ir.FormStep):
+            used["form"].add(step.form)
+        else:
+            used["slot"].add(step.slot)
+
+
+def _stories(stories: list[ir.Story], used: Used) -> None:
+    for story in stories:
+        _steps(story.steps, used)
+
+
+def _rules(rules: list[ir.Rule], used: Used) -> None:
+    for rule in rules:
+        _steps(rule.steps, used)
         if rule.active_form:
             used["form"].add(rule.active_form)
         used["slot"].update(t.slot for t in rule.conditions)
-    for test in assistant.tests:
-        for test_step in test.steps:
-            if isinstance(test_step, ir.TestUser) and test_step.intent:
-                used["intent"].add(test_step.intent)
-            elif isinstance(test_step, ir.TestBot):
-                bot_actions.update(n for n in (test_step.response, test_step.action) if n)
-            elif isinstance(test_step, ir.TestSlot):
-                used["slot"].add(test_step.slot)
-            elif isinstance(test_step, ir.TestForm):
-                used["form"].add(test_step.form)
-                used["slot"].update(test_step.values)
-    for form in assistant.forms:
-        bot_actions.update(form.on_complete)
+
+
+def _tests(tests: list[ir.ConversationTest], used: Used) -> None:
+    for test in tests:
+        for step in test.steps:
+            if isinstance(step, ir.TestUser) and step.intent:
+                used["intent"].add(step.intent)
+            elif isinstance(step, ir.TestBot):
+                used["bot"].update(n for n in (step.response, step.action) if n)
+            elif isinstance(step, ir.TestSlot):
+                used["slot"].add(step.slot)
+            elif isinstance(step, ir.TestForm):
+                used["form"].add(step.form)
+                used["slot"].update(step.values)
+
+
+def _forms(forms: list[ir.Form], used: Used) -> None:
+    for form in forms:
+        used["bot"].update(form.on_complete)
         if form.validation:
-            bot_actions.add(form.validation)
+            used["bot"].add(form.validation)
         for form_slot in form.slots:
             used["slot"].add(form_slot.slot)
-            bot_actions.add(form_slot.prompt)
+            used["bot"].add(form_slot.prompt)
             if form_slot.invalid_response:
-                bot_actions.add(form_slot.invalid_response)
-    for response in assistant.responses:
+                used["bot"].add(form_slot.invalid_response)
+
+
+def _responses(responses: list[ir.Response], used: Used) -> None:
+    for response in responses:
         for variation in response.variations:
             used["slot"].update(t.slot for t in variation.condition)
             with contextlib.suppress(tpl.TemplateError):  # reported by the response check
                 used["slot"].update(i.name for i in tpl.interpolations(variation.text))
             for button in variation.buttons:
                 used["intent"].add(button.payload[1:].split("{", 1)[0])
-    for action in assistant.actions:
+
+
+def _actions(actions: list[ir.Action], used: Used) -> None:
+    for action in actions:
         used["slot"].update(p.slot for p in (*action.inputs, *action.outputs))
-    for slot in assistant.slots:
+
+
+def _slots(slots: list[ir.Slot], used: Used) -> None:
+    for slot in slots:
         if slot.mappings:
             used["slot"].add(slot.name)  # filled from messages; the policy sees it
         if slot.type.entity:
@@ -111,9 +162,22 @@ def _used_names(assistant: ir.Assistant) -> dict[str, set[str]]:
                 used["intent"].add(mapping.intent)
             if mapping.form:
                 used["form"].add(mapping.form)
-    for intent in assistant.intents:
+
+
+def _intents(intents: list[ir.Intent], used: Used) -> None:
+    for intent in intents:
         for example in intent.examples:
             used["entity"].update(e.entity for e in example.entities)
-    used["response"] = bot_actions
-    used["action"] = bot_actions
-    return used
+
+
+COLLECTORS: dict[str, Callable[[Any, Used], None]] = {
+    "stories": _stories,
+    "rules": _rules,
+    "tests": _tests,
+    "forms": _forms,
+    "responses": _responses,
+    "actions": _actions,
+    "slots": _slots,
+    "intents": _intents,
+}
+"""`ir.Assistant` list → what collects the names its objects use."""
