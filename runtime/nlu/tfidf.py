@@ -1,9 +1,11 @@
-"""TF-IDF features for intent classification: word 1-2 grams plus char 2-5 grams.
+"""Intent features: TF-IDF over word 1-2 grams and char 2-5 grams, plus the idf-weighted
+pooled word vector of the message (when pre-trained vectors are available, vectors.py).
 
 A small hand-written vectoriser rather than sklearn's, because the same code must run at
 training and at prediction time, persist as plain arrays (no pickle), and featurise one
 message in microseconds. Word and character blocks are L2-normalised separately, as a
-sklearn FeatureUnion of two TfidfVectorizers would be.
+sklearn FeatureUnion of two TfidfVectorizers would be; the vector block (unit length,
+scaled by `VECTOR_WEIGHT`) follows them as the last `vectors.dim` columns.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ import numpy.typing as npt
 from scipy import sparse
 
 from assistc.runtime.nlu.text import tokenize
+from assistc.runtime.nlu.vectors import WordVectors, by_source
 
 CHAR_NGRAMS = (2, 5)
 CHAR_CACHE_SIZE = 200_000
+VECTOR_WEIGHT = 2.0
+"""Length of the pooled-vector block against the unit word and char blocks: on CLINC150
+valid, in-scope accuracy 0.932 (no vectors), 0.938 (weight 1), 0.942 (2), 0.940 (3)."""
 
 Vector = npt.NDArray[np.float64]
 
@@ -52,16 +58,28 @@ def _char_ngrams(word: str) -> tuple[str, ...]:
 class TfidfFeaturizer:
     """Vocabulary + idf; `transform` gives a sparse row per message."""
 
-    def __init__(self, vocabulary: list[str], idf: npt.NDArray[np.float64], n_word: int) -> None:
+    def __init__(
+        self,
+        vocabulary: list[str],
+        idf: npt.NDArray[np.float64],
+        n_word: int,
+        vectors: WordVectors | None,
+        n_docs: int,
+    ) -> None:
         self.vocabulary = vocabulary
         self.index = {feat: i for i, feat in enumerate(vocabulary)}
         self.idf = idf
         self.n_word = n_word
-        """Features [0, n_word) are the word block, the rest the char block."""
+        """Features [0, n_word) are the word block, the rest of the vocabulary the char
+        block; the vector block, if any, comes after the vocabulary."""
+        self.vectors = vectors
+        self.n_docs = n_docs
+        self.n_features = len(vocabulary) + (0 if vectors is None else vectors.dim)
+        self._unseen_idf = math.log(1 + n_docs) + 1.0
         self._char_cache: dict[str, tuple[int, ...]] = {}
 
     @classmethod
-    def fit(cls, texts: Sequence[str]) -> TfidfFeaturizer:
+    def fit(cls, texts: Sequence[str], vectors: WordVectors | None) -> TfidfFeaturizer:
         word_df: Counter[str] = Counter()
         char_df: Counter[str] = Counter()
         for text in texts:
@@ -74,7 +92,7 @@ class TfidfFeaturizer:
         n_docs = len(texts)
         df = [word_df[f] for f in word_vocab] + [char_df[f] for f in char_vocab]
         idf = np.array([math.log((1 + n_docs) / (1 + d)) + 1.0 for d in df], dtype=np.float64)
-        return cls(vocabulary, idf, len(word_vocab))
+        return cls(vocabulary, idf, len(word_vocab), vectors, n_docs)
 
     def _char_indices(self, word: str) -> tuple[int, ...]:
         """Known char n-gram indices of a word; cached because words repeat a lot."""
@@ -121,23 +139,49 @@ class TfidfFeaturizer:
         matrix.sum_duplicates()
         row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
         matrix.data = self._weigh(row_of, matrix.indices.astype(np.int64), matrix.data, n)
-        return matrix
+        if self.vectors is None:
+            return matrix
+        pooled = np.array([self._pooled(self.vectors, text) for text in texts])
+        dense = sparse.csr_matrix(pooled.reshape(n, self.vectors.dim))
+        return sparse.hstack([matrix, dense], format="csr")
+
+    def _pooled(self, vectors: WordVectors, text: str) -> Vector:
+        """The vector block of one text: its words' vectors weighted by their word idf
+        (words unseen in training count as the rarest)."""
+        words = _words(text)
+        weights = [
+            self.idf[i] if (i := self.index.get(f"w {w}")) is not None else self._unseen_idf
+            for w in words
+        ]
+        return vectors.pool(words, weights).astype(np.float64) * VECTOR_WEIGHT
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], Vector]:
         """The nonzero feature indices and values of one text (the prediction path:
         the same numbers as a `transform` row, without building a sparse matrix)."""
         cols, counts = np.unique(np.array(self._indices(text), dtype=np.int64), return_counts=True)
         rows = np.zeros(len(cols), dtype=np.int64)
-        return cols, self._weigh(rows, cols, counts.astype(np.float64), 1)
+        values = self._weigh(rows, cols, counts.astype(np.float64), 1)
+        if self.vectors is None:
+            return cols, values
+        dense_cols = np.arange(len(self.vocabulary), self.n_features, dtype=np.int64)
+        pooled = self._pooled(self.vectors, text)
+        return np.concatenate([cols, dense_cols]), np.concatenate([values, pooled])
 
     def to_json(self) -> dict[str, Any]:
-        return {"vocabulary": self.vocabulary, "n_word": self.n_word}
+        return {
+            "vocabulary": self.vocabulary,
+            "n_word": self.n_word,
+            "n_docs": self.n_docs,
+            "vectors": None if self.vectors is None else self.vectors.source,
+        }
 
     @classmethod
     def from_parts(cls, meta: dict[str, Any], idf: npt.NDArray[np.float64]) -> TfidfFeaturizer:
-        """Rebuild from `to_json()` and the idf array; ValueError if they disagree."""
+        """Rebuild from `to_json()` and the idf array; ValueError if they disagree or the
+        word vectors it was trained with are not installed."""
         vocabulary = [str(feature) for feature in meta["vocabulary"]]
         n_word = int(meta["n_word"])
         if idf.shape != (len(vocabulary),) or not 0 <= n_word <= len(vocabulary):
             raise ValueError("idf and vocabulary sizes differ")
-        return cls(vocabulary, idf, n_word)
+        vectors = None if meta["vectors"] is None else by_source(str(meta["vectors"]))
+        return cls(vocabulary, idf, n_word, vectors, int(meta["n_docs"]))
