@@ -1,4 +1,4 @@
-"""Intent classifier: TF-IDF (word 1-2 + char 2-5 grams) and a pooled GloVe vector →
+"""Intent classifier: TF-IDF (word 1-2 + char 3-4 grams) and a pooled GloVe vector →
 one-vs-rest linear SVMs → softmax over the margins with a temperature fitted on held-out
 folds.
 
