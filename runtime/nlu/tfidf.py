@@ -145,19 +145,21 @@ class TfidfFeaturizer:
         matrix.data = self._weigh(row_of, matrix.indices.astype(np.int64), matrix.data, n)
         if self.vectors is None:
             return matrix
-        pooled = np.array([self._pooled(self.vectors, text) for text in texts])
-        dense = sparse.csr_matrix(pooled.reshape(n, self.vectors.dim))
+        dense = sparse.csr_matrix(self._pooled(self.vectors, texts))
         return sparse.hstack([matrix, dense], format="csr")
 
-    def _pooled(self, vectors: WordVectors, text: str) -> Vector:
-        """The vector block of one text: its words' vectors weighted by their word idf
+    def _pooled(self, vectors: WordVectors, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The vector block of each text: its words' vectors weighted by their word idf
         (words unseen in training count as the rarest)."""
-        words = _words(text)
+        words = [_words(text) for text in texts]
         weights = [
-            self.idf[i] if (i := self.index.get(f"w {w}")) is not None else self._unseen_idf
-            for w in words
+            [
+                self.idf[i] if (i := self.index.get(f"w {w}")) is not None else self._unseen_idf
+                for w in text_words
+            ]
+            for text_words in words
         ]
-        return vectors.pool(words, weights).astype(np.float64) * VECTOR_WEIGHT
+        return vectors.pool(words, weights) * VECTOR_WEIGHT
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], Vector]:
         """The nonzero feature indices and values of one text (the prediction path:
@@ -168,7 +170,7 @@ class TfidfFeaturizer:
         if self.vectors is None:
             return cols, values
         dense_cols = np.arange(len(self.vocabulary), self.n_features, dtype=np.int64)
-        pooled = self._pooled(self.vectors, text)
+        pooled = self._pooled(self.vectors, [text])[0]
         return np.concatenate([cols, dense_cols]), np.concatenate([values, pooled])
 
     def to_json(self) -> dict[str, Any]:

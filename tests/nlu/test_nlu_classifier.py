@@ -14,6 +14,7 @@ from assistc.runtime.nlu import vectors as vectors_module
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.pipeline import NLUModel
+from assistc.runtime.nlu.tfidf import TfidfFeaturizer
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT
 from assistc.runtime.nlu.vectors import WordVectors, pretrained
 
@@ -139,3 +140,15 @@ def test_model_trained_with_other_word_vectors_does_not_load(
     monkeypatch.setattr(vectors_module, "pretrained", lambda: other)
     with pytest.raises(ModelLoadError, match="retrain"):
         IntentClassifier.load(tmp_path / "clf")
+
+
+def test_one_message_gets_exactly_its_training_features() -> None:
+    texts = [e.text for e in WEATHER_OR_MUSIC]
+    featurizer = TfidfFeaturizer.fit(texts, pretrained())
+    messages = [*texts, *UNSEEN_WORDING, "zzqx", ""]
+    batch = featurizer.transform(messages).toarray()
+    for row, message in zip(batch, messages, strict=True):
+        cols, values = featurizer.vector(message)
+        alone = np.zeros(featurizer.n_features)
+        alone[cols] = values
+        assert np.array_equal(alone, row), message
