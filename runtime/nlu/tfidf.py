@@ -80,6 +80,12 @@ class TfidfFeaturizer:
         self.n_docs = n_docs
         self.n_features = len(vocabulary) + (0 if vectors is None else vectors.dim)
         self._unseen_idf = math.log(1 + n_docs) + 1.0
+        self._word_idf = {
+            feature[2:]: weight
+            for feature, weight in zip(vocabulary[:n_word], idf[:n_word].tolist(), strict=True)
+            if feature.startswith("w ")
+        }
+        """The idf of each single word, for pooling its vector."""
         self._char_cache: dict[str, tuple[int, ...]] = {}
 
     @classmethod
@@ -151,15 +157,8 @@ class TfidfFeaturizer:
     def _pooled(self, vectors: WordVectors, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """The vector block of each text: its words' vectors weighted by their word idf
         (words unseen in training count as the rarest)."""
-        words = [_words(text) for text in texts]
-        weights = [
-            [
-                self.idf[i] if (i := self.index.get(f"w {w}")) is not None else self._unseen_idf
-                for w in text_words
-            ]
-            for text_words in words
-        ]
-        return vectors.pool(words, weights) * VECTOR_WEIGHT
+        pooled = vectors.pool([_words(text) for text in texts], self._word_idf, self._unseen_idf)
+        return pooled * VECTOR_WEIGHT
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], Vector]:
         """The nonzero feature indices and values of one text (the prediction path:
