@@ -36,11 +36,12 @@ VOCAB_SIZE = 50_000
 fallback: 0.940 with 20,000 words, 0.943 with 50,000)."""
 
 KNOWN_CACHE_SIZE = 200_000
+"""Texts whose known words are remembered (a bound, as for the featuriser's char cache)."""
 Matrix = npt.NDArray[np.float32]
 
 
 class WordVectors:
-    """A word → vector table; `pool` turns a message's words into one unit vector."""
+    """A word → vector table; `pool` turns each text's words into one unit vector."""
 
     def __init__(self, source: str, words: list[str], matrix: Matrix) -> None:
         if matrix.shape[0] != len(words):
