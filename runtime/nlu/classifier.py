@@ -1,5 +1,6 @@
-"""Intent classifier: TF-IDF (word 1-2 + char 2-5 grams) → one-vs-rest linear SVMs →
-softmax over the margins with a temperature fitted on held-out folds.
+"""Intent classifier: TF-IDF (word 1-2 + char 3-4 grams) and a pooled GloVe vector →
+one-vs-rest linear SVMs → softmax over the margins with a temperature fitted on held-out
+folds.
 
 Linear SVMs are the strongest fast linear model on short texts; the fitted temperature
 turns their margins into probabilities, so `Config.nlu_fallback_threshold` means the
@@ -25,8 +26,9 @@ from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.store import Arrays, load_component, save_component
 from assistc.runtime.nlu.tfidf import TfidfFeaturizer
 from assistc.runtime.nlu.types import IntentPrediction
+from assistc.runtime.nlu.vectors import pretrained
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SVM_C = 1.0
 CALIBRATION_FOLDS = 5
 PARALLEL_BUDGET = 2e7
@@ -144,10 +146,10 @@ class IntentClassifier:
         texts = [e.text for e in examples]
         index = {name: i for i, name in enumerate(intents)}
         y = np.array([index[e.intent] for e in examples], dtype=np.int64)
-        featurizer = TfidfFeaturizer.fit(texts)
+        featurizer = TfidfFeaturizer.fit(texts, pretrained())
         if not featurizer.vocabulary:  # no example has a word: every intent equally likely
             n = len(intents)
-            return cls(intents, featurizer, np.zeros((n, 0)), np.zeros(n), 1.0)
+            return cls(intents, featurizer, np.zeros((n, featurizer.n_features)), np.zeros(n), 1.0)
         x = featurizer.transform(texts)
         if temperature is None:
             temperature = _fit_temperature(x, y, len(intents), config.seed)
@@ -193,7 +195,7 @@ class IntentClassifier:
             temperature = float(meta["temperature"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelLoadError(f"{folder}: incomplete classifier ({exc!r})") from exc
-        n_features = 0 if featurizer is None else len(featurizer.vocabulary)
+        n_features = 0 if featurizer is None else featurizer.n_features
         if coef.shape != (len(intents), n_features) or intercept.shape != (len(intents),):
             raise ModelLoadError(f"{folder}: classifier arrays do not match its intents")
         return cls(intents, featurizer, coef, intercept, temperature)

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pytest
 from nlu_fixtures import chit_chat_examples, pizza_examples
 
 from assistc.runtime.ir import Config, Example
+from assistc.runtime.nlu import classifier as classifier_module
+from assistc.runtime.nlu import vectors as vectors_module
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.pipeline import NLUModel
+from assistc.runtime.nlu.tfidf import TfidfFeaturizer
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT
+from assistc.runtime.nlu.vectors import WordVectors, pretrained
 
 EXAMPLES = chit_chat_examples() + pizza_examples()
+WEATHER_OR_MUSIC = [
+    Example(text=text, intent=intent)
+    for intent, texts in [
+        ("weather", ["is it going to rain today", "will it be sunny tomorrow",
+                     "how cold is it outside", "what is the temperature", "do i need an umbrella"]),
+        ("music", ["play some jazz", "put on a rock song", "i want to hear the guitar",
+                   "start the playlist", "play my favourite band"]),
+    ]
+    for text in texts
+]  # fmt: skip
+UNSEEN_WORDING = {
+    "blizzard expected": "weather",
+    "humid and windy": "weather",
+    "symphony orchestra": "music",
+    "blues album": "music",
+}
 
 
 def test_ranking_is_sorted_distribution_over_all_intents() -> None:
@@ -78,3 +103,52 @@ def test_examples_without_any_word_give_uniform_confidences() -> None:
     examples = [Example(text="👍", intent="approve"), Example(text="?!", intent="puzzled")]
     ranking = IntentClassifier.train(examples, Config()).rank("👍 ok")
     assert [r.confidence for r in ranking] == [0.5, 0.5]
+
+
+def test_word_vectors_recognise_wording_no_example_uses() -> None:
+    assert pretrained() is not None, "the word-vector package is a dependency"
+    with_vectors = IntentClassifier.train(WEATHER_OR_MUSIC, Config())
+    assert {text: with_vectors.rank(text)[0].name for text in UNSEEN_WORDING} == UNSEEN_WORDING
+
+
+def test_without_word_vectors_tfidf_alone_misses_unseen_wording(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(classifier_module, "pretrained", lambda: None)
+    tfidf_only = IntentClassifier.train(WEATHER_OR_MUSIC, Config())
+    assert tfidf_only.featurizer is not None and tfidf_only.featurizer.vectors is None
+    predicted = {text: tfidf_only.rank(text)[0].name for text in UNSEEN_WORDING}
+    assert predicted != UNSEEN_WORDING
+
+
+def test_saved_classifier_with_vectors_predicts_identically(tmp_path: Path) -> None:
+    trained = IntentClassifier.train(WEATHER_OR_MUSIC, Config())
+    trained.save(tmp_path / "clf")
+    loaded = IntentClassifier.load(tmp_path / "clf")
+    for text in UNSEEN_WORDING:
+        assert np.array_equal(loaded.probabilities(text), trained.probabilities(text))
+    retrained = IntentClassifier.train(WEATHER_OR_MUSIC, Config())
+    for text in UNSEEN_WORDING:
+        assert np.array_equal(retrained.probabilities(text), trained.probabilities(text))
+
+
+def test_model_trained_with_other_word_vectors_does_not_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    IntentClassifier.train(WEATHER_OR_MUSIC, Config()).save(tmp_path / "clf")
+    other = WordVectors("glove 0.0 top 2", ["rain", "jazz"], np.eye(2, dtype=np.float32))
+    monkeypatch.setattr(vectors_module, "pretrained", lambda: other)
+    with pytest.raises(ModelLoadError, match="retrain"):
+        IntentClassifier.load(tmp_path / "clf")
+
+
+def test_one_message_gets_exactly_its_training_features() -> None:
+    texts = [e.text for e in WEATHER_OR_MUSIC]
+    featurizer = TfidfFeaturizer.fit(texts, pretrained())
+    messages = [*texts, *UNSEEN_WORDING, "zzqx", ""]
+    batch = featurizer.transform(messages).toarray()
+    for row, message in zip(batch, messages, strict=True):
+        cols, values = featurizer.vector(message)
+        alone = np.zeros(featurizer.n_features)
+        alone[cols] = values
+        assert np.array_equal(alone, row), message
