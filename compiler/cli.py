@@ -11,18 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from assistc import __version__
+from assistc.compiler.compile import CompileResult, compile_project, compile_with_stubs
 from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
-from assistc.compiler.sources import PARSE_CACHE_DIR, ProjectNotFound, load_sources, project_folder
+from assistc.compiler.sources import ProjectNotFound
 from assistc.dsl.ast import Span
 from assistc.dsl.diagnostics import Diagnostic
-
-if TYPE_CHECKING:  # imported where used: see `compile_or_exit`
-    from assistc.compiler.compile import CompileResult
 
 app = typer.Typer(
     name="assistc",
@@ -74,19 +72,9 @@ def compile_or_exit(
     # garbage: the cyclic collector's passes over them cost 15-30% and free nothing.
     gc.disable()
     try:
-        # The compiler's passes (with pydantic and the IR classes, ~0.2 s) are imported
-        # while a forked worker parses; the compile then finds the parses in this
-        # process's cache.
-        load_sources(project, project_folder(project) / PARSE_CACHE_DIR, _import_compiler)
-        from assistc.compiler.compile import compile_project
-
         return compile_project(project, seed=seed, sample_templates=sample_templates)
     except ProjectNotFound as error:
         raise fail_usage(f"[E0007] {error}") from None
-
-
-def _import_compiler() -> None:
-    import assistc.compiler.compile  # noqa: F401
 
 
 def report(result: CompileResult, output: OutputFormat, *, quiet_summary: bool = False) -> None:
@@ -149,7 +137,6 @@ def build_project(project: Path, seed: int | None, output: OutputFormat) -> Comp
     folder. Exits 1 on errors, and then writes no build folder."""
     # Imported where used (here and in `fmt`), so that `check` starts without them.
     from assistc.compiler.build import BuildError, write_build
-    from assistc.compiler.compile import compile_with_stubs
     from assistc.compiler.stubs import StubError
 
     try:

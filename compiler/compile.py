@@ -21,13 +21,7 @@ from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.slots import ResolvedSlot, resolve_slots
-from assistc.compiler.sources import (
-    PARSE_CACHE_DIR,
-    LoadedSources,
-    load_sources,
-    project_folder,
-    stdlib_modules,
-)
+from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import SymbolTable, build_symbols
@@ -36,6 +30,7 @@ from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
 
+PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
 INTENT_CACHE_DIR = Path(".assistc") / "cache" / "intents"
 
 
@@ -82,7 +77,7 @@ def compile_project(
     `sample_templates` off (for `check`) skips sampling examples from templates;
     `disk_cache` keeps parse results and intents' examples and diagnostics in the
     project's `.assistc/cache/`."""
-    base = project_folder(root)
+    base = root if root.is_dir() else root.parent
     sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}

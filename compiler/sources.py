@@ -8,7 +8,6 @@ diagnostics, and a file that cannot be read simply contributes no definitions.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +15,6 @@ from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parse_cache import parse_many
 
-PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
-"""The parse cache's folder, under the project's folder."""
 STDLIB_DIR = Path(__file__).resolve().parent.parent / "stdlib"
 STDLIB_PREFIX = "stdlib"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -75,41 +72,30 @@ def find_sources(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def project_folder(root: Path) -> Path:
-    """The folder of the project at `root` (a folder, or one `.assist` file)."""
-    return root if root.is_dir() else root.parent
-
-
-def load_sources(
-    root: Path, cache_dir: Path | None = None, meanwhile: Callable[[], object] | None = None
-) -> LoadedSources:
+def load_sources(root: Path, cache_dir: Path | None = None) -> LoadedSources:
     """Read and parse the project at `root` and the stdlib modules it uses.
 
     Parsing goes through `dsl.parse_cache`: results are kept in this process (the dev
     loop re-parses only edited files) and, with `cache_dir`, on disk; when much is left
-    to parse, both cores share it, and this process calls `meanwhile` (if given) while
-    the other parses (otherwise before parsing the project)."""
+    to parse, both cores share it."""
     if not root.exists():
         raise ProjectNotFound(f"{root}: no such file or folder")
     paths = find_sources(root)
     if not paths:
         raise ProjectNotFound(f"{root}: no .assist files here")
-    base = project_folder(root)
+    base = root if root.is_dir() else root.parent
     loaded = LoadedSources(base)
     project = []
     for path in paths:
         display = path.relative_to(base).as_posix()
         project.append((path, display, display.removesuffix(".assist").replace("/", ".")))
-    _add_files(loaded, project, cache_dir, meanwhile)
+    _add_files(loaded, project, cache_dir)
     _add_stdlib(loaded, cache_dir)
     return loaded
 
 
 def _add_files(
-    loaded: LoadedSources,
-    files: list[tuple[Path, str, str]],
-    cache_dir: Path | None,
-    meanwhile: Callable[[], object] | None = None,
+    loaded: LoadedSources, files: list[tuple[Path, str, str]], cache_dir: Path | None
 ) -> None:
     """Read (path, display, module name) files and parse the readable ones."""
     readable: list[SourceFile] = []
@@ -121,7 +107,7 @@ def _add_files(
             continue
         assert text is not None
         readable.append(SourceFile(display, path, text, module_name))
-    results = parse_many([(f.display, f.text) for f in readable], cache_dir, meanwhile=meanwhile)
+    results = parse_many([(f.display, f.text) for f in readable], cache_dir)
     for source, (module, diagnostics) in zip(readable, results, strict=True):
         loaded.files.append(source)
         loaded.modules.append(module)

@@ -40,10 +40,6 @@ PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
 PIECE_MIN_BYTES = 250_000
 """When parsing in parallel, a file this big is cut into pieces for the processes."""
-MEANWHILE_SHARE = 0.1
-"""The part of the text this process leaves to the others, beyond an even split, when it
-has other work meanwhile (importing the compiler's passes, ~0.2 s, is worth about a tenth
-of a 100,000-line project's parsing)."""
 
 _memory: dict[str, tuple[str, Result]] = {}
 """Display path → (key, result): the latest parse of each file in this process."""
@@ -96,16 +92,12 @@ def parse_file_cached(path: Path, cache_dir: Path | None, display: str | None = 
 
 
 def parse_many(
-    sources: Sequence[tuple[str, str]],
-    cache_dir: Path | None = None,
-    jobs: int | None = None,
-    meanwhile: Callable[[], object] | None = None,
+    sources: Sequence[tuple[str, str]], cache_dir: Path | None = None, jobs: int | None = None
 ) -> list[Result]:
     """Parse `(display, text)` pairs, in order, through the caches. When the files that
     miss the caches add up to `PARALLEL_MIN_BYTES` or more, they (big ones cut into
     pieces at top-level definitions) are shared between this process and `jobs - 1`
-    others (default: one per CPU). `meanwhile` is called once: while the others parse,
-    if there are any, else first."""
+    others (default: one per CPU)."""
     keys = [_key(text, display) for display, text in sources]
     results: list[Result | None] = [None] * len(sources)
     missing: list[int] = []
@@ -121,22 +113,10 @@ def parse_many(
             results[index] = loaded
             _memory[display] = (key, loaded)
     targets = {i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in missing}
-    once = _once(meanwhile) if meanwhile is not None else None  # parallel may fall back
-    for index, result in zip(missing, _parse_missing(sources, targets, jobs, once), strict=True):
+    for index, result in zip(missing, _parse_missing(sources, targets, jobs), strict=True):
         results[index] = result
         _memory[sources[index][0]] = (keys[index], result)
     return [_fresh(result) for result in results if result is not None]
-
-
-def _once(work: Callable[[], object]) -> Callable[[], None]:
-    """Calls `work` the first time it is called, and then never again."""
-    waiting = [work]
-
-    def call() -> None:
-        while waiting:
-            waiting.pop()()
-
-    return call
 
 
 _Target = tuple[Path, str, str] | None
@@ -151,33 +131,23 @@ def _fresh(result: Result) -> Result:
 
 
 def _parse_missing(
-    sources: Sequence[tuple[str, str]],
-    targets: dict[int, _Target],
-    jobs: int | None,
-    meanwhile: Callable[[], None] | None,
+    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], jobs: int | None
 ) -> list[Result]:
-    """Parse and store the files that missed (`targets`' keys, in order), calling
-    `meanwhile` before this process parses."""
+    """Parse and store the files that missed (`targets`' keys, in order)."""
     workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
     if workers >= 1 and sum(len(sources[i][1]) for i in targets) >= PARALLEL_MIN_BYTES:
         try:
-            return _parse_in_parallel(sources, targets, workers, meanwhile)
+            return _parse_in_parallel(sources, targets, workers)
         except (OSError, BrokenProcessPool):  # no processes to be had: parse here
             pass
-    if meanwhile is not None:
-        meanwhile()
     return [_parse_here(*sources[i], targets[i]) for i in targets]
 
 
 def _parse_in_parallel(
-    sources: Sequence[tuple[str, str]],
-    targets: dict[int, _Target],
-    workers: int,
-    meanwhile: Callable[[], None] | None,
+    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], workers: int
 ) -> list[Result]:
     """Every process stores the entries of the whole files it parses, so this one does
-    not write them all after the others are done. With `meanwhile` work, this process
-    takes `MEANWHILE_SHARE` less of the text."""
+    not write them all after the others are done."""
     pieces = [
         (index, piece) for index in targets for piece in _pieces(sources[index][1], workers + 1)
     ]
@@ -187,20 +157,14 @@ def _parse_in_parallel(
         index, text = pieces[n]
         return sources[index][0], text, None if index in cut else targets[index]
 
-    sizes = [len(p) for _, p in pieces]
-    head_start = sum(sizes) * MEANWHILE_SHARE if meanwhile is not None else 0
-    groups = _balanced(list(range(len(pieces))), sizes, workers + 1, head_start)
+    groups = _balanced(list(range(len(pieces))), [len(p) for _, p in pieces], workers + 1)
     done: dict[int, Result] = {}
     # Forked workers start in milliseconds with the grammar already loaded.
     context = get_context("fork" if "fork" in get_all_start_methods() else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [
-            (group, pool.submit(_parse_group, [job(n) for n in group]))
-            for group in groups[1:]
-            if group
+            (group, pool.submit(_parse_group, [job(n) for n in group])) for group in groups[1:]
         ]
-        if meanwhile is not None:
-            meanwhile()
         for n in groups[0]:  # this process takes the first share itself
             done[n] = _parse_here(*job(n))
         for group, future in futures:
@@ -259,18 +223,15 @@ def _joined(
     )
 
 
-def _balanced(
-    indices: list[int], sizes: list[int], parts: int, head_start: float = 0
-) -> list[list[int]]:
-    """Split into `parts` groups (some maybe empty) of similar total size, largest first,
-    to the lightest; the first group starts `head_start` heavier."""
+def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int]]:
+    """Split into `parts` groups of similar total size (largest first, to the lightest)."""
     groups: list[list[int]] = [[] for _ in range(parts)]
-    totals = [head_start] + [0.0] * (parts - 1)
+    totals = [0] * parts
     for size, index in sorted(zip(sizes, indices, strict=True), reverse=True):
         lightest = totals.index(min(totals))
         groups[lightest].append(index)
         totals[lightest] += size
-    return [sorted(group) for group in groups]
+    return [sorted(group) for group in groups if group] or [[]]
 
 
 def _parse_group(jobs: list[tuple[str, str, _Target]]) -> list[bytes]:

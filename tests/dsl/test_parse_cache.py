@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -149,43 +146,3 @@ def test_without_worker_processes_everything_is_parsed_here(
     monkeypatch.setattr(parse_cache, "ProcessPoolExecutor", no_processes)
     sources = [("a.assist", SAMPLE), ("b.assist", SAMPLE.replace("order", "buy"))]
     assert parse_many(sources, None, jobs=2) == [parse_module(t, d) for d, t in sources]
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_meanwhile_runs_once_while_the_other_process_parses_its_larger_share(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
-) -> None:
-    """(The CLI imports the compiler's passes meanwhile.) In parallel, this process
-    parses the smaller share; the results are the same either way."""
-    monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
-    shares: list[list[list[int]]] = []
-    balanced = parse_cache._balanced
-
-    def recording(*args: Any) -> list[list[int]]:
-        shares.append(balanced(*args))
-        return shares[-1]
-
-    monkeypatch.setattr(parse_cache, "_balanced", recording)
-    sources = [(f"f{i}.assist", SAMPLE.replace("order", f"order{i}")) for i in range(20)]
-    calls: list[int] = []
-    results = parse_many(sources, tmp_path, jobs=jobs, meanwhile=lambda: calls.append(1))
-    assert calls == [1]
-    assert results == [parse_module(text, display) for display, text in sources]
-    if jobs == 2:
-        mine, theirs = shares[0]
-        assert len(mine) < len(theirs)
-    clear_memory_cache()
-    _no_parsing(monkeypatch)  # everything cached: called all the same
-    assert parse_many(sources, tmp_path, jobs=jobs, meanwhile=lambda: calls.append(2)) == results
-    assert calls == [1, 2]
-
-
-def test_the_check_command_starts_parsing_before_importing_the_compiler() -> None:
-    """What lets the compiler's import overlap the parse worker (see `compile_or_exit`)."""
-    code = (
-        "import sys, assistc.compiler.cli\n"
-        "assert 'assistc.compiler.compile' not in sys.modules\n"
-        "assert 'assistc.runtime.ir' not in sys.modules\n"
-        "assert 'pydantic' not in sys.modules\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
