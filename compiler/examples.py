@@ -292,8 +292,19 @@ class _CompiledTemplate:
     index: int
     """Its place in the intent's examples."""
     literal: ast.StringLit
-    tree: Expansion
-    literal_only: bool
+    size: int
+    """How many expansions it has."""
+    tree: Expansion | None
+    """None when it was only counted (`check` samples no template). A template of one
+    expansion, a hand-written example, always has its tree."""
+
+    @property
+    def literal_only(self) -> bool:
+        return self.size == 1
+
+    def expansion(self) -> Expansion:
+        assert self.tree is not None, "templates are only counted when none is sampled"
+        return self.tree
 
 
 @dataclass
@@ -335,15 +346,56 @@ class _Resolver:
         """A report's hint was drawn from the names of other kinds of definitions."""
 
     def compile(self, literal: ast.StringLit, depth: int = 0) -> Expansion | None:
-        try:
-            template = tpl.parse_template(literal.value)
-        except tpl.TemplateError as error:
-            self.problems.append(error.diagnostic(literal))
+        template = self._parse(literal)
+        if template is None:
             return None
         try:
             return self._nodes(template.nodes, literal, depth)
         except _Unresolved:
             return None
+
+    def counted(self, literal: ast.StringLit) -> tuple[int, Expansion | None] | None:
+        """What `compile` reports, and how many expansions the tree has; the tree itself
+        only when it has one (a hand-written example). Counting a template's parts costs
+        a fraction of building its tree, and `check` needs no more."""
+        template = self._parse(literal)
+        if template is None:
+            return None
+        try:
+            if template.is_literal:
+                tree = self._nodes(template.nodes, literal, 0)
+                return count(tree), tree
+            size = self._count(template.nodes, literal)
+            if size > 1:
+                return size, None
+            # `(a)`, or an entity with one value: a hand-written example after all.
+            reported = len(self.problems)
+            tree = self._nodes(template.nodes, literal, 0)
+        except _Unresolved:
+            return None
+        del self.problems[reported:]  # already reported while counting
+        return size, tree
+
+    def _parse(self, literal: ast.StringLit) -> tpl.Template | None:
+        try:
+            return tpl.parse_template(literal.value)
+        except tpl.TemplateError as error:
+            self.problems.append(error.diagnostic(literal))
+            return None
+
+    def _count(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit) -> int:
+        """`count(self._nodes(nodes, literal, 0))`, with the same reports, without
+        building the literals, sequences and alternatives."""
+        size = 1
+        for node in nodes:
+            if isinstance(node, tpl.Choice):
+                options = sum(self._count(option, literal) for option in node.options)
+                size *= options + node.optional
+            elif isinstance(node, tpl.Placeholder):
+                size *= count(self._placeholder(node, literal, 0))
+            elif isinstance(node, tpl.Annotation):
+                size *= count(self._annotation(node, literal, 0))
+        return size
 
     def _nodes(self, nodes: tuple[tpl.Node, ...], literal: ast.StringLit, depth: int) -> Expansion:
         if len(nodes) == 1:
@@ -846,7 +898,7 @@ class _GenerationState:
             flat_phrases=self.flat_phrases,
             fill_cache=self.fill_cache,
         )
-        compiled = _compile_intent(decl, resolver)
+        compiled = _compile_intent(decl, resolver, trees=sample_templates)
         requested = decl.generate.count if decl.generate else config.default_generate
         rng = random.Random(_seed(config.seed, decl.name.text))
         holding_out = config.holdout > 0 and sample_templates
@@ -909,12 +961,21 @@ def _holdout_values(
     return split
 
 
-def _compile_intent(decl: ast.IntentDecl, resolver: _Resolver) -> list[_CompiledTemplate]:
+def _compile_intent(
+    decl: ast.IntentDecl, resolver: _Resolver, *, trees: bool = True
+) -> list[_CompiledTemplate]:
+    """The intent's templates that resolve; without `trees`, those of more than one
+    expansion are only counted."""
     compiled: list[_CompiledTemplate] = []
     for index, literal in enumerate(decl.examples):
-        tree = resolver.compile(literal)
-        if tree is not None:
-            compiled.append(_CompiledTemplate(index, literal, tree, count(tree) == 1))
+        found: tuple[int, Expansion | None] | None
+        if trees:
+            tree = resolver.compile(literal)
+            found = None if tree is None else (count(tree), tree)
+        else:
+            found = resolver.counted(literal)
+        if found is not None:
+            compiled.append(_CompiledTemplate(index, literal, *found))
     return compiled
 
 
@@ -942,17 +1003,17 @@ def _generate(
     choices = [t for t in compiled if not t.literal_only]
     for template in compiled:
         if template.literal_only and literals:
-            for pieces in enumerate_all(template.tree):
+            for pieces in enumerate_all(template.expansion()):
                 add(pieces)
     stat.handwritten = len(examples)
-    stat.possible = stat.handwritten + sum(count(t.tree) for t in choices)
+    stat.possible = stat.handwritten + sum(t.size for t in choices)
     if not sample_templates:
         stat.examples = min(max(requested, stat.handwritten), stat.possible)
         return examples, stat
     if choices and len(examples) < requested:
         if stat.possible <= requested:
             for template in choices:
-                for pieces in enumerate_all(template.tree):
+                for pieces in enumerate_all(template.expansion()):
                     add(pieces)
         else:
             attempts = 0
@@ -960,9 +1021,9 @@ def _generate(
             while len(examples) < requested and attempts < limit:
                 attempts += 1
                 template = choices[int(rng.random() * len(choices))]
-                add(sample(template.tree, rng))
+                add(sample(template.expansion(), rng))
     for template in choices:
-        if count(template.tree) < requested // max(1, len(choices)):
+        if template.size < requested // max(1, len(choices)):
             stat.under_sampled.append(template.literal.value)
     stat.examples = len(examples)
     for example in examples:
@@ -1038,7 +1099,7 @@ def _lines_of_examples(compiled: list[_CompiledTemplate]) -> dict[str, int]:
     lines: dict[str, int] = {}
     for template in compiled:
         if template.literal_only:
-            for pieces in enumerate_all(template.tree):
+            for pieces in enumerate_all(template.expansion()):
                 example = render(pieces, "")
                 if example is not None:
                     lines.setdefault(example["text"], template.index)

@@ -202,3 +202,57 @@ def test_a_second_process_generates_what_one_process_does(
     assert generated(2) == alone
     assert marker.exists()
     assert any(not portable for portable, _ in alone[1].values())  # both kinds compared
+
+
+COUNTED = """
+entity size: enum
+  small = "little"
+  large = "big"
+entity only: enum
+  single
+phrase polite = "please" | ""
+phrase courteous = "{polite} now" | "kindly"
+phrase loop = "again {loop}"
+
+intent counted:
+  "hand written"
+  "a [big](size) one"
+  "(i want|give me) a {size} pizza {polite} {courteous}"
+  "(just one) {only} [maybe]"
+  "(only)"
+  "{only:role} and [large](size:role)"
+  "[huge](size) or {nobody}"
+  "{loop} (a|b)"
+  "hi (there"
+  "[(big|large)](size) [x|y] ()"
+"""
+
+
+def test_counting_a_template_agrees_with_building_its_tree(tmp_path: Path) -> None:
+    """`check` only counts templates of several expansions: the counts, reports, the
+    trees of the single-expansion ones and the names used are what building gives."""
+    (tmp_path / "main.assist").write_text(COUNTED, encoding="utf-8")
+    sources = load_sources(tmp_path)
+    table, _ = build_symbols(sources.modules, set())
+    entities, _ = resolve_entities(table, tmp_path)
+    decl = table.intents.get("counted")
+    assert decl is not None
+    sizes = []
+    for literal in decl.examples:
+        built = examples._Resolver(table, entities, [])
+        counting = examples._Resolver(table, entities, [])
+        tree = built.compile(literal)
+        found = counting.counted(literal)
+        if tree is None:
+            assert found is None
+        else:
+            assert found is not None
+            size = examples.count(tree)
+            assert found == (size, tree if size == 1 else None)
+            sizes.append((size, len(built.problems)))
+        assert counting.problems == built.problems
+        assert counting.used_entities == built.used_entities
+        assert counting.used_phrases == built.used_phrases
+    # `(only)` and the roles line are single expansions found by counting (the latter
+    # with two reports, made once); the others are counted only.
+    assert sizes == [(1, 0), (1, 0), (48, 0), (2, 0), (1, 0), (1, 2), (6, 0)]
