@@ -172,7 +172,14 @@ def build_project(project: Path, seed: int | None, output: OutputFormat) -> Comp
 def _print_generation_notes(result: CompileResult, limit: int = 5) -> None:
     """The smallest intents and those short of the examples they asked for (per-template
     figures, under-sampled templates included, are in the build folder's summary.json)."""
-    stats = sorted(result.stats.items(), key=lambda item: item[1].examples)
+    # payload-only intents have no examples by design: not worth a note
+    unlearned = (
+        {i.name for i in result.assistant.intents if i.payload_only} if result.assistant else set()
+    )
+    stats = sorted(
+        ((name, stat) for name, stat in result.stats.items() if name not in unlearned),
+        key=lambda item: item[1].examples,
+    )
     if stats:
         smallest = ", ".join(f"{name} ({stat.examples})" for name, stat in stats[:3])
         typer.echo(f"fewest examples: {smallest}")

@@ -137,7 +137,9 @@ def compile_project(
     )
     scope = Scope(table, entities, slots, problems)
     intents = {*table.intents.items, *BUILTIN_INTENTS}
-    answers = Answers(slot=slots, entity=entities, intent=intents)
+    # a test's E0402 depends on whether its intent is payload-only, not only on its name
+    payload_only = {name for name, (_, decl) in table.intents.items.items() if decl.payload_only}
+    answers = Answers(slot=slots, entity=entities, intent=intents, payload_only=payload_only)
     responses = resolve_responses(scope, cache.response_decls if cache else None, answers)
     forms = resolve_forms(scope, responses, cache.forms_memo if cache else None)
     forms = kept.forms = keep_equal(kept.forms, forms)

@@ -24,6 +24,7 @@ from assistc.compiler.symbols import Namespace
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.runtime import ir
+from assistc.runtime.dialogue.payloads import parse_payload
 
 MAX_BRANCHES = 64
 """Or-branches multiply; past this many linear stories per story we stop expanding."""
@@ -332,6 +333,19 @@ class DialogueResolver:
                     if not self.scope.has_intent(intent):
                         self.problems.append(
                             self.scope.undefined(self.scope.table.intents, node.intent)
+                        )
+                    elif self.scope.payload_only(intent) and not parse_payload(
+                        node.text.value, (intent,)
+                    ):
+                        self.problems.append(
+                            Diagnostic(
+                                "E0402",
+                                f"`{intent}` is reached only by payload: the NLU can never "
+                                f'read "{node.text.value}" as it',
+                                node.intent.span,
+                                hint=f'send its payload instead (`user "/{intent}"`), or give '
+                                f"`{intent}` examples",
+                            )
                         )
                 steps.append(ir.TestUser(text=node.text.value, intent=intent))
             elif isinstance(node, ast.TestBotNode):

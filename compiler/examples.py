@@ -925,7 +925,13 @@ class _GenerationState:
             # strict: the data is built here with exact types, so nothing needs coercing
             # (and validating is twice as fast)
             ir.Intent.model_validate(
-                {"name": decl.name.text, "examples": examples, "holdout": holdout}, strict=True
+                {
+                    "name": decl.name.text,
+                    "examples": examples,
+                    "holdout": holdout,
+                    "payload_only": decl.payload_only,
+                },
+                strict=True,
             ),
             stat,
             _lines_of_examples(compiled),

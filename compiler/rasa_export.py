@@ -141,6 +141,8 @@ def _examples(texts: list[str]) -> _BlockText:
 def _nlu(assistant: Assistant, notes: list[str]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for intent in assistant.intents:
+        if intent.payload_only:  # listed in the domain's intents only, as Rasa declares it
+            continue
         texts = list(dict.fromkeys(annotated(e) for e in [*intent.examples, *intent.holdout]))
         if any("[" in e.text or "]" in e.text for e in intent.examples):
             notes.append(f"intent {intent.name}: examples with brackets may be misread by Rasa")

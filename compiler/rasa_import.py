@@ -885,13 +885,10 @@ class _Converter(DialogueConverter):
                 notes.append(comment(f"retrieval intent {raw} is split into {subs}"))
                 blocks.append(Block(notes))
                 continue
-            if not texts:
-                self.unsupported(
-                    f"intent {raw} has no training examples, so it is not declared", None, notes
-                )
-                blocks.append(Block(notes))
-                continue
-            blocks.append(Block([*notes, f"intent {name}:", *("  " + quote(t) for t in texts)]))
+            if texts:
+                blocks.append(Block([*notes, f"intent {name}:", *("  " + quote(t) for t in texts)]))
+            else:  # Rasa reaches it by payload (`/name`) or another channel
+                blocks.append(Block([*notes, f"intent {name}: payload only"]))
         return blocks
 
     def _example(self, text: str, where: object) -> str:

@@ -50,6 +50,13 @@ class Scope:
             self.reads.note("intent", name)
         return found
 
+    def payload_only(self, name: str) -> bool:
+        """Whether intent `name` is declared `payload only` (so the NLU never predicts it)."""
+        decl = self.table.intents.get(name)
+        if self.reads is not None:
+            self.reads.note("payload_only", name)
+        return decl is not None and decl.payload_only
+
     def undefined(self, namespace: Namespace[D], name: ast.Name) -> Diagnostic:
         """`SymbolTable.undefined`, whose hint weighs every name of the table."""
         if self.reads is not None:

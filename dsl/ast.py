@@ -169,6 +169,8 @@ class IntentDecl:
     examples: tuple[StringLit, ...]
     generate: GenerateCount | None
     span: Span
+    payload_only: bool = False
+    """`intent x: payload only`: no examples, reached only by payloads (`/x`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,13 @@ MISTAKES: tuple[Mistake, ...] = (
         any_token=True,
     ),
     Mistake(
+        "an intent reached only by payload has no examples",
+        "`intent faq: payload only` is the whole declaration: delete the examples, or "
+        "write `intent faq:` with them below if the NLU should recognise the intent",
+        ('intent faq: payload only\n  "what is this"\n', 'intent faq: payload only "hi"\n'),
+        any_token=True,
+    ),
+    Mistake(
         "a condition compares with `==`, not `=`",
         "write `size == large`; a single `=` sets a value (`slot size = large`)",
         ('response r:\n  "x" if size = large\n', "rule r:\n  when size = large\n  user a\n"),

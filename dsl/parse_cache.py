@@ -5,9 +5,10 @@ dictionary hits) and on disk, in a folder the caller names (the project's
 `.assistc/cache/parse/`), so a fresh `assistc check` of unchanged files skips parsing.
 
 An entry's key hashes the file's text, the path written into spans, and a fingerprint of
-the code that builds the AST (grammar, lexer, parser, AST and diagnostic classes), so any
-change there invalidates old entries. Entries are pickles of our own AST — our cache, never
-user input; one that cannot be read is ignored and rebuilt. Each file keeps one entry.
+the code that builds the AST or words its syntax errors (grammar, lexer, parser, AST,
+diagnostic classes, the catalogue of common mistakes), so any change there invalidates old
+entries. Entries are pickles of our own AST — our cache, never user input; one that cannot
+be read is ignored and rebuilt. Each file keeps one entry.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_l
 Result = tuple[ast.Module, list[Diagnostic]]
 FORMAT_VERSION = "1"
 """Bump when the entry layout changes (the parser's own changes are fingerprinted)."""
-PARSER_FILES = ("assist.lark", "ast.py", "diagnostics.py", "lexer.py", "parser.py")
+PARSER_FILES = ("assist.lark", "ast.py", "diagnostics.py", "expected.py", "lexer.py", "parser.py")
 PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
 PIECE_MIN_BYTES = 250_000

@@ -681,6 +681,9 @@ class _AstBuilder:
             _cover(children),
         )
 
+    def payload_intent(self, children: list[Any]) -> ast.IntentDecl:
+        return ast.IntentDecl(_name(children[0]), (), None, _cover(children), payload_only=True)
+
     # ----- responses
     def cond_set(self, children: list[TokenLike]) -> ast.CondTerm:
         name = _name(children[0])

@@ -144,6 +144,9 @@ class Intent(_Node):
     """Hand-written examples first, then sampled ones; deduplicated."""
     holdout: list[Example] = Field(default_factory=list)
     """Examples kept aside for evaluation (config.holdout)."""
+    payload_only: bool = False
+    """Declared `payload only`: no examples by design, reached by payloads (`/name`) and
+    other channels, never predicted by the NLU; training does not ask it for examples."""
 
 
 # --------------------------------------------------------------------------- responses

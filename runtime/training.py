@@ -170,14 +170,19 @@ def check_trainable(assistant: Assistant) -> list[str]:
             f"assistant {assistant.name!r} has no intents: there is nothing to train; "
             "define at least one intent with examples"
         )
-    empty = [intent.name for intent in assistant.intents if not intent.examples]
+    # a payload-only intent has no examples by design: the NLU is not meant to learn it
+    learned = [intent for intent in assistant.intents if not intent.payload_only]
+    empty = [intent.name for intent in learned if not intent.examples]
     if empty:
-        raise TrainingError(f"intent(s) without examples: {', '.join(empty)}; add examples")
+        raise TrainingError(
+            f"intent(s) without examples: {', '.join(empty)}; add examples, or declare "
+            "them `payload only`"
+        )
     minimum = assistant.config.min_examples
     return [
         f"intent {intent.name!r} has only {len(intent.examples)} example(s); "
         f"{minimum} or more make it recognisable"
-        for intent in assistant.intents
+        for intent in learned
         if len(intent.examples) < minimum
     ]
 

@@ -84,3 +84,17 @@ def test_a_forms_validation_and_prompt_actions_follow_rasas_names(tmp_path: Path
     [form] = result.assistant.forms
     assert form.validation == "validate_order_form"
     assert [s.prompt for s in form.slots] == ["action_ask_size", "utter_ask_notes"]
+
+
+def test_a_payload_only_intent_compiles_without_examples_or_warnings(tmp_path: Path) -> None:
+    source = (
+        'intent faq: payload only\nresponse utter_faq:\n  "FAQ"\n'
+        'response utter_menu:\n  "Menu"\n    button "FAQ" -> faq\n'
+        "rule faq:\n  user faq\n  bot utter_faq\n"
+        "rule menu:\n  user nlu_fallback\n  bot utter_menu\n"
+    )
+    assert check(tmp_path, source) == []  # no W0402: no examples is the point
+    assistant = compile_project(tmp_path).assistant
+    assert assistant is not None
+    [faq] = assistant.intents
+    assert (faq.name, faq.examples, faq.payload_only) == ("faq", [], True)

@@ -147,6 +147,12 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "slot size: int\nslot count: int",
     ),
     "rename an intent": ("intents.assist", "intent order:", "intent purchase:"),
+    "an intent tests expect becomes payload only": (
+        "intents.assist",
+        'intent order:\n  "(i want|give me) a {colour} one {polite}"\n  "a [large](size) one"\n'
+        '  "one in {colour} and {size}"\n  generate 10\n',
+        "intent order: payload only\n",
+    ),
     "duplicate an intent": ("intents.assist", "intent ask_count:", "intent order:"),
     "a placeholder names a response": ("intents.assist", "count them", "count {utter_count}"),
     "edit an example": ("intents.assist", "count them", "count them all"),

@@ -21,6 +21,11 @@ def test_messy_text_becomes_canonical() -> None:
     assert format_source(MESSY, "a.assist") == CLEAN
 
 
+def test_a_payload_only_intent_is_formatted_on_one_line() -> None:
+    messy = "intent   faq :payload    only   # reached by buttons\r\n"
+    assert format_source(messy, "a.assist") == "intent faq: payload only  # reached by buttons\n"
+
+
 def test_canonical_text_is_unchanged() -> None:
     assert format_source(CLEAN, "a.assist") == CLEAN
 

@@ -171,7 +171,20 @@ def test_every_catalogue_example_is_recognised_as_its_own_mistake() -> None:
             assert catalogue.match(caught.value) is mistake, example
 
 
+def test_a_payload_only_intent_is_one_line_without_examples() -> None:
+    text = 'intent faq: payload only  # buttons send /faq\nintent payload:\n  "only"\n'
+    decls = _exact(text)
+    assert decls == _fast(text)
+    faq, named_payload = decls
+    assert isinstance(faq, ast.IntentDecl) and isinstance(named_payload, ast.IntentDecl)
+    assert (faq.name.text, faq.examples, faq.generate, faq.payload_only) == ("faq", (), None, True)
+    # `payload` and `only` are keywords only after `intent NAME:`
+    assert (named_payload.name.text, named_payload.payload_only) == ("payload", False)
+    assert [e.value for e in named_payload.examples] == ["only"]
+
+
 COLON = "missing `:` at the end of the definition header"
+PAYLOAD_ONLY = "an intent reached only by payload has no examples"
 COMPARE = "a condition compares with `==`, not `=`"
 QUOTES = "this text needs double quotes"
 
@@ -189,6 +202,8 @@ QUOTES = "this text needs double quotes"
         ('intent greet:\n  "hi"\n  hello there\n', QUOTES, '"like this"'),
         ('response r:\n  "x" if a\n  Hi there\n', QUOTES, "quoted"),
         ("intent greet:\n  'hi'\n", 'unexpected character "\'"', "double quotes"),
+        ('intent faq: payload only\n  "faq"\n', PAYLOAD_ONLY, "delete the examples"),
+        ('intent faq: payload only "faq"\n', PAYLOAD_ONLY, "`intent faq:`"),
     ],
 )
 def test_common_mistakes_are_named(text: str, message: str, hint_part: str) -> None:

@@ -26,7 +26,7 @@ KEYWORDS = frozenset(
     "use config entity enum lookup regex builtin text roles slot from intent in phrase "  # noqa: SIM905
     "generate response button image if and not form ask min max matches one of invalid "
     "then action python function remote story rule when conversation starts active user "
-    "bot run include test as true false null".split()
+    "bot run include test as true false null payload only".split()
 )
 Draw = st.DrawFn
 
@@ -304,12 +304,15 @@ def phrase_def(draw: Draw) -> Definition:
 
 @st.composite
 def intent_def(draw: Draw) -> Definition:
+    head = [atom(draw, "intent", False), draw(name_atom()), punct(draw, ":", False)]
+    if draw(st.integers(0, 4)) == 0:  # `intent x: payload only`, one line and no body
+        only = [atom(draw, "payload"), atom(draw, "only")]
+        return Definition("intent", [line(0, [*head, *only])])
     body = [line(1, [draw(string_atom(False))]) for _ in range(draw(st.integers(1, 4)))]
     if draw(st.booleans()):
         body.append(
             line(1, [atom(draw, "generate", False), atom(draw, str(draw(st.integers(1, 500))))])
         )
-    head = [atom(draw, "intent", False), draw(name_atom()), punct(draw, ":", False)]
     return Definition("intent", [line(0, head), *body])
 
 

@@ -17,7 +17,10 @@ from assistc.runtime import ir
 from assistc.runtime.ir import Assistant, EntityAnnotation, Example
 
 # The examples whose imports check without errors (see test_rasa_import.REAL_PROBLEMS).
-CLEAN = ("e2ebot", "formbot", "moodbot")
+CLEAN = ("concertbot", "e2ebot", "formbot", "moodbot")
+ROUND_TRIP = ("e2ebot", "formbot", "moodbot")
+"""concertbot aside: its actions' outputs are read from its Python code, which an export
+does not carry (its intents do round-trip: see the payload-only test)."""
 
 
 def compiled_example(name: str, tmp_path: Path) -> Assistant:
@@ -34,7 +37,7 @@ def test_export_has_rasa_structure(name: str, tmp_path: Path) -> None:
     assert validate(tmp_path / "rasa") == []
 
 
-@pytest.mark.parametrize("name", CLEAN)
+@pytest.mark.parametrize("name", ROUND_TRIP)
 def test_export_then_import_round_trips(name: str, tmp_path: Path) -> None:
     assistant = compiled_example(name, tmp_path)
     export_rasa(assistant, tmp_path / "rasa")
@@ -94,3 +97,19 @@ def test_form_steps_of_tests_become_what_rasa_test_stories_write(tmp_path: Path)
         {"action": "restaurant_form"},  # already active
         {"active_loop": None},
     ]
+
+
+def test_payload_only_intents_are_in_the_domain_without_nlu_examples(tmp_path: Path) -> None:
+    assistant = compiled_example("concertbot", tmp_path)
+    assert [i.name for i in assistant.intents if i.payload_only] == ["bot_challenge"]
+    export_rasa(assistant, tmp_path / "rasa")
+    domain = yaml.safe_load((tmp_path / "rasa" / "domain.yml").read_text())
+    assert "bot_challenge" in domain["intents"]
+    nlu = [
+        yaml.safe_load(path.read_text()).get("nlu") or []
+        for path in (tmp_path / "rasa").rglob("*.yml")
+    ]
+    assert not any(item.get("intent") == "bot_challenge" for items in nlu for item in items)
+    import_rasa(tmp_path / "rasa", tmp_path / "again")
+    again = compile_project(tmp_path / "again").assistant
+    assert again is not None and again.intents == assistant.intents

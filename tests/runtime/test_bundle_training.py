@@ -15,7 +15,9 @@ from runtime_assistant import make_assistant
 from assistc.runtime import bundle, ir, training
 from assistc.runtime.bundle import BundleError, load_bundle
 from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.dialogue.stores import InMemoryTrackerStore
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.testing import render_text, run_tests
 from assistc.runtime.training import Progress, TrainingError, component_fingerprints, train
 
 ALL = list(bundle.COMPONENTS)
@@ -428,3 +430,29 @@ def _quick_assistant(extra: str | None = None) -> ir.Assistant:
         for name, texts in (("greet", greet), ("goodbye", bye), ("thank", thanks))
     ]
     return ir.Assistant(name="quick", intents=intents)
+
+
+def test_a_payload_only_intent_trains_and_is_reached_by_its_payload(tmp_path: Path) -> None:
+    base = make_assistant()
+    faq = ir.Response(name="utter_faq", variations=[ir.Variation(text="Here are the FAQs.")])
+    assistant = make_assistant(
+        intents=[*base.intents, ir.Intent(name="faq", examples=[], payload_only=True)],
+        responses=[*base.responses, faq],
+        rules=[
+            *base.rules,
+            ir.Rule(name="faq", steps=[ir.UserStep(intent="faq"), ir.BotStep(action="utter_faq")]),
+        ],
+        tests=[
+            ir.ConversationTest(
+                name="faq by payload",
+                steps=[ir.TestUser(text="/faq", intent="faq"), ir.TestBot(response="utter_faq")],
+            )
+        ],
+    )
+    result = train(assistant, tmp_path)
+    assert not any("faq" in warning for warning in result.warnings)  # no examples by design
+    loaded = load_bundle(tmp_path)
+    ranking = loaded.nlu.parse("where are the frequently asked questions").intent_ranking
+    assert "faq" not in {prediction.name for prediction in ranking}  # never predicted
+    report = run_tests(loaded.agent(InMemoryTrackerStore()))
+    assert report.passed, render_text(report)
