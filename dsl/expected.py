@@ -138,8 +138,8 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         "an intent reached only by payload has no examples",
-        "`intent faq: payload only` is the whole declaration: delete the examples, or "
-        "write `intent faq:` with them below if the NLU should recognise the intent",
+        "`intent NAME: payload only` is the whole declaration: delete the examples, or "
+        "write `intent NAME:` with them below if the NLU should recognise the intent",
         ('intent faq: payload only\n  "what is this"\n', 'intent faq: payload only "hi"\n'),
         any_token=True,
     ),

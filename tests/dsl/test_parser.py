@@ -203,7 +203,7 @@ QUOTES = "this text needs double quotes"
         ('response r:\n  "x" if a\n  Hi there\n', QUOTES, "quoted"),
         ("intent greet:\n  'hi'\n", 'unexpected character "\'"', "double quotes"),
         ('intent faq: payload only\n  "faq"\n', PAYLOAD_ONLY, "delete the examples"),
-        ('intent faq: payload only "faq"\n', PAYLOAD_ONLY, "`intent faq:`"),
+        ('intent faq: payload only "faq"\n', PAYLOAD_ONLY, "`intent NAME:`"),
     ],
 )
 def test_common_mistakes_are_named(text: str, message: str, hint_part: str) -> None:
