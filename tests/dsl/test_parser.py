@@ -238,4 +238,6 @@ def test_a_story_user_turn_may_be_a_text_but_a_rules_may_not() -> None:
     assert step.text.value == "I can always go for sushi"
     assert (step.span.line, step.span.col, step.span.end_col) == (3, 8, 35)
     _, problems = parse_module('rule r:\n  user "hi"\n  bot utter_x\n', "a.assist")
-    assert [(d.code, d.span.line) for d in problems] == [("E0001", 2)]
+    assert [(d.code, d.span.line, d.message) for d in problems] == [
+        ("E0001", 2, "a rule's user turn is an intent, not a text")
+    ]
