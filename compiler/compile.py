@@ -14,7 +14,11 @@ from pathlib import Path
 
 from assistc.compiler.actions import resolve_actions
 from assistc.compiler.config import resolve_config
-from assistc.compiler.dialogue import DialogueMemo, DialogueResolver
+from assistc.compiler.dialogue import (
+    DialogueMemo,
+    DialogueResolver,
+    text_turns_that_are_examples,
+)
 from assistc.compiler.entities import EntityMemo, ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, PendingExamples
 from assistc.compiler.forms import FormsMemo, resolve_forms
@@ -159,6 +163,7 @@ def compile_project(
     examples = generating.result()
     problems.extend(examples.diagnostics)
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
+    problems.extend(text_turns_that_are_examples(stories, examples.intents))
     assistant = ir.Assistant(
         name=sources.root.resolve().name,
         config=config,

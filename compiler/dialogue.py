@@ -139,6 +139,19 @@ class DialogueResolver:
             self.problems.append(self.scope.undefined(table.actions, name))
         return name.text
 
+    def _user_text(self, text: ast.StringLit) -> ir.UserTextStep:
+        """`user "text"`: a text of only spaces could never be typed as a turn."""
+        if not text.value.strip():
+            self.problems.append(
+                Diagnostic(
+                    "E1003",
+                    "a story's user text is empty",
+                    text.span,
+                    hint='write what the user types (`user "I\'ll take sushi"`), or an intent',
+                )
+            )
+        return ir.UserTextStep(text=text.value)
+
     def _step_options(self, node: ast.StepNode) -> list[list[_Located]]:
         """The alternatives one step stands for (several for `user a | b` or an include
         of a story that has branches)."""
@@ -149,6 +162,8 @@ class DialogueResolver:
                 step = ir.UserStep(intent=intent, entities=entities)
                 options.append([_Located(step, alternative.span)])
             return options
+        if isinstance(node, ast.UserTextStepNode):
+            return [[_Located(self._user_text(node.text), node.span)]]
         if isinstance(node, ast.BotStepNode):
             return [[_Located(ir.BotStep(action=self._bot(node.name)), node.span)]]
         if isinstance(node, ast.RunStepNode):
@@ -470,6 +485,39 @@ class DialogueResolver:
                     )
 
 
+def text_turns_that_are_examples(
+    stories: dict[str, ast.StoryDecl], intents: list[ir.Intent]
+) -> list[Diagnostic]:
+    """Stories' `user "text"` turns whose text is an example of an intent: `user <intent>`
+    says the same more plainly, unless the story means that text only (W1105)."""
+    turns = [
+        step
+        for decl in stories.values()
+        for step in decl.steps
+        if isinstance(step, ast.UserTextStepNode)
+    ]
+    if not turns:
+        return []
+    intent_of = {
+        ir.user_text_key(example.text): intent.name
+        for intent in intents
+        for example in intent.examples
+    }
+    found: list[Diagnostic] = []
+    for step in turns:
+        intent = intent_of.get(ir.user_text_key(step.text.value))
+        if intent is not None:
+            found.append(
+                Diagnostic(
+                    "W1105",
+                    f"the text is an example of intent `{intent}`",
+                    step.text.span,
+                    hint=f"write `user {intent}`, unless only this exact text is meant",
+                )
+            )
+    return found
+
+
 def _rule_key(decl: ast.RuleDecl) -> RuleKey | None:
     """(conditions + steps up to the first bot action after a user turn, that action).
 
@@ -499,6 +547,8 @@ def _event_key(step: ir.Step) -> str:
     if isinstance(step, ir.UserStep):
         entities = ",".join(sorted(e.entity for e in step.entities))
         return f"user:{step.intent}({entities})"
+    if isinstance(step, ir.UserTextStep):
+        return f"user:{ir.user_text_key(step.text)!r}"
     if isinstance(step, ir.BotStep):
         return f"bot:{step.action}"
     if isinstance(step, ir.FormStep):
@@ -515,7 +565,8 @@ def _predicted(step: ir.Step, following: _Located | None) -> str | None:
         return nxt.action
     if isinstance(nxt, ir.FormStep):
         return f"form {nxt.form}"
-    if isinstance(nxt, ir.UserStep) and not isinstance(step, ir.UserStep):
+    user_turn = (ir.UserStep, ir.UserTextStep)
+    if isinstance(nxt, user_turn) and not isinstance(step, user_turn):
         return "action_listen"
     return None
 

@@ -264,7 +264,7 @@ class DialogueConverter(ConverterBase):
         commented out (a story with a hole would teach the policy something else)."""
         body: list[str] = list(prefix)
         problems: list[tuple[str, object]] = []
-        state = _StoryState()
+        state = _StoryState(texts=keyword == "story")
         for step in steps:
             problem = self._step(step, body, state)
             if problem is not None:
@@ -305,6 +305,8 @@ class DialogueConverter(ConverterBase):
                     f"`form {state.form}` happen once the form is complete",
                     step,
                 )
+            if "intent" not in step and state.texts:
+                return self._user_text_step(str(step["user"]), body)
             return self._user_step(step, body)
         if "action" in step:
             return self._action_step(str(step["action"]), body, state)
@@ -330,6 +332,18 @@ class DialogueConverter(ConverterBase):
         if "bot" in step:
             return "end-to-end bot text in a story"
         return f"unknown step {sorted(step)}"
+
+    @staticmethod
+    def _user_text_step(text: str, body: list[str]) -> str | None:
+        """An end-to-end `user:` turn (text, no intent) as `user "text"`; entity
+        annotations in it have no equivalent in a story."""
+        plain = text.strip()
+        if ENTITY_REGEX.search(plain):
+            return "end-to-end user text with entity annotations"
+        if not plain:
+            return "empty end-to-end user text"
+        body.append(f"  user {quote(plain)}")
+        return None
 
     def _user_step(self, step: dict[str, Any], body: list[str]) -> str | None:
         if "intent" not in step:
@@ -552,6 +566,8 @@ class _TestState:
 
 @dataclass
 class _StoryState:
+    texts: bool
+    """End-to-end user text may be written as `user "text"` (in stories, not rules)."""
     form: str | None = None
     interrupted: bool = False
     then_left: list[str] = field(default_factory=list)

@@ -33,6 +33,7 @@ from assistc.runtime.ir import (
     TestSlot,
     TestUser,
     UserStep,
+    UserTextStep,
 )
 
 DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
@@ -184,6 +185,8 @@ def _steps(steps: list[Step], assistant: Assistant, story: bool = True) -> list[
                     for e in step.entities
                 ]
             out.append(data)
+        elif isinstance(step, UserTextStep):
+            out.append({"user": step.text})
         elif isinstance(step, BotStep):
             out.append({"action": step.action})
         elif isinstance(step, FormStep):

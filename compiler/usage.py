@@ -85,6 +85,8 @@ def _steps(steps: Iterable[ir.Step], used: Used) -> None:
         if isinstance(step, ir.UserStep):
             used["intent"].add(step.intent)
             used["entity"].update(e.entity for e in step.entities)
+        elif isinstance(step, ir.UserTextStep):
+            continue  # names nothing
         elif isinstance(step, ir.BotStep):
             used["bot"].add(step.action)
         elif isinstance(step, ir.FormStep):

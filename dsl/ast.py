@@ -280,6 +280,14 @@ class UserStepNode:
 
 
 @dataclass(frozen=True, slots=True)
+class UserTextStepNode:
+    """`user "text"` in a story: a user turn known by what was typed, not by intent."""
+
+    text: StringLit
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class BotStepNode:
     name: Name
     span: Span
@@ -310,7 +318,15 @@ class IncludeStepNode:
     span: Span
 
 
-StepNode = UserStepNode | BotStepNode | RunStepNode | FormStepNode | SlotStepNode | IncludeStepNode
+StepNode = (
+    UserStepNode
+    | UserTextStepNode
+    | BotStepNode
+    | RunStepNode
+    | FormStepNode
+    | SlotStepNode
+    | IncludeStepNode
+)
 
 
 @dataclass(frozen=True, slots=True)

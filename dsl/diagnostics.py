@@ -75,10 +75,12 @@ CODES: dict[str, str] = {
     # dialogue analysis
     "E1001": "conflicting stories",
     "E1002": "contradicting rules",
+    "E1003": "empty user text in a story",
     "W1101": "step can never happen",
     "W1102": "unused definition",
     "W1103": "story has too many branches",
     "W1104": "condition always holds",
+    "W1105": "story text is an intent's example",
     # Rasa import (compiler/rasa_import.py; documented in docs/rasa.md)
     "E1301": "Rasa YAML file does not parse",
     "W1302": "unsupported Rasa feature (kept as a comment)",

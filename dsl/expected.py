@@ -116,8 +116,9 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         "`{found}` does not start a story step",
-        "a step is `user INTENT`, `bot RESPONSE`, `run ACTION`, `form FORM`, "
-        "`slot NAME = VALUE` or `include STORY`; a rule may begin with `when …` lines",
+        'a step is `user INTENT`, `user "TEXT"` (stories only), `bot RESPONSE`, '
+        "`run ACTION`, `form FORM`, `slot NAME = VALUE` or `include STORY`; a rule may "
+        "begin with `when …` lines",
         tuple(
             f"{header}:\n{before}  say hello\n"
             for header in ("story s", "rule r")
@@ -125,6 +126,14 @@ MISTAKES: tuple[Mistake, ...] = (
         )
         + tuple(f"rule r:\n  {condition}\n  say hello\n" for condition in _CONDITIONS),
         any_token=True,
+    ),
+    Mistake(
+        "a rule's user turn is an intent, not a text",
+        'rules match intents: write `user INTENT`; a story may say the text (`user "TEXT"`)',
+        tuple(
+            f'rule r:\n{before}  user "hi"\n'
+            for before in ("", "  when x\n", "  user a\n  bot b\n")
+        ),
     ),
     Mistake(
         "`{found}` does not start a test step",

@@ -829,6 +829,10 @@ class _AstBuilder:
         span = _span(_path, first.line, first.col, last.end_line, last.end_col)
         return ast.UserStepNode(tuple(children), span)
 
+    def user_text_step(self, children: list[TokenLike]) -> ast.UserTextStepNode:
+        text = _string(children[0])
+        return ast.UserTextStepNode(text, text.span)
+
     def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
         name = _name(children[0])
         return ast.BotStepNode(name, name.span)

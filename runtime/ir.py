@@ -259,6 +259,20 @@ class UserStep(_Node):
     entities: list[StepEntity] = Field(default_factory=list)
 
 
+class UserTextStep(_Node):
+    """A user turn known by what the user typed, not by intent (Rasa's end-to-end `user:`
+    step). `text` is kept as written; matching compares `user_text_key`s."""
+
+    kind: Literal["user_text"] = "user_text"
+    text: str
+
+
+def user_text_key(text: str) -> str:
+    """What two user texts must share to be the same turn: case and runs of spaces aside,
+    the comparison that finds duplicate examples."""
+    return " ".join(text.split()).lower()
+
+
 class BotStep(_Node):
     """The bot runs an action: a response (`utter_*` or any response name), a Python or
     remote action, or a built-in action."""
@@ -282,7 +296,9 @@ class SlotStep(_Node):
     value: JsonValue = None
 
 
-Step = Annotated[UserStep | BotStep | FormStep | SlotStep, Field(discriminator="kind")]
+Step = Annotated[
+    UserStep | UserTextStep | BotStep | FormStep | SlotStep, Field(discriminator="kind")
+]
 
 
 class Story(_Node):

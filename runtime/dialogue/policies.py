@@ -10,9 +10,13 @@ Priority order (the first that has an answer decides):
 4. **form** – a form is active → its action (validate, ask the next slot), then listen.
 5. **NLU fallback** – the intent is `nlu_fallback` and no rule handled it → fallback.
 6. **memoisation** – the last `max_history` dialogue states equal a point of a story →
-   the story's next action, confidence 1.
+   the story's next action, confidence 1. Stories' `user "text"` turns are remembered by
+   their text: the history is first read with every message whose text some story has
+   as that text (`text:` states), then, if that matches no story, by intents; so a
+   story's text turn takes precedence over the intent the NLU gave the same message.
 7. **learned** – logistic regression over the featurised last `max_history` states, for
-   histories no story covered; below `core_fallback_threshold` → fallback.
+   histories no story covered; below `core_fallback_threshold` → fallback. It reads
+   intents only: windows with a text turn are not among its training samples.
 
 "Fallback" means `config.fallback_action` while the user's message is still unanswered,
 and `action_listen` once the bot has said something this turn.
@@ -39,9 +43,15 @@ from assistc.runtime.dialogue.domain import ACTION_RESTART, RESTART_INTENT, Doma
 from assistc.runtime.dialogue.events import ACTION_LISTEN
 from assistc.runtime.dialogue.forms import completion_followup
 from assistc.runtime.dialogue.rules import RulePolicy
-from assistc.runtime.dialogue.states import State, dialogue_states, story_events, windows
+from assistc.runtime.dialogue.states import (
+    TEXT_PREFIX,
+    State,
+    dialogue_states,
+    story_events,
+    windows,
+)
 from assistc.runtime.dialogue.tracker import Tracker
-from assistc.runtime.ir import Assistant, Step, UserStep, fingerprint
+from assistc.runtime.ir import Assistant, Step, UserStep, UserTextStep, fingerprint, user_text_key
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT
 
 FORMAT = "assistc-policies"
@@ -76,6 +86,20 @@ def _memo_key(window: Window) -> str:
 def _tokens(window: Window) -> list[str]:
     """Position-tagged features; position 0 is the current state."""
     return [f"{age}|{token}" for age, state in enumerate(reversed(window)) for token in state]
+
+
+def story_texts(assistant: Assistant) -> frozenset[str]:
+    """The `user_text_key`s of the stories' `user "text"` turns."""
+    return frozenset(
+        user_text_key(step.text)
+        for story in assistant.stories
+        for step in story.steps
+        if isinstance(step, UserTextStep)
+    )
+
+
+def _has_text_turn(window: Window) -> bool:
+    return any(token.startswith(TEXT_PREFIX) for state in window for token in state)
 
 
 AUGMENTED_PER_STORY = 10
@@ -196,7 +220,8 @@ class PolicyEnsemble:
         self.learned = learned
         self.trained_on = trained_on
         """`dialogue_fingerprint` of the assistant these policies were trained for."""
-        self._rules: tuple[Assistant, RulePolicy] | None = None
+        self._derived: tuple[Assistant, RulePolicy, frozenset[str]] | None = None
+        """The rule policy and `story_texts` of the assistant last predicted for."""
 
     # ------------------------------------------------------------------ training
 
@@ -204,31 +229,33 @@ class PolicyEnsemble:
     def train(cls, assistant: Assistant) -> PolicyEnsemble:
         domain = domain_of(assistant)
         max_history = max(1, assistant.config.max_history)
+        texts = story_texts(assistant)
         memo: dict[str, str | None] = {}
         samples: set[tuple[Window, str]] = set()
         for story in assistant.stories:
-            pairs, _ = dialogue_states(story_events(story.steps, domain), domain)
+            pairs, _ = dialogue_states(story_events(story.steps, domain), domain, texts=texts)
             states = [state for state, _ in pairs]
             for window, (_, action) in zip(windows(states, max_history), pairs, strict=True):
                 key = _memo_key(window)
                 memo[key] = action if memo.get(key, action) == action else None
                 samples.add((window, action))
         for steps in _learned_trajectories(assistant):
-            pairs, _ = dialogue_states(story_events(steps, domain), domain)
+            pairs, _ = dialogue_states(story_events(steps, domain), domain, texts=texts)
             states = [state for state, _ in pairs]
             samples.update(zip(windows(states, max_history), (a for _, a in pairs), strict=True))
+        samples = {sample for sample in samples if not _has_text_turn(sample[0])}
         learned = LearnedPolicy.train(sorted(samples), assistant.config.seed)
         consistent = {key: action for key, action in sorted(memo.items()) if action is not None}
         return cls(max_history, consistent, learned, dialogue_fingerprint(assistant))
 
     # ------------------------------------------------------------------ prediction
 
-    def _rule_policy(self, assistant: Assistant) -> RulePolicy:
-        cached = self._rules
+    def _derive(self, assistant: Assistant) -> tuple[Assistant, RulePolicy, frozenset[str]]:
+        cached = self._derived
         if cached is None or cached[0] is not assistant:
-            cached = (assistant, RulePolicy(assistant.rules))
-            self._rules = cached
-        return cached[1]
+            cached = (assistant, RulePolicy(assistant.rules), story_texts(assistant))
+            self._derived = cached
+        return cached
 
     def predict(self, tracker: Tracker, assistant: Assistant) -> PolicyDecision:
         if tracker.followup_action is not None:
@@ -241,7 +268,7 @@ class PolicyEnsemble:
         followup = completion_followup(tracker, domain)
         if followup is not None:
             return PolicyDecision(action=followup, confidence=1.0, policy="form")
-        ruled = self._rule_policy(assistant).predict(tracker, domain)
+        ruled = self._derive(assistant)[1].predict(tracker, domain)
         if ruled is not None:
             return PolicyDecision(action=ruled, confidence=1.0, policy="rule")
         form = tracker.active_form
@@ -256,12 +283,16 @@ class PolicyEnsemble:
         self, tracker: Tracker, assistant: Assistant, domain: Domain
     ) -> PolicyDecision:
         earlier = self.max_history - 1
-        pairs, current = dialogue_states(tracker.applied_events(), domain, last=earlier)
-        states = [state for state, _ in pairs]
-        window: Window = (*states, current)
-        remembered = self.memo.get(_memo_key(window))
-        if remembered is not None:
-            return PolicyDecision(action=remembered, confidence=1.0, policy="memoization")
+        applied = tracker.applied_events()
+        texts = self._derive(assistant)[2]
+        # The intent reading comes last: its window is the one the learned policy reads.
+        readings = (texts, frozenset()) if texts else (frozenset(),)
+        for reading in readings:
+            pairs, current = dialogue_states(applied, domain, last=earlier, texts=reading)
+            window: Window = (*(state for state, _ in pairs), current)
+            remembered = self.memo.get(_memo_key(window))
+            if remembered is not None:
+                return PolicyDecision(action=remembered, confidence=1.0, policy="memoization")
         if self.learned is None:
             return self._fallback(tracker, assistant, 0.0)
         action, confidence = self.learned.predict(window)

@@ -1,7 +1,9 @@
 """Dialogue states: what the memoisation and learned policies see of a conversation.
 
 A state is a sorted tuple of feature tokens taken before each action the policies chose:
-the latest user intent (`intent:`), its entities (`entity:` with `#role`), the previous
+the latest user intent (`intent:`), its entities (`entity:` with `#role`) — or, when
+`texts` holds the message's `user_text_key`, that text alone (`text:`, how a story's
+`user "text"` turn reads; the caller chooses which reading it wants) — the previous
 action (`prev:`), and the slots (`slot:name` when set; `slot:name=value` too for bool and
 enum slots). A form's inner workings are invisible: messages and actions while a form is
 active, and its `on_complete` follow-ups, are not states of their own, so a story's
@@ -30,13 +32,24 @@ from assistc.runtime.dialogue.events import (
 )
 from assistc.runtime.dialogue.slots import fill_slots
 from assistc.runtime.dialogue.tracker import REQUESTED_SLOT, Tracker
-from assistc.runtime.ir import BotStep, FormStep, SlotStep, Step, UserStep
+from assistc.runtime.ir import (
+    BotStep,
+    FormStep,
+    SlotStep,
+    Step,
+    UserStep,
+    UserTextStep,
+    user_text_key,
+)
 from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
 
 State = tuple[str, ...]
 
 FORM_POLICY = "form"
 """The policy name of form decisions; actions it chose are not states."""
+
+TEXT_PREFIX = "text:"
+"""Starts the token of a user turn read by its text."""
 
 _FILLED = "\x00filled"
 """Stands in for a value a story's form collected (featurised as merely `set`)."""
@@ -76,11 +89,15 @@ def _last_visible(applied: Sequence[Event], domain: Domain, count: int) -> set[i
 
 
 def dialogue_states(
-    applied: Sequence[Event], domain: Domain, *, last: int | None = None
+    applied: Sequence[Event],
+    domain: Domain,
+    *,
+    last: int | None = None,
+    texts: frozenset[str] = frozenset(),
 ) -> tuple[list[tuple[State, str]], State]:
     """(state, action chosen) for each policy-visible action of the applied events (only
     the `last` ones when given, which saves work on long conversations), and the current
-    state."""
+    state. User messages whose text is in `texts` are read by their text."""
     wanted = None if last is None else _last_visible(applied, domain, last)
     slots = {
         name: slot_tokens(name, value, domain)
@@ -101,6 +118,10 @@ def dialogue_states(
 
     for index, event in enumerate(applied):
         if isinstance(event, UserUttered) and active is None:
+            key = user_text_key(event.text) if texts else ""
+            if key in texts:
+                user = [f"{TEXT_PREFIX}{key}"]
+                continue
             parse = event.parse_data
             entities = {
                 f"entity:{e.entity}" + (f"#{e.role}" if e.role else "") for e in parse.entities
@@ -139,6 +160,13 @@ def _user_event(step: UserStep) -> UserUttered:
     return UserUttered(text=parse.text, parse_data=parse, timestamp=0.0)
 
 
+def _user_text_event(step: UserTextStep) -> UserUttered:
+    """The message of a `user "text"` turn: no intent (the story does not say one), so
+    only a `texts` reading of the states tells it apart."""
+    parse = ParseResult(text=step.text, intent=IntentPrediction(name="", confidence=0.0))
+    return UserUttered(text=step.text, parse_data=parse, timestamp=0.0)
+
+
 def story_events(steps: Sequence[Step], domain: Domain) -> list[Event]:
     """The events of a conversation that follows `steps`, ending with `action_listen`."""
     tracker = Tracker("story", session_start_events(), domain=domain.tracker_domain)
@@ -150,10 +178,11 @@ def story_events(steps: Sequence[Step], domain: Domain) -> list[Event]:
         last_action = name
 
     for step in steps:
-        if isinstance(step, UserStep):
+        if isinstance(step, UserStep | UserTextStep):
             if last_action != ACTION_LISTEN:
                 act(ACTION_LISTEN)
-            tracker.append(_user_event(step))
+            user = _user_event(step) if isinstance(step, UserStep) else _user_text_event(step)
+            tracker.append(user)
             tracker.extend(fill_slots(tracker, domain))
         elif isinstance(step, BotStep):
             act(step.action)

@@ -23,7 +23,9 @@ from assistc.runtime.ir import (
     Response,
     Rule,
     SlotTest,
+    Story,
     UserStep,
+    UserTextStep,
     Variation,
 )
 
@@ -50,6 +52,40 @@ def _decisions(agent: Agent) -> list[tuple[str, str, float]]:
 
 def _agent(assistant: Assistant, policies: PolicyEnsemble) -> Agent:
     return Agent(assistant, FakeNLU(NLU_TABLE), policies, InMemoryTrackerStore())
+
+
+def _after_hi_and(text: str, assistant: Assistant) -> list[tuple[str, str]]:
+    agent = _agent(assistant, PolicyEnsemble.train(assistant))
+    agent.handle_message("u", "hi")
+    agent.handle_message("u", text)
+    return [(d.action, d.policy) for d in agent.last_decisions("u")]
+
+
+def test_a_story_text_turn_decides_over_the_intent_of_the_same_message() -> None:
+    plain = make_assistant()
+    # "great" is mood_great to the NLU, and the story "happy" answers that with utter_happy.
+    assert _after_hi_and("great", plain)[0] == ("utter_happy", "memoization")
+    ironic = Story(
+        name="ironic",
+        steps=[
+            UserStep(intent="greet"),
+            BotStep(action="utter_greet"),
+            UserTextStep(text="  GREAT "),  # matched case and spaces aside
+            BotStep(action="utter_cheer_up"),
+        ],
+    )
+    assistant = make_assistant(stories=[*plain.stories, ironic])
+    assert _after_hi_and("great", assistant)[0] == ("utter_cheer_up", "memoization")
+    # Another message of the same intent is read by its intent, as before.
+    table = {**NLU_TABLE, "wonderful": NLU_TABLE["great"]}
+    agent = Agent(
+        assistant, FakeNLU(table), PolicyEnsemble.train(assistant), InMemoryTrackerStore()
+    )
+    agent.handle_message("u", "hi")
+    agent.handle_message("u", "wonderful")
+    assert agent.last_decisions("u")[0].action == "utter_happy"
+    learned = PolicyEnsemble.train(assistant).learned
+    assert learned is not None and not any("text:" in t for t in learned.vocabulary)
 
 
 def test_memoisation_follows_a_story(make_agent: AgentFactory) -> None:

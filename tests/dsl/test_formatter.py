@@ -155,3 +155,10 @@ def test_missing_path_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     result = format_paths([tmp_path / "nope.assist"])
     assert [o.status for o in result.files] == ["error"]
     assert result.files[0].diagnostics[0].code == "E0005"
+
+
+def test_a_story_text_turn_is_formatted_like_a_test_turn() -> None:
+    messy = 'story s:\n  user   "Sushi, \\"please\\""   # yes\n  bot utter_x\n'
+    clean = 'story s:\n  user "Sushi, \\"please\\""  # yes\n  bot utter_x\n'
+    assert format_source(messy, "a.assist") == clean
+    assert format_source(clean, "a.assist") == clean

@@ -239,3 +239,20 @@ def test_a_catalogue_example_that_parses_is_skipped_not_fatal() -> None:
     example = 'intent a:\n  "x"\n'
     catalogue = MistakeCatalogue(parser_module._exact_lark().parse, [Mistake("m", "h", (example,))])
     assert catalogue.unusable == [example]
+
+
+def test_a_story_user_turn_may_be_a_text_but_a_rules_may_not() -> None:
+    module, problems = parse_module(
+        'story s:\n  user greet\n  user "I can always go for sushi"\n  bot utter_x\n', "a.assist"
+    )
+    assert problems == []
+    story = module.decls[0]
+    assert isinstance(story, ast.StoryDecl)
+    step = story.steps[1]
+    assert isinstance(step, ast.UserTextStepNode)
+    assert step.text.value == "I can always go for sushi"
+    assert (step.span.line, step.span.col, step.span.end_col) == (3, 8, 35)
+    _, problems = parse_module('rule r:\n  user "hi"\n  bot utter_x\n', "a.assist")
+    assert [(d.code, d.span.line, d.message) for d in problems] == [
+        ("E0001", 2, "a rule's user turn is an intent, not a text")
+    ]

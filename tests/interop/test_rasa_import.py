@@ -60,7 +60,7 @@ def test_formbot_report_lists_what_was_dropped(tmp_path: Path) -> None:
     assert ("domain.yml", 125) in spans  # ignored_intents is written on line 125
 
 
-def _formbot_tests(out: Path) -> list[TestResult]:
+def _project_tests(out: Path) -> list[TestResult]:
     result = compile_project(out)
     assistant = result.assistant
     assert assistant is not None, [(d.code, d.message) for d in result.errors]
@@ -72,7 +72,7 @@ def _formbot_tests(out: Path) -> list[TestResult]:
 
 def test_formbot_test_stories_pass_and_test_what_follows_the_form(tmp_path: Path) -> None:
     import_rasa(example_dir("formbot"), tmp_path / "formbot")
-    results = _formbot_tests(tmp_path / "formbot")
+    results = _project_tests(tmp_path / "formbot")
     assert [r.name for r in results if r.passed] == [
         "Happy path",
         "Happy path with message providing requested value",
@@ -83,7 +83,7 @@ def test_formbot_test_stories_pass_and_test_what_follows_the_form(tmp_path: Path
     domain = tmp_path / "formbot" / "domain.assist"
     text = domain.read_text(encoding="utf-8")
     domain.write_text(text.replace("  then utter_submit\n", ""), encoding="utf-8")
-    failed = [r for r in _formbot_tests(tmp_path / "formbot") if not r.passed]
+    failed = [r for r in _project_tests(tmp_path / "formbot") if not r.passed]
     assert len(failed) == 3
     assert all(
         ("bot: utter_submit", "utter_slots_values")
@@ -92,14 +92,37 @@ def test_formbot_test_stories_pass_and_test_what_follows_the_form(tmp_path: Path
     )
 
 
-def test_e2ebot_story_with_user_text_only_is_left_out_and_reported(tmp_path: Path) -> None:
+def test_e2ebot_story_with_user_text_only_is_imported_as_a_text_turn(tmp_path: Path) -> None:
     report = import_rasa(example_dir("e2ebot"), tmp_path / "e2e")
-    left_out = messages(report, "W1308")
-    assert any("accepts suggestion, indirectly" in m for m in left_out)
+    assert not messages(report, "W1308")
     stories = (tmp_path / "e2e" / "stories.assist").read_text(encoding="utf-8")
-    assert "# story accepts suggestion, indirectly:" in stories
+    assert (
+        "story accepts suggestion, indirectly:\n"
+        "  user greet\n"
+        "  bot utter_greet\n"
+        "  user search_restaurant\n"
+        "  bot utter_suggest_cuisine\n"
+        '  user "I can always go for sushi"\n'
+        "  bot utter_search_restaurants\n"
+    ) in stories
     tests = (tmp_path / "e2e" / "tests.assist").read_text(encoding="utf-8")
     assert 'user "I can always go for sushi" as affirm' in tests
+
+
+def test_e2ebot_text_turn_decides_the_answer_but_the_nlu_still_misreads_it(
+    tmp_path: Path,
+) -> None:
+    """The story's text turn makes the bot search (the dialogue step passes); the test
+    also expects the NLU to read the text as `affirm`, which bag-of-words features over
+    e2ebot's 7 `affirm` examples do not (docs/rasa.md), so that test still fails."""
+    import_rasa(example_dir("e2ebot"), tmp_path / "e2e")
+    results = _project_tests(tmp_path / "e2e")
+    failed = [r for r in results if not r.passed]
+    assert [r.name for r in failed] == ["Happy path accepts suggestion indirectly"]
+    assert [(s.expected, s.passed) for s in failed[0].steps][-2:] == [
+        ('user: "I can always go for sushi" intent affirm', False),
+        ("bot: utter_search_restaurants", True),
+    ]
 
 
 def test_import_is_deterministic(tmp_path: Path) -> None:
@@ -752,3 +775,39 @@ slots:
     assert "# rasa: slot type `addons.MySlot` imported as `any`" in domain
     assert "slot custom: any" in domain
     assert any("merged" in m for m in messages(report, "W1307"))
+
+
+def test_end_to_end_user_text_is_a_story_turn_but_not_in_rules_or_with_entities(
+    tmp_path: Path,
+) -> None:
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD + "intents: [greet]\nentities: [cuisine]\n"
+            "responses:\n  utter_greet:\n  - text: hi\n",
+            "data/stories.yml": """
+                stories:
+                - story: typed
+                  steps:
+                  - user: "  Hello   there "
+                  - action: utter_greet
+                - story: annotated
+                  steps:
+                  - user: "some [sushi](cuisine)"
+                  - action: utter_greet
+                """,
+            "data/rules.yml": """
+                rules:
+                - rule: typed rule
+                  steps:
+                  - user: "hello"
+                  - action: utter_greet
+                """,
+        },
+    )
+    assert_parses(texts)
+    assert 'story typed:\n  user "Hello   there"\n  bot utter_greet\n' in texts["stories.assist"]
+    left_out = messages(report, "W1308")
+    assert any("annotated" in m and "entity annotations" in m for m in left_out)
+    assert any("typed rule" in m and "without an intent" in m for m in left_out)
+    assert len(left_out) == 2
