@@ -141,7 +141,7 @@ def compile_project(
     )
     scope = Scope(table, entities, slots, problems)
     intents = {*table.intents.items, *BUILTIN_INTENTS}
-    # a test's E0402 depends on whether its intent is payload-only, not only on its name
+    # a test's E0404 depends on whether its intent is payload-only, not only on its name
     payload_only = {name for name, (_, decl) in table.intents.items.items() if decl.payload_only}
     answers = Answers(slot=slots, entity=entities, intent=intents, payload_only=payload_only)
     responses = resolve_responses(scope, cache.response_decls if cache else None, answers)

@@ -354,7 +354,7 @@ class DialogueResolver:
                     ):
                         self.problems.append(
                             Diagnostic(
-                                "E0402",
+                                "E0404",
                                 f"`{intent}` is reached only by payload: the NLU can never "
                                 f'read "{node.text.value}" as it',
                                 node.intent.span,

@@ -45,7 +45,7 @@ CODES: dict[str, str] = {
     "E0304": "placeholder has no values",
     # examples
     "E0401": "example under two intents",
-    "E0402": "test expects the NLU to predict a payload-only intent",
+    "E0404": "test expects the NLU to predict a payload-only intent",
     "W0402": "too few examples",
     "W0403": "template under-delivers",
     # entity sources
