@@ -185,6 +185,8 @@ def dev(project: Path, host: str, port: int, token: str | None, seed: int | None
         raise fail_usage(f"[E0007] {error}") from None
     finally:
         watcher.stop()
+        session.remote_actions.close()
+        store.close()
 
 
 def _print_report(report: EvalReport, output: str) -> None:

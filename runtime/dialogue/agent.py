@@ -121,9 +121,12 @@ class Agent:
         self._responses = ResponseRenderer(assistant)
         self._python = PythonActionExecutor(project_dir)
         self._executors: dict[str, ActionExecutor] = {"python": self._python, **(executors or {})}
+        self._own_remote: RemoteActionExecutor | None = None
+        """The HTTP client this agent opened itself (not one a caller passed), to close."""
         remote = any(a.implementation.kind == "remote" for a in assistant.actions)
         if remote and "remote" not in self._executors:
-            self._executors["remote"] = RemoteActionExecutor()
+            self._own_remote = RemoteActionExecutor()
+            self._executors["remote"] = self._own_remote
         self._payload_intents = self._domain.intents | {RESTART_INTENT, NLU_FALLBACK_INTENT}
         self._decisions: dict[str, list[PolicyDecision]] = {}
         self._noticed: set[str] = set()
@@ -134,6 +137,11 @@ class Agent:
         """Turns of one sender never overlap, even if a caller forgets to serialise them."""
 
     # ------------------------------------------------------------------ public API
+
+    def close(self) -> None:
+        """Close the action-server client this agent opened; the store is the caller's."""
+        if self._own_remote is not None:
+            self._own_remote.close()
 
     def parse(self, text: str) -> ParseResult:
         """The NLU's reading of `text` (a button payload is taken literally). Should the

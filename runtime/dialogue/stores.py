@@ -48,6 +48,10 @@ class TrackerStore(Protocol):
         """Every conversation's id, sorted."""
         ...
 
+    def close(self) -> None:
+        """Release the store's file handles; called once, when serving ends."""
+        ...
+
 
 class InMemoryTrackerStore:
     """Conversations in a dict; lost when the process ends."""
@@ -72,6 +76,9 @@ class InMemoryTrackerStore:
     def sender_ids(self) -> list[str]:
         with self._lock:
             return sorted(self._events)
+
+    def close(self) -> None:
+        """Nothing to release: the conversations simply go with the process."""
 
 
 class SQLiteTrackerStore:

@@ -121,16 +121,20 @@ def serve_bundle(
     """
     loaded = load_bundle(model)
     tracker_store = InMemoryTrackerStore() if store is None else SQLiteTrackerStore(store)
-    holder = AgentHolder(loaded.agent(tracker_store, project_dir=project_dir))
-    serve(
-        holder,
-        host,
-        port,
-        token,
-        max_body_bytes=max_body_bytes,
-        cors_origins=cors_origins,
-        log_level=log_level,
-    )
+    agent = loaded.agent(tracker_store, project_dir=project_dir)
+    try:
+        serve(
+            AgentHolder(agent),
+            host,
+            port,
+            token,
+            max_body_bytes=max_body_bytes,
+            cors_origins=cors_origins,
+            log_level=log_level,
+        )
+    finally:
+        agent.close()
+        tracker_store.close()
 
 
 def _server(app: Starlette, log_level: str) -> uvicorn.Server:

@@ -268,3 +268,30 @@ class NoNLU:
 
     def parse(self, text: str) -> ParseResult:
         raise AssertionError(f"the NLU was asked to parse {text!r}")
+
+
+def test_the_agent_closes_only_the_client_it_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serving ends with `Agent.close()`: the agent's own action-server client is closed,
+    a client the caller passed in stays the caller's to close."""
+    opened: list[httpx.Client] = []
+
+    class RecordingClient(httpx.Client):
+        def __init__(self) -> None:
+            super().__init__()
+            opened.append(self)
+
+    monkeypatch.setattr(httpx, "Client", RecordingClient)
+    assistant = make_assistant()
+    own = Agent(assistant, NoNLU(), PolicyEnsemble.train(assistant), InMemoryTrackerStore())
+    passed = RecordingClient()
+    given = Agent(
+        assistant,
+        NoNLU(),
+        PolicyEnsemble.train(assistant),
+        InMemoryTrackerStore(),
+        executors={"remote": RemoteActionExecutor(passed)},
+    )
+    own.close()
+    given.close()
+    assert [client.is_closed for client in opened] == [True, False]
+    passed.close()
