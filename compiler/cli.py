@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,10 +15,15 @@ import typer
 
 from assistc import __version__
 from assistc.compiler.compile import CompileResult, compile_project, compile_with_stubs
-from assistc.compiler.reporting import render_github, render_json, render_text, summary_line
+from assistc.compiler.reporting import (
+    from_working_folder,
+    render_github,
+    render_json,
+    render_seen_from_working_folder,
+    render_text,
+    summary_line,
+)
 from assistc.compiler.sources import ProjectNotFound
-from assistc.dsl.ast import Span
-from assistc.dsl.diagnostics import Diagnostic
 
 app = typer.Typer(
     name="assistc",
@@ -84,24 +87,11 @@ def report(result: CompileResult, output: OutputFormat, *, quiet_summary: bool =
     elif output is OutputFormat.github:
         sys.stdout.write(render_github(from_working_folder(diagnostics, result.sources.root)))
     else:
-        text = render_text(diagnostics, result.sources.text_of)
+        text = render_seen_from_working_folder(diagnostics, result.sources)
         if text:
             sys.stdout.write(text + "\n")
         if not quiet_summary:
             typer.echo(summary_line(diagnostics, len(result.sources.project_files)))
-
-
-def from_working_folder(diagnostics: Sequence[Diagnostic], root: Path) -> list[Diagnostic]:
-    """The diagnostics with project paths made relative to the working folder: GitHub
-    resolves an annotation's `file` against the workspace, where CI runs the command."""
-    prefix = Path(os.path.relpath(root))
-
-    def moved(span: Span) -> Span:
-        if span.file.startswith("<"):  # a stdlib module: no file in the workspace
-            return span
-        return replace(span, file=(prefix / span.file).as_posix())
-
-    return [replace(d, span=moved(d.span)) for d in diagnostics]
 
 
 @app.command()

@@ -24,7 +24,7 @@ from watchdog.observers.api import ObservedWatch
 from assistc.compiler.build import BuildError
 from assistc.compiler.compile import CompileCache
 from assistc.compiler.pipeline import PipelineResult, compile_build_train
-from assistc.compiler.reporting import render_text, summary_line
+from assistc.compiler.reporting import render_seen_from_working_folder, summary_line
 from assistc.compiler.stubs import CONTRACTS_PATH, StubError
 from assistc.runtime.bundle import BundleError, LoadedBundle, load_bundle
 from assistc.runtime.dialogue.remote import RemoteActionExecutor
@@ -164,7 +164,7 @@ class DevSession:
 
     def _diagnostics(self, result: PipelineResult, what: str) -> str:
         compiled = result.compiled
-        text = render_text(compiled.errors, compiled.sources.text_of)
+        text = render_seen_from_working_folder(compiled.errors, compiled.sources)
         summary = summary_line(compiled.errors, len(compiled.sources.project_files))
         return f"{text}\n{what}: {summary}{self._kept()}"
 

@@ -4,10 +4,14 @@ tools, and GitHub Actions annotations."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
 
 from assistc.dsl.ast import Span
-from assistc.dsl.diagnostics import CODES, Diagnostic
+from assistc.dsl.diagnostics import CODES, Diagnostic, Label
 
 SourceLookup = Callable[[str], str | None]
 """Display path → the file's text (None when it is not available)."""
@@ -16,6 +20,51 @@ SourceLookup = Callable[[str], str | None]
 def render_text(diagnostics: Sequence[Diagnostic], sources: SourceLookup) -> str:
     blocks = [_render_one(d, sources) for d in diagnostics]
     return "\n".join(blocks)
+
+
+class ProjectSources(Protocol):
+    root: Path
+
+    def text_of(self, display: str) -> str | None: ...
+
+
+def render_seen_from_working_folder(
+    diagnostics: Sequence[Diagnostic], sources: ProjectSources
+) -> str:
+    """`render_text` naming files from the working folder, as rustc and mypy do, so a
+    terminal or an editor opens `examples/shop/menu.assist:3:5` with one click."""
+    prefix = _working_prefix(sources.root)
+
+    def text_of(display: str) -> str | None:
+        if display.startswith("<"):
+            return sources.text_of(display)
+        return sources.text_of(Path(os.path.relpath(display, prefix)).as_posix())
+
+    return render_text(from_working_folder(diagnostics, sources.root), text_of)
+
+
+def from_working_folder(diagnostics: Sequence[Diagnostic], root: Path) -> list[Diagnostic]:
+    """The diagnostics with project paths made relative to the working folder: GitHub
+    resolves an annotation's `file` against the workspace, where CI runs the command."""
+    prefix = _working_prefix(root)
+
+    def moved(span: Span) -> Span:
+        if span.file.startswith("<"):  # a stdlib module: no file in the workspace
+            return span
+        return replace(span, file=(prefix / span.file).as_posix())
+
+    return [
+        replace(
+            d,
+            span=moved(d.span),
+            labels=tuple(Label(moved(label.span), label.message) for label in d.labels),
+        )
+        for d in diagnostics
+    ]
+
+
+def _working_prefix(root: Path) -> Path:
+    return Path(os.path.relpath(root))
 
 
 def summary_line(diagnostics: Sequence[Diagnostic], files: int) -> str:

@@ -160,6 +160,20 @@ def test_check_github_annotates_each_problem_at_a_path_from_the_working_folder(
     assert_no_traceback(ran)
 
 
+def test_check_text_names_files_from_the_working_folder(tmp_path: Path) -> None:
+    """Like rustc and mypy: `--> broken/main.assist:5:…` opens from where the user typed
+    the command, and the source line under it is still found."""
+    write_project(tmp_path / "broken", TWO_ERRORS)
+    (outside,) = cli_many([["check", "broken"]], cwd=tmp_path)
+    (inside,) = cli_many([["check"]], cwd=tmp_path / "broken")
+    unknown_line = TWO_ERRORS.splitlines()[4]
+    for ran, path in ((outside, "broken/main.assist"), (inside, "main.assist")):
+        assert ran.code == 1, ran.describe()
+        assert re.search(rf"^  --> {path}:5:\d+$", ran.stdout, re.MULTILINE), ran.describe()
+        assert f"5 | {unknown_line}" in ran.stdout, ran.describe()
+    assert_no_traceback(outside, inside)
+
+
 def test_check_reports_e0007_with_exit_2_for_a_folder_without_sources(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     empty, missing = cli_many([["check", tmp_path / "empty"], ["check", tmp_path / "nowhere"]])
