@@ -64,7 +64,10 @@ def from_working_folder(diagnostics: Sequence[Diagnostic], root: Path) -> list[D
 
 
 def _working_prefix(root: Path) -> Path:
-    return Path(os.path.relpath(root))
+    """The project folder as seen from the working folder: relative when inside it,
+    absolute otherwise (`../../tmp/x` helps nobody)."""
+    relative = Path(os.path.relpath(root))
+    return root.resolve() if relative.parts[:1] == ("..",) else relative
 
 
 def summary_line(diagnostics: Sequence[Diagnostic], files: int) -> str:
