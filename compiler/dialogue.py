@@ -362,7 +362,11 @@ class DialogueResolver:
                                 f"`{intent}` examples",
                             )
                         )
-                steps.append(ir.TestUser(text=node.text.value, intent=intent))
+                meaning = None
+                if node.meaning is not None:
+                    given, entities = self.scope.user_intent(node.meaning)
+                    meaning = ir.UserStep(intent=given, entities=entities)
+                steps.append(ir.TestUser(text=node.text.value, intent=intent, meaning=meaning))
             elif isinstance(node, ast.TestBotNode):
                 if isinstance(node.expected, ast.StringLit):
                     steps.append(ir.TestBot(text=node.expected.value))

@@ -6,6 +6,7 @@ tests) build on `ConverterBase`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,34 @@ class ConverterBase:
             return
         for key in sorted(set(item) - known):
             self.note("W1305", f"unknown key `{key}` in {what} ignored", item.key_spans[key])
+
+    def _annotation(self, match: re.Match[str], where: object) -> tuple[str, str, str] | None:
+        """(entity, role, value) of one Rasa annotation; names are Rasa's raw names."""
+        if match.group("entity"):
+            return match.group("entity").strip(), "", (match.group("value") or "").strip()
+        raw = match.group("dict") or match.group("dicts")
+        text = "{" + raw + "}" if match.group("dict") else "[" + raw + "]"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            self.note("W1304", f"annotation {text} is not valid JSON; kept as text", where)
+            return None
+        if isinstance(data, list):
+            if len(data) > 1:
+                self.note("W1302", "several labels on one span: only the first is kept", where)
+            data = data[0] if data else None
+        if not isinstance(data, dict) or "entity" not in data:
+            self.note("W1304", f"annotation {text} names no entity; kept as text", where)
+            return None
+        if "group" in data:
+            self.note("W1302", "entity groups are not supported; the group is dropped", where)
+        value = data.get("value")
+        return str(data["entity"]), str(data.get("role") or ""), "" if value is None else str(value)
+
+    def annotated_value(self, surface: str, value: str) -> str:
+        """An annotation's entity value: the one it gives, else the value the NLU data's
+        synonyms give its text, else the text."""
+        return value or self.synonyms.get(surface.lower(), surface)
 
     def domain_names(self, key: str) -> list[str]:
         """The names listed under a domain key (`- name` or `- name: {options}`)."""

@@ -502,15 +502,7 @@ class DialogueConverter(ConverterBase):
             return None
         state.flush(body)
         if "user" in step:
-            text = str(step["user"]).strip()
-            plain = ENTITY_REGEX.sub(lambda m: m.group("text"), text)
-            if plain != text:
-                body.append("  " + comment(f"entities expected in {text!r} are not checked"))
-            line = f"  user {quote(plain)}"
-            if "intent" in step:
-                line += f" as {self.names('intent', step['intent'])}"
-            body.append(line)
-            return None
+            return self._test_user(step, body)
         if "intent" in step:
             return self._payload_step(step, body)
         if "action" in step:
@@ -527,6 +519,40 @@ class DialogueConverter(ConverterBase):
             body.append(f"  bot {quote(str(step['bot']))}")
             return None
         return f"step {sorted(step)} has no test equivalent"
+
+    def _test_user(self, step: dict[str, Any], body: list[str]) -> str | None:
+        """`rasa test` asks no NLU about a test turn (only `--e2e` does): the story's
+        intent and its annotated entities are the message's reading, the text goes along
+        (`rasa/core/test.py`, `_predict_tracker_actions`). So text with an intent is
+        `user "text" meaning intent(entity=value, …)`; text alone stays `user "text"`."""
+        text = str(step["user"]).strip()
+        plain = ENTITY_REGEX.sub(lambda m: m.group("text"), text)
+        if "intent" not in step:
+            self.note(
+                "W1307",
+                f"test turn {plain!r} has no intent: Rasa's policies read it by its text; here"
+                " the NLU reads it too, unless a story has that text",
+                step,
+            )
+            if plain != text:
+                body.append("  " + comment(f"entities expected in {text!r} are not checked"))
+            body.append(f"  user {quote(plain)}")
+            return None
+        args: list[str] = []
+        for match in ENTITY_REGEX.finditer(text):
+            label = self._annotation(match, step)
+            if label is None:
+                continue
+            raw, role, value = label
+            value = self.annotated_value(match.group("text"), value)
+            members = self.enum_entities.get(raw)
+            arg = self._entity_arg({"entity": raw, "value": value, "role": role or None})
+            if arg is None or (members is not None and value not in members):
+                return f"entity value {value!r} of {raw!r} has no literal here"
+            args.append(arg)
+        call = self.names("intent", step["intent"]) + (f"({', '.join(args)})" if args else "")
+        body.append(f"  user {quote(plain)} meaning {call}")
+        return None
 
     def _test_slot(self, entry: Any, body: list[str], state: _TestState) -> None:
         """A `slot_was_set` entry: after a form's action, held for its completion (if one

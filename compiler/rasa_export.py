@@ -21,6 +21,7 @@ from assistc.runtime.ir import (
     Assistant,
     BotStep,
     ConversationTest,
+    EntityAnnotation,
     Example,
     FormStep,
     RemoteImplementation,
@@ -133,6 +134,34 @@ def annotated(example: Example) -> str:
         position = entity.end
     out.append(example.text[position:])
     return "".join(out)
+
+
+def _given_turn(text: str, meaning: UserStep, test: str, notes: list[str]) -> str:
+    """A test turn's text with the entities its `meaning` gives annotated where their value
+    appears: `rasa test` reads a turn's entities from its annotations. A value the text
+    does not hold is left out, with a note."""
+    spans: list[EntityAnnotation] = []
+    for entity in meaning.entities:
+        value = entity.value
+        plain = isinstance(value, str | int | float) and not isinstance(value, bool)
+        shown = str(value) if plain else ""
+        start = text.lower().find(shown.lower()) if shown else -1
+        end = start + len(shown)
+        if start < 0 or any(start < s.end and s.start < end for s in spans):
+            notes.append(f"test {test}: entity {entity.entity} = {value!r} is not in {text!r}")
+            continue
+        surface = text[start:end]
+        spans.append(
+            EntityAnnotation(
+                start=start,
+                end=end,
+                entity=entity.entity,
+                value=surface,
+                role=entity.role,
+                canonical=shown if shown != surface else None,
+            )
+        )
+    return annotated(Example(text=text, intent=meaning.intent, entities=spans))
 
 
 def _examples(texts: list[str]) -> _BlockText:
@@ -292,7 +321,10 @@ def _test(test: ConversationTest, assistant: Assistant, notes: list[str]) -> dic
     for step in test.steps:
         if isinstance(step, TestUser):
             data: dict[str, Any] = {"user": step.text}
-            if step.intent:
+            if step.meaning:
+                data = {"user": _given_turn(step.text, step.meaning, test.name, notes)}
+                data["intent"] = step.meaning.intent
+            elif step.intent:
                 data["intent"] = step.intent
             steps.append(data)
         elif isinstance(step, TestBot):

@@ -239,29 +239,6 @@ class _Converter(DialogueConverter):
             self.note("W1304", "`examples` should be a block string or a list", item)
         return [text for text in texts if text]
 
-    def _annotation(self, match: re.Match[str], where: object) -> tuple[str, str, str] | None:
-        """(entity, role, value) of one Rasa annotation; names are Rasa's raw names."""
-        if match.group("entity"):
-            return match.group("entity").strip(), "", (match.group("value") or "").strip()
-        raw = match.group("dict") or match.group("dicts")
-        text = "{" + raw + "}" if match.group("dict") else "[" + raw + "]"
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            self.note("W1304", f"annotation {text} is not valid JSON; kept as text", where)
-            return None
-        if isinstance(data, list):
-            if len(data) > 1:
-                self.note("W1302", "several labels on one span: only the first is kept", where)
-            data = data[0] if data else None
-        if not isinstance(data, dict) or "entity" not in data:
-            self.note("W1304", f"annotation {text} names no entity; kept as text", where)
-            return None
-        if "group" in data:
-            self.note("W1302", "entity groups are not supported; the group is dropped", where)
-        value = data.get("value")
-        return str(data["entity"]), str(data.get("role") or ""), "" if value is None else str(value)
-
     # ------------------------------------------------------------------ config
 
     def _config(self) -> list[Block]:
@@ -904,8 +881,7 @@ class _Converter(DialogueConverter):
                 out.append(escape_template(match.group(0)))
                 continue
             entity, role, value = label
-            if not value and surface.lower() in self.synonyms:
-                value = self.synonyms[surface.lower()]
+            value = self.annotated_value(surface, value)
             annotation = self.names("entity", entity)
             if role:
                 annotation += ":" + self.names(f"role of {entity}", role)

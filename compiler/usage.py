@@ -111,8 +111,11 @@ def _rules(rules: list[ir.Rule], used: Used) -> None:
 def _tests(tests: list[ir.ConversationTest], used: Used) -> None:
     for test in tests:
         for step in test.steps:
-            if isinstance(step, ir.TestUser) and step.intent:
-                used["intent"].add(step.intent)
+            if isinstance(step, ir.TestUser):
+                if step.intent:
+                    used["intent"].add(step.intent)
+                if step.meaning:
+                    _steps([step.meaning], used)
             elif isinstance(step, ir.TestBot):
                 used["bot"].update(n for n in (step.response, step.action) if n)
             elif isinstance(step, ir.TestSlot):

@@ -350,7 +350,10 @@ class RuleDecl:
 class TestUserNode:
     text: StringLit
     intent: Name | None
+    """`as intent`: what the NLU must read the text as."""
     span: Span
+    meaning: UserIntent | None = None
+    """`meaning intent(…)`: the reading given instead of the NLU's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -878,11 +878,15 @@ class _AstBuilder:
         )
 
     # ----- tests
-    def test_user(self, children: list[TokenLike]) -> ast.TestUserNode:
-        intent = _name(children[1]) if len(children) > 1 else None
+    def test_user(self, children: list[Any]) -> ast.TestUserNode:
         text = _string(children[0])
-        span = _cover_tokens(children[0], children[-1]) if intent else text.span
-        return ast.TestUserNode(text, intent, span)
+        if len(children) == 1:
+            return ast.TestUserNode(text, None, text.span)
+        if isinstance(children[1], ast.UserIntent):
+            return ast.TestUserNode(
+                text, None, _token_to_node(children[0], children[1]), children[1]
+            )
+        return ast.TestUserNode(text, _name(children[1]), _cover_tokens(children[0], children[1]))
 
     def test_bot(self, children: list[TokenLike]) -> ast.TestBotNode:
         expected = _name_or_string(children[0])

@@ -324,6 +324,9 @@ class TestUser(_Node):
     text: str
     intent: str | None = None
     """The intent the NLU must predict, when the test says so."""
+    meaning: UserStep | None = None
+    """The intent and entities the message is taken to have, given instead of the NLU's
+    reading (`user "text" meaning intent(…)`), as `rasa test` takes a test story's turn."""
 
 
 class TestBot(_Node):

@@ -3,7 +3,9 @@
 A test is a script of user messages with the bot turns, slot values and intents expected
 after each. The runner plays the user's side on a fresh conversation and compares what
 the tracker recorded (actions run, messages sent with the response each came from) with
-what the test expects; a failing test shows expected and actual side by side.
+what the test expects; a failing test shows expected and actual side by side. A user step
+with a `meaning` gives the agent its reading, so the NLU is not asked (as `rasa test`
+takes a test story's intent); one with `as` checks the NLU's.
 
 Matching rules for the bot turns after one user message: expected steps are matched in
 order; an action the test does not mention may run silently (a form's own action, a Python
@@ -37,6 +39,7 @@ from assistc.runtime.dialogue.events import (
     Event,
     UserUttered,
 )
+from assistc.runtime.dialogue.states import given_parse
 from assistc.runtime.dialogue.tracker import Tracker
 from assistc.runtime.ir import (
     Assistant,
@@ -47,6 +50,7 @@ from assistc.runtime.ir import (
     TestSlot,
     TestUser,
 )
+from assistc.runtime.nlu.types import ParseResult
 
 NOTHING = "(nothing)"
 
@@ -57,7 +61,9 @@ class TestableAgent(Protocol):
     @property
     def assistant(self) -> Assistant: ...
 
-    def handle_message(self, sender_id: str, text: str) -> Sequence[object]: ...
+    def handle_message(
+        self, sender_id: str, text: str, *, reading: ParseResult | None = None
+    ) -> Sequence[object]: ...
 
     def complete_form(
         self, sender_id: str, form: str, values: dict[str, JsonValue]
@@ -163,7 +169,7 @@ def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
         for step in test.steps:
             if isinstance(step, TestUser):
                 rows.extend(_unexpected(pending))
-                tracker = _send(agent, sender_id, step.text)
+                tracker = _send(agent, sender_id, step)
                 pending = _bot_items(tracker, forms)
                 slots = tracker.slots
                 rows.append(_check_user(step, tracker))
@@ -187,8 +193,10 @@ def _run_one(agent: TestableAgent, test: ConversationTest) -> TestResult:
     return TestResult(test.name, rows, time.perf_counter() - started)
 
 
-def _send(agent: TestableAgent, sender_id: str, text: str) -> Tracker:
-    agent.handle_message(sender_id, text)
+def _send(agent: TestableAgent, sender_id: str, step: TestUser) -> Tracker:
+    """Say the step's text; with a `meaning`, the agent takes that reading (no NLU)."""
+    given = given_parse(step.meaning, step.text, "test") if step.meaning else None
+    agent.handle_message(sender_id, step.text, reading=given)
     return _current(agent, sender_id)
 
 
@@ -267,6 +275,8 @@ def _check_user(step: TestUser, tracker: Tracker) -> StepResult:
     expected = f"user: {json.dumps(step.text, ensure_ascii=False)}"
     parsed = tracker.latest_message
     intent = parsed.intent.name if parsed is not None else NOTHING
+    if step.meaning is not None:
+        return StepResult(f"{expected} meaning {step.meaning.intent}", f"intent {intent}", True)
     if step.intent is None:
         return StepResult(expected, f"intent {intent}", True)
     confidence = f" ({parsed.intent.confidence:.2f})" if parsed is not None else ""

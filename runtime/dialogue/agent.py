@@ -201,11 +201,18 @@ class Agent:
                 self._python.preload(action.implementation)
 
     def handle_message(
-        self, sender_id: str, text: str, *, input_channel: str = "rest"
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        input_channel: str = "rest",
+        reading: ParseResult | None = None,
     ) -> list[BotMessage]:
-        """Run one turn and return what the bot says."""
+        """Run one turn and return what the bot says. `reading`, when given, is taken as
+        the message's parse instead of asking the NLU: a conversation test's `meaning`,
+        as `rasa test` takes a test story's intent."""
         with self._sender_locks[zlib.crc32(sender_id.encode()) % len(self._sender_locks)]:
-            return self._handle(sender_id, text, input_channel)
+            return self._handle(sender_id, text, input_channel, reading)
 
     def complete_form(
         self, sender_id: str, form: str, values: dict[str, JsonValue]
@@ -238,11 +245,13 @@ class Agent:
         events += [SlotSet(name=slot, value=value) for slot, value in values.items()]
         record([*events, SlotSet(name=REQUESTED_SLOT), ActiveLoop(name=None)])
 
-    def _handle(self, sender_id: str, text: str, input_channel: str) -> list[BotMessage]:
+    def _handle(
+        self, sender_id: str, text: str, input_channel: str, reading: ParseResult | None
+    ) -> list[BotMessage]:
         def begin(tracker: Tracker, record: _Recorder) -> None:
             turn = f"{sender_id}\x00{tracker.turn}"
             message_id = hashlib.sha256(turn.encode()).hexdigest()[:32]
-            parse = self.parse(text)
+            parse = self.parse(text) if reading is None else reading
             record(
                 [
                     UserUttered(

@@ -143,7 +143,9 @@ def windows(states: Sequence[State], max_history: int) -> list[tuple[State, ...]
     return [tuple(states[max(0, i + 1 - max_history) : i + 1]) for i in range(len(states))]
 
 
-def _user_event(step: UserStep) -> UserUttered:
+def given_parse(step: UserStep, text: str, extractor: str) -> ParseResult:
+    """The reading a step gives a message (its intent, certain, and its entities): a
+    story's user turn, or a test's `meaning`, where no NLU is asked."""
     entities = [
         ExtractedEntity(
             entity=e.entity,
@@ -151,12 +153,16 @@ def _user_event(step: UserStep) -> UserUttered:
             end=0,
             value=e.value if not isinstance(e.value, list) else ", ".join(map(str, e.value)),
             role=e.role,
-            extractor="story",
+            extractor=extractor,
         )
         for e in step.entities
     ]
     intent = IntentPrediction(name=step.intent, confidence=1.0)
-    parse = ParseResult(text=f"/{step.intent}", intent=intent, entities=entities)
+    return ParseResult(text=text, intent=intent, entities=entities)
+
+
+def _user_event(step: UserStep) -> UserUttered:
+    parse = given_parse(step, f"/{step.intent}", "story")
     return UserUttered(text=parse.text, parse_data=parse, timestamp=0.0)
 
 

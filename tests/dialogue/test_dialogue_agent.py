@@ -12,9 +12,10 @@ from dialogue_fixtures import NLU_TABLE, AgentFactory, FakeNLU, make_assistant, 
 
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.policies import PolicyEnsemble
+from assistc.runtime.dialogue.states import given_parse
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore, SQLiteTrackerStore
 from assistc.runtime.dialogue.tracker import Tracker
-from assistc.runtime.ir import Assistant, BotStep, Config, Rule, SlotType, UserStep
+from assistc.runtime.ir import Assistant, BotStep, Config, Rule, SlotType, StepEntity, UserStep
 from assistc.runtime.nlu.types import ParseResult
 
 
@@ -211,3 +212,16 @@ def test_returned_trackers_do_not_change_with_later_turns(make_agent: AgentFacto
     count = len(before.events)
     agent.handle_message("u", "I am vip")
     assert len(before.events) == count and before.get_slot("vip") is False
+
+
+def test_a_given_reading_is_taken_instead_of_the_nlu(make_agent: AgentFactory) -> None:
+    """A conversation test's `meaning`: the text is recorded, the intent and entities are
+    the given ones (the fake NLU reads this text as nlu_fallback), and slots fill from them."""
+    agent = make_agent()
+    step = UserStep(intent="order_pizza", entities=[StepEntity(entity="size", value="large")])
+    agent.handle_message("u", "a whopper", reading=given_parse(step, "a whopper", "test"))
+    tracker = agent.tracker("u")
+    assert tracker is not None and tracker.latest_message is not None
+    assert tracker.latest_message.text == "a whopper"
+    assert tracker.latest_message.intent.name == "order_pizza"
+    assert tracker.slots["size"] == "large"

@@ -113,3 +113,32 @@ def test_payload_only_intents_are_in_the_domain_without_nlu_examples(tmp_path: P
     import_rasa(tmp_path / "rasa", tmp_path / "again")
     again = compile_project(tmp_path / "again").assistant
     assert again is not None and again.intents == assistant.intents
+
+
+def test_given_entities_are_annotated_in_the_test_turn(tmp_path: Path) -> None:
+    """Rasa reads a test turn's entities from annotations in its text; a value the text
+    does not hold cannot be annotated, and the notes say so."""
+    assistant = compiled_example("formbot", tmp_path)
+    inform = ir.UserStep(
+        intent="inform",
+        entities=[
+            ir.StepEntity(entity="cuisine", value="Greek"),
+            ir.StepEntity(entity="number", value=4),
+        ],
+    )
+    steps: list[ir.TestStep] = [
+        ir.TestUser(text="greek food for three", meaning=inform),
+        ir.TestUser(text="hello", intent="greet"),
+    ]
+    test = ir.ConversationTest(name="t", steps=steps)
+    notes = export_rasa(assistant.model_copy(update={"tests": [test]}), tmp_path / "rasa")
+    assert validate(tmp_path / "rasa") == []
+    written = yaml.safe_load((tmp_path / "rasa/tests/test_stories.yml").read_text("utf-8"))
+    assert written["stories"][0]["steps"] == [
+        {
+            "user": '[greek]{"entity": "cuisine", "value": "Greek"} food for three',
+            "intent": "inform",
+        },
+        {"user": "hello", "intent": "greet"},
+    ]
+    assert "test t: entity number = 4 is not in 'greek food for three'" in notes

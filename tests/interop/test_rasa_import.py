@@ -106,22 +106,23 @@ def test_e2ebot_story_with_user_text_only_is_imported_as_a_text_turn(tmp_path: P
         "  bot utter_search_restaurants\n"
     ) in stories
     tests = (tmp_path / "e2e" / "tests.assist").read_text(encoding="utf-8")
-    assert 'user "I can always go for sushi" as affirm' in tests
+    assert 'user "I can always go for sushi" meaning affirm' in tests
 
 
-def test_e2ebot_text_turn_decides_the_answer_but_the_nlu_still_misreads_it(
-    tmp_path: Path,
-) -> None:
-    """The story's text turn makes the bot search (the dialogue step passes); the test
-    also expects the NLU to read the text as `affirm`, which bag-of-words features over
-    e2ebot's 7 `affirm` examples do not (docs/rasa.md), so that test still fails."""
+def test_e2ebot_tests_take_the_story_intent_as_rasa_test_does(tmp_path: Path) -> None:
+    """`rasa test` gives the policies a test turn's text with the story's intent, asking no
+    NLU (docs/rasa.md): so does the converted test, and all four pass, the indirect
+    "I can always go for sushi" (`affirm`) included."""
     import_rasa(example_dir("e2ebot"), tmp_path / "e2e")
     results = _project_tests(tmp_path / "e2e")
-    failed = [r for r in results if not r.passed]
-    assert [r.name for r in failed] == ["Happy path accepts suggestion indirectly"]
-    assert [(s.expected, s.passed) for s in failed[0].steps][-2:] == [
-        ('user: "I can always go for sushi" intent affirm', False),
-        ("bot: utter_search_restaurants", True),
+    assert [r.name for r in results if not r.passed] == []
+    indirect = next(r for r in results if r.name == "Happy path accepts suggestion indirectly")
+    assert [(s.expected, s.actual) for s in indirect.steps][-2:] == [
+        ('user: "I can always go for sushi" meaning affirm', "intent affirm"),
+        (
+            "bot: utter_search_restaurants",
+            'utter_search_restaurants: "great! here\'s what I found ..."',
+        ),
     ]
 
 
@@ -432,10 +433,10 @@ responses:
     # the slot the form set after a visible answer is checked; those it set on the way
     # to `active_loop: null` are the completion's (one it does not ask for stays a check)
     assert (
-        '  user "large" as inform\n'
+        '  user "large" meaning inform\n'
         "  form order_form\n"
         '  slot size = "large"\n'
-        '  user "no notes" as inform\n'
+        '  user "no notes" meaning inform\n'
         "  form order_form\n"
         "  slot vip = true\n"
         '  form order_form completes with notes = "none"\n'
@@ -545,7 +546,7 @@ responses:
     assert 'image "https://example.com/x.png"' in domain
     assert "text payload" in " ".join(messages(report, "W1302"))
     tests = texts["tests.assist"]
-    assert 'user "hello there" as greet' in tests
+    assert 'user "hello there" meaning greet(feeling="there")' in tests
     assert "bot utter_greet" in tests and 'bot "How are you?"' in tests
     assert 'user "/mood{\\"feeling\\": \\"great\\"}" as mood' in tests
 
@@ -717,7 +718,7 @@ responses:
     assert "rule answer faqs (ask_name):\n  user faq__ask_name\n  bot utter_faq__ask_name" in rules
     assert "story greet then ask (ask_name):" in texts["stories.assist"]
     assert (
-        'user "what\'s your name?" as faq__ask_name\n  bot utter_faq__ask_name'
+        'user "what\'s your name?" meaning faq__ask_name\n  bot utter_faq__ask_name'
         in texts["tests.assist"]
     )
     assert report.ok
@@ -811,3 +812,55 @@ def test_end_to_end_user_text_is_a_story_turn_but_not_in_rules_or_with_entities(
     assert any("annotated" in m and "entity annotations" in m for m in left_out)
     assert any("typed rule" in m and "without an intent" in m for m in left_out)
     assert len(left_out) == 2
+
+
+def test_test_turns_give_their_intent_and_annotated_entities(tmp_path: Path) -> None:
+    """`rasa test` takes a turn's intent and annotated entities as given (docs/rasa.md):
+    `meaning`, with synonym values; a value the enum lacks leaves the test out; a turn
+    with text alone is an approximation (W1307)."""
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [order, greet]
+entities: [size]
+slots:
+  size: {type: categorical, values: [small, large], mappings: [{type: from_entity, entity: size}]}
+responses:
+  utter_ok: [{text: ok}]
+""",
+            "data/nlu.yml": """
+                nlu:
+                - intent: order
+                  examples: |
+                    - a [small](size) one
+                - synonym: large
+                  examples: |
+                    - big
+                """,
+            "tests/test_stories.yml": """
+                stories:
+                - story: given
+                  steps:
+                  - user: 'a [big](size) one, [small]{"entity": "size"} for you'
+                    intent: order
+                  - action: utter_ok
+                  - user: hello
+                  - action: utter_ok
+                - story: huge
+                  steps:
+                  - user: a [huge](size) one
+                    intent: order
+                  - action: utter_ok
+                """,
+        },
+    )
+    assert_parses(texts)
+    tests = texts["tests.assist"]
+    assert 'user "a big one, small for you" meaning order(size=large, size=small)' in tests
+    assert 'user "hello"\n  bot utter_ok' in tests
+    assert any("'hello' has no intent" in m for m in messages(report, "W1307"))
+    assert messages(report, "W1308") == [
+        "test 'huge' left out: entity value 'huge' of 'size' has no literal here"
+    ]

@@ -106,13 +106,15 @@ class ScriptedAgent:
         self.script = script
         self.trackers: dict[str, Tracker] = {}
 
-    def handle_message(self, sender_id: str, text: str) -> list[FakeMessage]:
+    def handle_message(
+        self, sender_id: str, text: str, *, reading: ParseResult | None = None
+    ) -> list[FakeMessage]:
         intent, replies, slots = self.script[text]
         tracker = self.trackers.setdefault(
             sender_id, Tracker(sender_id, domain=TrackerDomain.of(self.assistant))
         )
         prediction = IntentPrediction(name=intent, confidence=0.8)
-        parse = ParseResult(text=text, intent=prediction, intent_ranking=[prediction])
+        parse = reading or ParseResult(text=text, intent=prediction, intent_ranking=[prediction])
         tracker.append(UserUttered(text=text, parse_data=parse))
         messages = []
         for name, value in slots.items():

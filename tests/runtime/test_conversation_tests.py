@@ -108,6 +108,19 @@ def test_an_agent_error_stops_the_test_and_is_reported() -> None:
     assert "stopped: KeyError" in render_text(report)
 
 
+def test_a_given_meaning_is_passed_to_the_agent_and_not_checked() -> None:
+    given: list[TestStep] = [
+        ir.TestUser(text="hi", meaning=ir.UserStep(intent="goodbye")),
+        ir.TestBot(response="utter_greet"),
+    ]
+    [result] = run_tests(make_agent(("given", given))).results
+    assert result.passed
+    assert (result.steps[0].expected, result.steps[0].actual) == (
+        'user: "hi" meaning goodbye',
+        "intent goodbye",
+    )
+
+
 def test_each_test_gets_a_fresh_conversation() -> None:
     agent = make_agent(("good", GOOD))
     assert run_tests(agent).passed
