@@ -50,7 +50,7 @@ class CompileCache:
 
     decls: dict[str, list[ast.Decl]] = field(default_factory=dict)
     """File → its declarations: an edited file's unchanged ones keep their objects."""
-    symbols: SymbolsMemo = field(default_factory=dict)
+    symbols: SymbolsMemo = field(default_factory=SymbolsMemo)
     """File → its definitions by namespace, while its declarations are the same."""
     intents: IntentCache = field(default_factory=dict)
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""

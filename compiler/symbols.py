@@ -8,6 +8,7 @@ places.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -33,10 +34,27 @@ KIND_CODES = {
 }
 
 
+_BUILDS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One build of a symbol table, and which of its entries may differ from the build
+    before it with the same memo (`after`): those of the names `touched`. Every other
+    entry is the same (name, declaration) pair of objects, so a pass that kept its
+    results per name need only look at these (`compiler.reuse`)."""
+
+    number: int = field(default_factory=lambda: next(_BUILDS))
+    after: int | None = None
+    """The previous build's number; None when it is not known."""
+    touched: frozenset[str] = frozenset()
+
+
 @dataclass
 class Namespace(Generic[D]):
     kind: str
     items: dict[str, tuple[ast.Name, D]] = field(default_factory=dict)
+    revision: Revision = field(default_factory=Revision)
 
     def __contains__(self, name: str) -> bool:
         return name in self.items
@@ -98,9 +116,20 @@ class ModuleSymbols:
     alone: bool
     """No name is defined twice in the module (entities and phrases count as one)."""
 
+    def defined(self) -> Iterable[str]:
+        """Every name the module defines, of any kind."""
+        return itertools.chain.from_iterable(self.names.values())
 
-SymbolsMemo = dict[str, ModuleSymbols]
-"""Module path → its symbols; kept by long-running callers (the dev loop)."""
+
+@dataclass
+class SymbolsMemo:
+    """What `build_symbols` keeps between builds for long-running callers (the dev loop)."""
+
+    modules: dict[str, ModuleSymbols] = field(default_factory=dict)
+    """Module path → its symbols, in the order the modules were given."""
+    revision: int | None = None
+    """The last table's `Revision.number`."""
+
 
 NAMESPACES: dict[type, str] = {
     ast.IntentDecl: "intents",
@@ -125,19 +154,25 @@ def build_symbols(
     """The table of all modules' definitions and the duplicates among them. A module
     that repeats no name, its own or an earlier module's, joins the table in one step
     per namespace; its symbols are kept in `memo` while its declarations are the same
-    objects. Others are added one definition at a time, reporting each duplicate."""
+    objects. Others are added one definition at a time, reporting each duplicate.
+
+    With a memo, the table's `Revision` names what the modules that changed, came or
+    went define or defined: the first definition of a name wins, so no other entry can
+    differ while the unchanged modules keep their order."""
     table = SymbolTable(stdlib_files=stdlib_files)
     diagnostics: list[Diagnostic] = []
     template_names: dict[str, ast.Name] = {}
-    kept = dict(memo or {})
-    if memo is not None:
-        memo.clear()
+    kept = memo.modules if memo is not None else {}
+    now: dict[str, ModuleSymbols] = {}
+    touched: set[str] = set()
     for module in modules:
         symbols = kept.get(module.path)
         if symbols is None or symbols.decls != module.decls:
+            if symbols is not None:
+                touched.update(symbols.defined())
             symbols = _module_symbols(module)
-        if memo is not None:
-            memo[module.path] = symbols
+            touched.update(symbols.defined())
+        now[module.path] = symbols
         table.configs.extend(symbols.configs)
         table.uses.extend(symbols.uses)
         if symbols.alone and not any(
@@ -148,11 +183,27 @@ def build_symbols(
                 if field in TEMPLATE_NAMESPACES:
                     template_names.update((name, node) for name, (node, _) in names.items())
             continue
-        for decl in module.decls:
+        for decl in symbols.decls:  # (the objects of the entries kept)
             if not isinstance(decl, ast.ConfigDecl | ast.UseDecl):
                 field = NAMESPACES[type(decl)]
                 _define(table, template_names, field, _name(decl), decl, diagnostics)
+    if memo is not None:
+        _revise(table, memo, now, touched)
     return table, diagnostics
+
+
+def _revise(
+    table: SymbolTable, memo: SymbolsMemo, now: dict[str, ModuleSymbols], touched: set[str]
+) -> None:
+    """Give the table's namespaces their `Revision` and remember this build in `memo`."""
+    for gone in memo.modules.keys() - now.keys():
+        touched.update(memo.modules[gone].defined())
+    same = [path for path, symbols in now.items() if memo.modules.get(path) is symbols]
+    in_order = same == [path for path in memo.modules if now.get(path) is memo.modules[path]]
+    revision = Revision(after=memo.revision if in_order else None, touched=frozenset(touched))
+    for namespace in NAMESPACES.values():
+        getattr(table, namespace).revision = revision
+    memo.modules, memo.revision = now, revision.number
 
 
 def _overlap(

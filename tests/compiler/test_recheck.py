@@ -11,8 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistc.compiler import dialogue
+from assistc.compiler import dialogue, responses
 from assistc.compiler.compile import CompileCache, compile_project
+from assistc.compiler.symbols import SymbolsMemo, build_symbols
+from assistc.dsl.parser import parse_module
 
 DEFS = """use stdlib.smalltalk
 use stdlib.entities
@@ -298,6 +300,8 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["a story's slots rule out a response", "drop an enum member"],
         ["conflicting rule", "rename an intent"],
         ["a test's form step names a form like another", "rename a form"],
+        # the later file's definition takes over when the earlier one goes
+        ["duplicate a response in another file", "delete a file's contents"],
     ],
 )
 def test_edits_that_interact(tmp_path: Path, edits: list[str]) -> None:
@@ -331,3 +335,54 @@ def test_unchanged_declarations_are_not_resolved_again(
     write(tmp_path, {"dialogue.assist": DIALOGUE.replace("  bot utter_order\n", "  run fetch\n")})
     compile_project(tmp_path, cache=cache, disk_cache=False)
     assert resolved == ["order"]
+
+
+def test_a_file_deleted_and_restored(tmp_path: Path) -> None:
+    """A module that goes takes its definitions with it; they come back with it."""
+    write(tmp_path, FILES)
+    cache = CompileCache()
+    outcome(tmp_path, cache, sample_templates=False)
+    (tmp_path / "responses.assist").unlink()
+    assert outcome(tmp_path, cache, False) == outcome(tmp_path, None, False)
+    write(tmp_path, FILES)
+    assert outcome(tmp_path, cache, False) == outcome(tmp_path, None, False)
+
+
+def test_a_lookup_whose_answer_changed_resolves_its_readers_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retyping slot `count` (another file) resolves the responses that read it, only."""
+    write(tmp_path, FILES)
+    cache = CompileCache()
+    compile_project(tmp_path, cache=cache, disk_cache=False)
+    resolved: list[str] = []
+    original = responses._variation
+
+    def counting(node: responses.ast.VariationNode, scope: responses.Scope) -> object:
+        resolved.append(node.text.value)
+        return original(node, scope)
+
+    monkeypatch.setattr(responses, "_variation", counting)
+    write(tmp_path, {"defs.assist": DEFS.replace("slot count: int", "slot count: float")})
+    compile_project(tmp_path, cache=cache, disk_cache=False)
+    assert resolved == ["There are {count}.", "A {colour} one, coming up.", "A red one!", "Plenty!"]
+
+
+def test_symbols_revision_names_what_may_differ() -> None:
+    """What the table's `Revision` says may differ: the names of the modules that
+    changed, came or went; nothing is known when unchanged modules change order."""
+    first = parse_module('response a:\n  "A"\n\nslot s: text\n', "first.assist")[0]
+    second = parse_module('response a:\n  "B"\n', "second.assist")[0]
+    edited = parse_module('response b:\n  "B"\n', "first.assist")[0]
+    third = parse_module("form f:\n  ask s\n", "third.assist")[0]
+    memo = SymbolsMemo()
+    table, _ = build_symbols([first, second], set(), memo)
+    assert table.responses.revision.after is None
+    table, _ = build_symbols([edited, second, third], set(), memo)
+    assert table.slots.revision.touched == {"a", "b", "s", "f"}
+    assert table.responses.revision.after is not None
+    table, _ = build_symbols([second, third], set(), memo)
+    assert table.forms.revision.touched == {"b"}
+    assert table.forms.revision.after is not None
+    table, _ = build_symbols([third, second], set(), memo)
+    assert table.forms.revision.after is None
