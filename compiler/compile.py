@@ -52,7 +52,7 @@ class CompileCache:
     """File → its declarations: an edited file's unchanged ones keep their objects."""
     symbols: SymbolsMemo = field(default_factory=SymbolsMemo)
     """File → its definitions by namespace, while its declarations are the same."""
-    intents: IntentCache = field(default_factory=dict)
+    intents: IntentCache = field(default_factory=IntentCache)
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
     entity_decls: EntityMemo = field(default_factory=dict)
     """Per entity: its declaration (lookup tables are read again each time)."""

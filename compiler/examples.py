@@ -656,8 +656,12 @@ _Packed = tuple[
 """An outcome on disk: where its declaration's name is, then the outcome's fields."""
 
 
-IntentCache = dict[str, _IntentOutcome]
-"""Intent name → its last outcome; kept by long-running callers (the dev loop)."""
+class IntentCache(dict[str, _IntentOutcome]):
+    """Intent name → its last outcome; kept by long-running callers (the dev loop)."""
+
+    environment: tuple[object, list[object], str] | None = None
+    """The last environment's inputs (`_environment`) and fingerprint: a re-check whose
+    entities are the same object and whose other inputs are equal skips hashing them."""
 
 
 def generate_intents(
@@ -700,12 +704,13 @@ class PendingExamples:
         self.table = table
         self.sample_templates = sample_templates
         self.cache = cache
-        self.environment = _environment(table, entities, config, sample_templates)
+        self.environment = _environment(table, entities, config, sample_templates, cache)
         self.state = _GenerationState(table, entities, config)
         self.stored = _StoredOutcomes(disk, self.environment)
         self.found: dict[str, _IntentOutcome] = {}
         self.missing: list[ast.IntentDecl] = []
-        for decl in table.intents.values():
+        self.decls = table.intents.values()
+        for decl in self.decls:
             cached = cache.get(decl.name.text) if cache is not None else None
             # Not portable: its hints may name other kinds' definitions, not in `environment`.
             if (
@@ -735,10 +740,13 @@ class PendingExamples:
             and "fork" in get_all_start_methods()
         )
         self.theirs = self.missing[:share] if parallel else []
-        others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
-        others.update(outcome.decl.name.span.file for outcome in self.found.values())
-        self.worker_files = {decl.name.span.file for decl in self.theirs} - others
-        self.worker = self._start_worker() if self.theirs else None
+        self.worker_files: set[str] = set()
+        self.worker = None
+        if self.theirs:
+            others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
+            others.update(outcome.decl.name.span.file for outcome in self.found.values())
+            self.worker_files = {decl.name.span.file for decl in self.theirs} - others
+            self.worker = self._start_worker()
 
     def _start_worker(self) -> tuple[BaseProcess, Connection]:
         context = get_context("fork")
@@ -788,13 +796,13 @@ class PendingExamples:
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
-        outcomes = [self.found[decl.name.text] for decl in table.intents.values()]
+        outcomes = [self.found[decl.name.text] for decl in self.decls]
         self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
         if self.worker is not None:
             self.worker[0].join()  # it stores its entries while this process stores the others
             self.worker = None  # its process object refers back to this one
         if cache is not None:
-            for name in set(cache) - set(table.intents.items):
+            for name in cache.keys() - table.intents.items.keys():
                 del cache[name]
         problems = [p for outcome in outcomes for p in outcome.problems]
         problems.extend(_duplicates_across_intents(outcomes))
@@ -812,15 +820,26 @@ def _environment(
     entities: dict[str, ResolvedEntity],
     config: ir.Config,
     sample_templates: bool,
+    cache: IntentCache | None = None,
 ) -> str:
-    """A fingerprint of everything an intent's examples depend on besides its own text."""
-    phrases = [(d.name.text, [a.value for a in d.alternatives]) for d in table.phrases.values()]
-    return fingerprint(
+    """A fingerprint of everything an intent's examples depend on besides its own text;
+    the last one in `cache` while its inputs are the same."""
+    decls = table.phrases.values()
+    settings = [config.seed, config.holdout, config.default_generate, config.min_examples]
+    inputs: list[object] = [*settings, sample_templates, *decls]
+    last = cache.environment if cache is not None else None
+    if last is not None and last[0] is entities and last[1] == inputs:
+        return last[2]
+    phrases = [(d.name.text, [a.value for a in d.alternatives]) for d in decls]
+    found = fingerprint(
         [e.ir.model_dump(mode="json") for e in entities.values()],
         phrases,
-        [config.seed, config.holdout, config.default_generate, config.min_examples],
+        settings,
         sample_templates,
     )
+    if cache is not None:
+        cache.environment = (entities, inputs, found)
+    return found
 
 
 class _StoredOutcomes:

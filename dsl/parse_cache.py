@@ -43,7 +43,8 @@ PIECE_MIN_BYTES = 250_000
 """When parsing in parallel, a file this big is cut into pieces for the processes."""
 
 _memory: dict[str, tuple[str, Result]] = {}
-"""Display path → (key, result): the latest parse of each file in this process."""
+"""Display path → (text, result): the latest parse of each file in this process (the
+parser's code cannot change while it runs, so the text decides)."""
 
 
 @functools.cache
@@ -99,24 +100,25 @@ def parse_many(
     miss the caches add up to `PARALLEL_MIN_BYTES` or more, they (big ones cut into
     pieces at top-level definitions) are shared between this process and `jobs - 1`
     others (default: one per CPU)."""
-    keys = [_key(text, display) for display, text in sources]
     results: list[Result | None] = [None] * len(sources)
     missing: list[int] = []
-    for index, ((display, _), key) in enumerate(zip(sources, keys, strict=True)):
+    keys: dict[int, str] = {}  # only for those not in memory: hashing all costs ms
+    for index, (display, text) in enumerate(sources):
         found = _memory.get(display)
-        if found is not None and found[0] == key:
+        if found is not None and found[0] == text:
             results[index] = found[1]
             continue
+        key = keys[index] = _key(text, display)
         loaded = _load(_entry_path(cache_dir, display, key)) if cache_dir else None
         if loaded is None:
             missing.append(index)
         else:
             results[index] = loaded
-            _memory[display] = (key, loaded)
+            _memory[display] = (text, loaded)
     targets = {i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in missing}
     for index, result in zip(missing, _parse_missing(sources, targets, jobs), strict=True):
         results[index] = result
-        _memory[sources[index][0]] = (keys[index], result)
+        _memory[sources[index][0]] = (sources[index][1], result)
     return [_fresh(result) for result in results if result is not None]
 
 

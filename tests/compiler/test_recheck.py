@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from assistc.compiler import dialogue, responses
 from assistc.compiler.compile import CompileCache, compile_project
-from assistc.compiler.symbols import SymbolsMemo, build_symbols
+from assistc.compiler.symbols import NAMESPACES, SymbolsMemo, build_symbols
+from assistc.dsl.ast import Module
 from assistc.dsl.parser import parse_module
 
 DEFS = """use stdlib.smalltalk
@@ -386,3 +387,35 @@ def test_symbols_revision_names_what_may_differ() -> None:
     assert table.forms.revision.after is not None
     table, _ = build_symbols([third, second], set(), memo)
     assert table.forms.revision.after is None
+
+
+def test_symbols_kept_between_builds_are_those_of_a_new_build() -> None:
+    """A table updated from the last one (or built again when an edit brings a
+    duplicate) has the entries, configs, uses and diagnostics of one built afresh."""
+
+    def module(path: str, text: str) -> Module:
+        return parse_module(text, path)[0]
+
+    a = module("a.assist", "use stdlib.entities\nentity e: enum\n  x\n\nslot s: e\n")
+    b = module("b.assist", 'response r:\n  "R"\n\nconfig:\n  seed 3\n')
+    b_phrase = module("b.assist", 'response r:\n  "R"\n\nphrase e = "x"\n')
+    b_slot = module("b.assist", 'response r:\n  "R"\n\nslot s: text\n')
+    c = module("c.assist", 'response q:\n  "Q"\n')
+    c_twice = module("c.assist", 'response q:\n  "Q"\n\nresponse q:\n  "Q"\n')
+    memo = SymbolsMemo()
+    for modules in [
+        [a, b],
+        [a, b, c],
+        [a, b_phrase, c],  # an entity and a phrase of one name
+        [a, b, c],
+        [a, b_slot, c],  # a slot twice
+        [a, b, c_twice],  # a response twice in one file
+        [a, c],
+        [a, b, c],
+    ]:
+        kept, kept_problems = build_symbols(modules, set(), memo)
+        fresh, fresh_problems = build_symbols(modules, set())
+        assert kept_problems == fresh_problems
+        assert (kept.configs, kept.uses) == (fresh.configs, fresh.uses)
+        for namespace in NAMESPACES.values():
+            assert getattr(kept, namespace).items == getattr(fresh, namespace).items
