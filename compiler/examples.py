@@ -15,6 +15,7 @@ import itertools
 import os
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
@@ -662,6 +663,86 @@ class IntentCache(dict[str, _IntentOutcome]):
     environment: tuple[object, list[object], str] | None = None
     """The last environment's inputs (`_environment`) and fingerprint: a re-check whose
     entities are the same object and whose other inputs are equal skips hashing them."""
+    assembled: _Assembled | None = None
+    """These outcomes put together; None while a compile changes them."""
+
+
+@dataclass
+class _Assembled:
+    """Outcomes put together in name order, and indexed for what `ExamplesResult`
+    gathers from all of them, kept up to date one intent at a time: a re-check's cost
+    follows what the edit changed."""
+
+    names: list[str] = field(default_factory=list)
+    outcomes: list[_IntentOutcome] = field(default_factory=list)
+    """Those of `names`, in that (sorted) order."""
+    problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    """Intent → its outcome's problems, for the intents that have some."""
+    entities: Counter[str] = field(default_factory=Counter)
+    phrases: Counter[str] = field(default_factory=Counter)
+    """Name → how many intents use it."""
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    """Intent → its examples' texts as `_duplicates_across_intents` compares them."""
+    holders: dict[str, set[str]] = field(default_factory=dict)
+    """Example key → the intents that have it."""
+    shared: set[str] = field(default_factory=set)
+    """The keys of more than one intent: only these can be duplicates."""
+
+    def put(self, name: str, outcome: _IntentOutcome | None) -> None:
+        """`outcome` is intent `name`'s now (None: there is no such intent)."""
+        index = bisect.bisect_left(self.names, name)
+        if index < len(self.names) and self.names[index] == name:
+            if self.outcomes[index] is outcome:
+                return
+            self._drop(name, self.outcomes[index])
+            if outcome is None:
+                del self.names[index], self.outcomes[index]
+                return
+            self.outcomes[index] = outcome
+        elif outcome is None:
+            return
+        else:
+            self.names.insert(index, name)
+            self.outcomes.insert(index, outcome)
+        if outcome.problems:
+            self.problems[name] = outcome.problems
+        self.entities.update(outcome.used_entities)
+        self.phrases.update(outcome.used_phrases)
+        keys = self.keys[name] = {example.text.lower() for example in outcome.intent.examples}
+        for key in keys:
+            holders = self.holders.setdefault(key, set())
+            holders.add(name)
+            if len(holders) > 1:
+                self.shared.add(key)
+
+    def _drop(self, name: str, outcome: _IntentOutcome) -> None:
+        self.problems.pop(name, None)
+        self.entities.subtract(outcome.used_entities)
+        self.phrases.subtract(outcome.used_phrases)
+        for key in self.keys.pop(name):
+            holders = self.holders[key]
+            holders.discard(name)
+            if len(holders) < 2:
+                self.shared.discard(key)
+                if not holders:
+                    del self.holders[key]
+
+    def result(self) -> ExamplesResult:
+        problems = [p for name in sorted(self.problems) for p in self.problems[name]]
+        sharing = sorted({name for key in self.shared for name in self.holders[key]})
+        problems.extend(
+            _duplicates_across_intents(
+                [self.outcomes[bisect.bisect_left(self.names, name)] for name in sharing],
+                self.shared,
+            )
+        )
+        return ExamplesResult(
+            [o.intent for o in self.outcomes],
+            {o.intent.name: o.stat for o in self.outcomes},
+            {name for name, uses in self.entities.items() if uses},
+            {name for name, uses in self.phrases.items() if uses},
+            problems,
+        )
 
 
 def generate_intents(
@@ -709,8 +790,12 @@ class PendingExamples:
         self.stored = _StoredOutcomes(disk, self.environment)
         self.found: dict[str, _IntentOutcome] = {}
         self.missing: list[ast.IntentDecl] = []
-        self.decls = table.intents.values()
-        for decl in self.decls:
+        self.assembled = None if cache is None else cache.assembled
+        self.changed: list[str] = []
+        """The intents found on disk: their outcomes are not those assembled."""
+        if cache is not None:
+            cache.assembled = None
+        for decl in table.intents.values():
             cached = cache.get(decl.name.text) if cache is not None else None
             # Not portable: its hints may name other kinds' definitions, not in `environment`.
             if (
@@ -723,6 +808,7 @@ class PendingExamples:
                 if cached is None:
                     self.missing.append(decl)
                     continue
+                self.changed.append(decl.name.text)
                 if cache is not None:
                     cache[decl.name.text] = cached
             self.found[decl.name.text] = cached
@@ -796,23 +882,29 @@ class PendingExamples:
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
-        outcomes = [self.found[decl.name.text] for decl in self.decls]
-        self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
+        self.stored.save(
+            list(self.found.values()),
+            [f for f in self.stored.entries if f not in self.worker_files],
+        )
         if self.worker is not None:
             self.worker[0].join()  # it stores its entries while this process stores the others
             self.worker = None  # its process object refers back to this one
+        assembled = self.assembled
+        if assembled is None:
+            assembled = _Assembled()
+            changed: Iterable[str] = sorted(self.found)  # each joins at the end
+        else:
+            changed = [*self.changed, *(decl.name.text for decl in self.missing)]
         if cache is not None:
-            for name in cache.keys() - table.intents.items.keys():
+            gone = cache.keys() - table.intents.items.keys()
+            for name in gone:
                 del cache[name]
-        problems = [p for outcome in outcomes for p in outcome.problems]
-        problems.extend(_duplicates_across_intents(outcomes))
-        return ExamplesResult(
-            [o.intent for o in outcomes],
-            {o.intent.name: o.stat for o in outcomes},
-            {name for o in outcomes for name in o.used_entities},
-            {name for o in outcomes for name in o.used_phrases},
-            problems,
-        )
+            changed = itertools.chain(changed, gone)
+        for name in changed:
+            assembled.put(name, self.found.get(name))
+        if cache is not None:
+            cache.assembled = assembled
+        return assembled.result()
 
 
 def _environment(
@@ -1058,8 +1150,12 @@ def _generate(
     return examples, stat
 
 
-def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnostic]:
-    """The same text (case and spaces aside) under two intents; one report per pair."""
+def _duplicates_across_intents(
+    outcomes: list[_IntentOutcome], shared: set[str]
+) -> list[Diagnostic]:
+    """The same text (case and spaces aside) under two intents; one report per pair.
+    Only examples whose `shared` key another intent has are looked at (no other can be
+    a duplicate or mark a pair reported)."""
     problems: list[Diagnostic] = []
     first_seen: dict[str, tuple[str, ast.Span]] = {}
     reported: set[tuple[str, str]] = set()
@@ -1067,6 +1163,8 @@ def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnosti
         intent = outcome.intent.name
         for example in outcome.intent.examples:
             key = example.text.lower()  # examples are rendered with single spaces
+            if key not in shared:
+                continue
             line = outcome.lines.get(example.text)
             decl = outcome.decl
             span = decl.name.span if line is None else decl.examples[line].span

@@ -219,6 +219,11 @@ EDITS: dict[str, tuple[str, str, str]] = {
         '  user "give me a red one please" as order\n  bot utter_ordr',
     ),
     "rename a form": ("dialogue.assist", "form pick:", "form choose:"),
+    "an intent in another file repeats an example": (
+        "dialogue.assist",
+        "form pick:",
+        'intent how_many:\n  "How many are THERE"\n  "count it"\n\nform pick:',
+    ),
     "narrow a constraint a test's form step relies on": ("dialogue.assist", "max 10", "max 2"),
     "a test's form step names a form like another": (
         "dialogue.assist",
@@ -301,6 +306,8 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["a story's slots rule out a response", "drop an enum member"],
         ["conflicting rule", "rename an intent"],
         ["a test's form step names a form like another", "rename a form"],
+        ["an intent in another file repeats an example", "duplicate an intent"],
+        ["an intent in another file repeats an example", "edit an example"],
         # the later file's definition takes over when the earlier one goes
         ["duplicate a response in another file", "delete a file's contents"],
     ],
