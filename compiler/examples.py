@@ -25,7 +25,7 @@ from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
 from assistc.compiler.intent_cache import FileEntries
-from assistc.compiler.symbols import SymbolTable
+from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic, Label
@@ -687,6 +687,10 @@ class _Assembled:
     """Example key → the intents that have it."""
     shared: set[str] = field(default_factory=set)
     """The keys of more than one intent: only these can be duplicates."""
+    unportable: set[str] = field(default_factory=set)
+    """The intents whose outcomes are not portable (generated again each time)."""
+    basis: tuple[int, str] | None = None
+    """The symbol table's `Revision.number` and the environment they were assembled in."""
 
     def put(self, name: str, outcome: _IntentOutcome | None) -> None:
         """`outcome` is intent `name`'s now (None: there is no such intent)."""
@@ -706,6 +710,8 @@ class _Assembled:
             self.outcomes.insert(index, outcome)
         if outcome.problems:
             self.problems[name] = outcome.problems
+        if not outcome.portable:
+            self.unportable.add(name)
         self.entities.update(outcome.used_entities)
         self.phrases.update(outcome.used_phrases)
         keys = self.keys[name] = {example.text.lower() for example in outcome.intent.examples}
@@ -717,6 +723,7 @@ class _Assembled:
 
     def _drop(self, name: str, outcome: _IntentOutcome) -> None:
         self.problems.pop(name, None)
+        self.unportable.discard(name)
         self.entities.subtract(outcome.used_entities)
         self.phrases.subtract(outcome.used_phrases)
         for key in self.keys.pop(name):
@@ -795,7 +802,7 @@ class PendingExamples:
         """The intents found on disk: their outcomes are not those assembled."""
         if cache is not None:
             cache.assembled = None
-        for decl in table.intents.values():
+        for decl in self._to_check(table.intents):
             cached = cache.get(decl.name.text) if cache is not None else None
             # Not portable: its hints may name other kinds' definitions, not in `environment`.
             if (
@@ -833,6 +840,25 @@ class PendingExamples:
             others.update(outcome.decl.name.span.file for outcome in self.found.values())
             self.worker_files = {decl.name.span.file for decl in self.theirs} - others
             self.worker = self._start_worker()
+
+    def _to_check(self, intents: Namespace[ast.IntentDecl]) -> list[ast.IntentDecl]:
+        """The intents whose cached outcomes may not hold; the others' are `found`. Once
+        the outcomes are assembled, in the same environment, these are only those the
+        table's `Revision` says may differ and those that are not portable."""
+        assembled, revision = self.assembled, intents.revision
+        if (
+            self.cache is None
+            or assembled is None
+            or revision.after is None
+            or assembled.basis != (revision.after, self.environment)
+        ):
+            return intents.values()
+        self.found.update(self.cache)
+        for name in revision.touched:
+            if name not in intents.items:
+                self.found.pop(name, None)
+        names = sorted((revision.touched | assembled.unportable) & intents.items.keys())
+        return [intents.items[name][1] for name in names]
 
     def _start_worker(self) -> tuple[BaseProcess, Connection]:
         context = get_context("fork")
@@ -903,6 +929,7 @@ class PendingExamples:
         for name in changed:
             assembled.put(name, self.found.get(name))
         if cache is not None:
+            assembled.basis = (table.intents.revision.number, self.environment)
             cache.assembled = assembled
         return assembled.result()
 
