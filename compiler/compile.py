@@ -8,6 +8,7 @@ independent problem. The IR is produced only when there are no errors.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,9 @@ class CompileResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
+by_name = operator.attrgetter("name")
+
+
 @gc_paused()  # millions of objects, hardly any cyclic garbage: collections only cost
 def compile_project(
     root: Path,
@@ -173,9 +177,9 @@ def compile_project(
         responses=[responses[name] for name in sorted(responses)],
         forms=[forms[name] for name in sorted(forms)],
         actions=[actions[name] for name in sorted(actions)],
-        stories=sorted(dialogue.stories, key=lambda s: s.name),
-        rules=sorted(dialogue.rules, key=lambda r: r.name),
-        tests=sorted(dialogue.tests, key=lambda t: t.name),
+        stories=sorted(dialogue.stories, key=by_name),
+        rules=sorted(dialogue.rules, key=by_name),
+        tests=sorted(dialogue.tests, key=by_name),
     )
     problems.extend(unused_definitions(table, assistant, examples.used_phrases, kept.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)

@@ -153,8 +153,12 @@ class Memo(Generic[R]):
     """Kind → name looked up → the kept declarations that looked it up."""
     unkept: set[str] = field(default_factory=set)
     """The declarations resolved every time: they read more than they noted."""
+    version: object = field(default_factory=object)
+    """A new object whenever a result or declaration changes: while it is the same, so
+    are `results` and the declarations they are of (for `check_once`)."""
 
     def clear(self) -> None:
+        self.version = object()
         self.kept.clear()
         self.names.clear()
         self.results.clear()
@@ -174,6 +178,7 @@ class Memo(Generic[R]):
 
     def store(self, name: str, kept: Kept[R], keep: bool) -> None:
         """`kept` is the declaration's result now; it is reused later only if `keep`."""
+        self.version = object()
         self._unindex(name)
         if keep:
             self.kept[name] = kept
@@ -196,6 +201,7 @@ class Memo(Generic[R]):
 
     def forget(self, name: str) -> None:
         """The declaration is gone."""
+        self.version = object()
         self._unindex(name)
         self.problems.pop(name, None)
         index = bisect.bisect_left(self.names, name)
