@@ -200,12 +200,12 @@ class Memo(Generic[R]):
             self.results.insert(index, kept.result)
 
     def forget(self, name: str) -> None:
-        """The declaration is gone."""
-        self.version = object()
-        self._unindex(name)
-        self.problems.pop(name, None)
+        """The declaration is gone (or never was: `touched` names any kind's)."""
         index = bisect.bisect_left(self.names, name)
         if index < len(self.names) and self.names[index] == name:
+            self.version = object()
+            self._unindex(name)
+            self.problems.pop(name, None)
             del self.names[index]
             del self.results[index]
 
