@@ -675,7 +675,13 @@ class _Assembled:
 
     names: list[str] = field(default_factory=list)
     outcomes: list[_IntentOutcome] = field(default_factory=list)
-    """Those of `names`, in that (sorted) order."""
+    """Those of `names`, in that (sorted) order; `intents` are theirs."""
+    intents: list[ir.Intent] = field(default_factory=list)
+    stats: dict[str, IntentStats] = field(default_factory=dict)
+    """Name → its outcome's statistics, in name order unless `unordered`."""
+    unordered: bool = False
+    files: dict[str, set[str]] = field(default_factory=dict)
+    """File → the intents declared in it."""
     problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
     """Intent → its outcome's problems, for the intents that have some."""
     entities: Counter[str] = field(default_factory=Counter)
@@ -700,14 +706,18 @@ class _Assembled:
                 return
             self._drop(name, self.outcomes[index])
             if outcome is None:
-                del self.names[index], self.outcomes[index]
+                del self.names[index], self.outcomes[index], self.intents[index], self.stats[name]
                 return
-            self.outcomes[index] = outcome
+            self.outcomes[index], self.intents[index] = outcome, outcome.intent
         elif outcome is None:
             return
         else:
             self.names.insert(index, name)
             self.outcomes.insert(index, outcome)
+            self.intents.insert(index, outcome.intent)
+            self.unordered = self.unordered or index < len(self.names) - 1
+        self.stats[name] = outcome.stat  # (an existing name keeps its place)
+        self.files.setdefault(outcome.decl.name.span.file, set()).add(name)
         if outcome.problems:
             self.problems[name] = outcome.problems
         if not outcome.portable:
@@ -723,6 +733,7 @@ class _Assembled:
 
     def _drop(self, name: str, outcome: _IntentOutcome) -> None:
         self.problems.pop(name, None)
+        self.files[outcome.decl.name.span.file].discard(name)
         self.unportable.discard(name)
         self.entities.subtract(outcome.used_entities)
         self.phrases.subtract(outcome.used_phrases)
@@ -743,9 +754,12 @@ class _Assembled:
                 self.shared,
             )
         )
+        if self.unordered:
+            self.stats = {name: self.stats[name] for name in self.names}
+            self.unordered = False
         return ExamplesResult(
-            [o.intent for o in self.outcomes],
-            {o.intent.name: o.stat for o in self.outcomes},
+            list(self.intents),
+            dict(self.stats),
             {name for name, uses in self.entities.items() if uses},
             {name for name, uses in self.phrases.items() if uses},
             problems,
@@ -908,13 +922,6 @@ class PendingExamples:
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
-        self.stored.save(
-            list(self.found.values()),
-            [f for f in self.stored.entries if f not in self.worker_files],
-        )
-        if self.worker is not None:
-            self.worker[0].join()  # it stores its entries while this process stores the others
-            self.worker = None  # its process object refers back to this one
         assembled = self.assembled
         if assembled is None:
             assembled = _Assembled()
@@ -928,6 +935,11 @@ class PendingExamples:
             changed = itertools.chain(changed, gone)
         for name in changed:
             assembled.put(name, self.found.get(name))
+        files = [f for f in self.stored.entries if f not in self.worker_files]
+        self.stored.save([self.found[n] for f in files for n in assembled.files.get(f, ())], files)
+        if self.worker is not None:
+            self.worker[0].join()  # it stores its entries while this process stores the others
+            self.worker = None  # its process object refers back to this one
         if cache is not None:
             assembled.basis = (table.intents.revision.number, self.environment)
             cache.assembled = assembled
