@@ -168,10 +168,25 @@ def _add_stdlib(loaded: LoadedSources, cache_dir: Path | None) -> None:
     index = 0
     while index < len(loaded.modules):
         wanted: list[tuple[Path, str, str]] = []
-        used = [d.module for m in loaded.modules[index:] for d in m.decls if type(d) is ast.UseDecl]
+        used = [name for module in loaded.modules[index:] for name in _uses(module)]
         for name in used:
             if name in available and name not in done:
                 done.add(name)
                 wanted.append((available[name], f"<{name.replace('.', '/')}.assist>", name))
         index = len(loaded.modules)
         _add_files(loaded, wanted, cache_dir)
+
+
+_USES: dict[str, tuple[list[ast.Decl], list[str]]] = {}
+"""Module path → its declarations when last read and the modules they `use`: the parse
+cache hands back the same objects for an unchanged file, and comparing the lists costs
+far less than looking at every declaration of a big project on each re-check."""
+
+
+def _uses(module: ast.Module) -> list[str]:
+    last = _USES.get(module.path)
+    if last is not None and last[0] == module.decls:
+        return last[1]
+    uses = [decl.module for decl in module.decls if type(decl) is ast.UseDecl]
+    _USES[module.path] = (list(module.decls), uses)
+    return uses

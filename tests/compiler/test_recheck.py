@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from assistc.compiler import dialogue, responses
 from assistc.compiler.compile import CompileCache, compile_project
+from assistc.compiler.sources import load_sources
 from assistc.compiler.symbols import NAMESPACES, SymbolsMemo, build_symbols
 from assistc.dsl.ast import Module
 from assistc.dsl.parser import parse_module
@@ -139,6 +140,7 @@ EDITS: dict[str, tuple[str, str, str]] = {
     "retype a slot": ("defs.assist", "slot count: int", "slot count: text"),
     "give a slot an initial value": ("defs.assist", "slot size: size", "slot size: size = small"),
     "shift every line": ("defs.assist", "use stdlib.entities\n", "use stdlib.entities\n\n\n"),
+    "stop using a stdlib module": ("defs.assist", "use stdlib.entities\n", ""),
     "a phrase named like an entity in another file": (
         "intents.assist",
         "intent ask_count:",
@@ -429,3 +431,15 @@ def test_symbols_kept_between_builds_are_those_of_a_new_build() -> None:
         assert (kept.configs, kept.uses) == (fresh.configs, fresh.uses)
         for namespace in NAMESPACES.values():
             assert getattr(kept, namespace).items == getattr(fresh, namespace).items
+
+
+def test_the_stdlib_modules_loaded_follow_the_uses(tmp_path: Path) -> None:
+    """What a file `use`s is read again when it changes (this process's parse cache is
+    shared by every compile, cached or not, so compare with what is expected)."""
+    write(tmp_path, FILES)
+    loaded = "<stdlib/entities.assist>"
+    assert loaded in {m.path for m in load_sources(tmp_path).modules}
+    write(tmp_path, {"defs.assist": DEFS.replace("use stdlib.entities\n", "")})
+    assert loaded not in {m.path for m in load_sources(tmp_path).modules}
+    write(tmp_path, FILES)
+    assert loaded in {m.path for m in load_sources(tmp_path).modules}
