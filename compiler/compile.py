@@ -95,7 +95,7 @@ class CompileResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-by_name = operator.attrgetter("name")
+_by_name = operator.attrgetter("name")
 
 
 @gc_paused()  # millions of objects, hardly any cyclic garbage: collections only cost
@@ -177,9 +177,9 @@ def compile_project(
         responses=[responses[name] for name in sorted(responses)],
         forms=[forms[name] for name in sorted(forms)],
         actions=[actions[name] for name in sorted(actions)],
-        stories=sorted(dialogue.stories, key=by_name),
-        rules=sorted(dialogue.rules, key=by_name),
-        tests=sorted(dialogue.tests, key=by_name),
+        stories=sorted(dialogue.stories, key=_by_name),
+        rules=sorted(dialogue.rules, key=_by_name),
+        tests=sorted(dialogue.tests, key=_by_name),
     )
     problems.extend(unused_definitions(table, assistant, examples.used_phrases, kept.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)
