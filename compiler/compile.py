@@ -8,6 +8,7 @@ independent problem. The IR is produced only when there are no errors.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,9 @@ class CompileCache:
 
     decls: dict[str, list[ast.Decl]] = field(default_factory=dict)
     """File → its declarations: an edited file's unchanged ones keep their objects."""
-    symbols: SymbolsMemo = field(default_factory=dict)
+    symbols: SymbolsMemo = field(default_factory=SymbolsMemo)
     """File → its definitions by namespace, while its declarations are the same."""
-    intents: IntentCache = field(default_factory=dict)
+    intents: IntentCache = field(default_factory=IntentCache)
     """Per intent: its declaration and a fingerprint of the entities, phrases and config."""
     entity_decls: EntityMemo = field(default_factory=dict)
     """Per entity: its declaration (lookup tables are read again each time)."""
@@ -92,6 +93,9 @@ class CompileResult:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+_by_name = operator.attrgetter("name")
 
 
 @gc_paused()  # millions of objects, hardly any cyclic garbage: collections only cost
@@ -173,9 +177,9 @@ def compile_project(
         responses=[responses[name] for name in sorted(responses)],
         forms=[forms[name] for name in sorted(forms)],
         actions=[actions[name] for name in sorted(actions)],
-        stories=sorted(dialogue.stories, key=lambda s: s.name),
-        rules=sorted(dialogue.rules, key=lambda r: r.name),
-        tests=sorted(dialogue.tests, key=lambda t: t.name),
+        stories=sorted(dialogue.stories, key=_by_name),
+        rules=sorted(dialogue.rules, key=_by_name),
+        tests=sorted(dialogue.tests, key=_by_name),
     )
     problems.extend(unused_definitions(table, assistant, examples.used_phrases, kept.usage))
     diagnostics = sorted(set(problems), key=Diagnostic.sort_key)

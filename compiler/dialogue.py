@@ -66,7 +66,7 @@ class DialogueMemo:
     rules: Memo[tuple[ir.Rule, RuleKey | None]] = field(default_factory=Memo)
     tests: Memo[ir.ConversationTest] = field(default_factory=Memo)
     rule_conflicts: Checked = field(default_factory=Checked)
-    """Read: the rules' declarations and keys."""
+    """Read: the rules' declarations and keys (the same while `rules.version` is)."""
     story_checks: Checked = field(default_factory=Checked)
     """Read: the stories' paths, the slots, the responses and `max_history`."""
 
@@ -258,11 +258,10 @@ class DialogueResolver:
         tests = self._reuse(
             table.tests, DialogueResolver._test, memo.tests if memo else None, answers
         )
-        decls = table.rules.values()
         check_once(
             memo.rule_conflicts if memo else None,
-            [*decls, *(key for _, key in rules)],
-            lambda found: self._rule_conflicts(decls, rules, found),
+            [memo.rules.version] if memo else [],
+            lambda found: self._rule_conflicts(table.rules.values(), rules, found),
             self.problems,
         )
         check_once(

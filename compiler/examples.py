@@ -15,6 +15,7 @@ import itertools
 import os
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
@@ -24,7 +25,7 @@ from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
 from assistc.compiler.intent_cache import FileEntries
-from assistc.compiler.symbols import SymbolTable
+from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
 from assistc.dsl.diagnostics import Diagnostic, Label
@@ -656,8 +657,113 @@ _Packed = tuple[
 """An outcome on disk: where its declaration's name is, then the outcome's fields."""
 
 
-IntentCache = dict[str, _IntentOutcome]
-"""Intent name → its last outcome; kept by long-running callers (the dev loop)."""
+class IntentCache(dict[str, _IntentOutcome]):
+    """Intent name → its last outcome; kept by long-running callers (the dev loop)."""
+
+    environment: tuple[object, list[object], str] | None = None
+    """The last environment's inputs (`_environment`) and fingerprint: a re-check whose
+    entities are the same object and whose other inputs are equal skips hashing them."""
+    assembled: _Assembled | None = None
+    """These outcomes put together; None while a compile changes them."""
+
+
+@dataclass
+class _Assembled:
+    """Outcomes put together in name order, and indexed for what `ExamplesResult`
+    gathers from all of them, kept up to date one intent at a time: a re-check's cost
+    follows what the edit changed."""
+
+    names: list[str] = field(default_factory=list)
+    outcomes: list[_IntentOutcome] = field(default_factory=list)
+    """Those of `names`, in that (sorted) order; `intents` are theirs."""
+    intents: list[ir.Intent] = field(default_factory=list)
+    stats: dict[str, IntentStats] = field(default_factory=dict)
+    """Name → its outcome's statistics, in name order unless `unordered`."""
+    unordered: bool = False
+    files: dict[str, set[str]] = field(default_factory=dict)
+    """File → the intents declared in it."""
+    problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    """Intent → its outcome's problems, for the intents that have some."""
+    entities: Counter[str] = field(default_factory=Counter)
+    phrases: Counter[str] = field(default_factory=Counter)
+    """Name → how many intents use it."""
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    """Intent → its examples' texts as `_duplicates_across_intents` compares them."""
+    holders: dict[str, set[str]] = field(default_factory=dict)
+    """Example key → the intents that have it."""
+    shared: set[str] = field(default_factory=set)
+    """The keys of more than one intent: only these can be duplicates."""
+    unportable: set[str] = field(default_factory=set)
+    """The intents whose outcomes are not portable (generated again each time)."""
+    basis: tuple[int, str] | None = None
+    """The symbol table's `Revision.number` and the environment they were assembled in."""
+
+    def put(self, name: str, outcome: _IntentOutcome | None) -> None:
+        """`outcome` is intent `name`'s now (None: there is no such intent)."""
+        index = bisect.bisect_left(self.names, name)
+        if index < len(self.names) and self.names[index] == name:
+            if self.outcomes[index] is outcome:
+                return
+            self._drop(name, self.outcomes[index])
+            if outcome is None:
+                del self.names[index], self.outcomes[index], self.intents[index], self.stats[name]
+                return
+            self.outcomes[index], self.intents[index] = outcome, outcome.intent
+        elif outcome is None:
+            return
+        else:
+            self.names.insert(index, name)
+            self.outcomes.insert(index, outcome)
+            self.intents.insert(index, outcome.intent)
+            self.unordered = self.unordered or index < len(self.names) - 1
+        self.stats[name] = outcome.stat  # (an existing name keeps its place)
+        self.files.setdefault(outcome.decl.name.span.file, set()).add(name)
+        if outcome.problems:
+            self.problems[name] = outcome.problems
+        if not outcome.portable:
+            self.unportable.add(name)
+        self.entities.update(outcome.used_entities)
+        self.phrases.update(outcome.used_phrases)
+        keys = self.keys[name] = {example.text.lower() for example in outcome.intent.examples}
+        for key in keys:
+            holders = self.holders.setdefault(key, set())
+            holders.add(name)
+            if len(holders) > 1:
+                self.shared.add(key)
+
+    def _drop(self, name: str, outcome: _IntentOutcome) -> None:
+        self.problems.pop(name, None)
+        self.files[outcome.decl.name.span.file].discard(name)
+        self.unportable.discard(name)
+        self.entities.subtract(outcome.used_entities)
+        self.phrases.subtract(outcome.used_phrases)
+        for key in self.keys.pop(name):
+            holders = self.holders[key]
+            holders.discard(name)
+            if len(holders) < 2:
+                self.shared.discard(key)
+                if not holders:
+                    del self.holders[key]
+
+    def result(self) -> ExamplesResult:
+        problems = [p for name in sorted(self.problems) for p in self.problems[name]]
+        sharing = sorted({name for key in self.shared for name in self.holders[key]})
+        problems.extend(
+            _duplicates_across_intents(
+                [self.outcomes[bisect.bisect_left(self.names, name)] for name in sharing],
+                self.shared,
+            )
+        )
+        if self.unordered:
+            self.stats = {name: self.stats[name] for name in self.names}
+            self.unordered = False
+        return ExamplesResult(
+            list(self.intents),
+            dict(self.stats),
+            {name for name, uses in self.entities.items() if uses},
+            {name for name, uses in self.phrases.items() if uses},
+            problems,
+        )
 
 
 def generate_intents(
@@ -700,12 +806,17 @@ class PendingExamples:
         self.table = table
         self.sample_templates = sample_templates
         self.cache = cache
-        self.environment = _environment(table, entities, config, sample_templates)
+        self.environment = _environment(table, entities, config, sample_templates, cache)
         self.state = _GenerationState(table, entities, config)
         self.stored = _StoredOutcomes(disk, self.environment)
         self.found: dict[str, _IntentOutcome] = {}
         self.missing: list[ast.IntentDecl] = []
-        for decl in table.intents.values():
+        self.assembled = None if cache is None else cache.assembled
+        self.changed: list[str] = []
+        """The intents found on disk: their outcomes are not those assembled."""
+        if cache is not None:
+            cache.assembled = None
+        for decl in self._to_check(table.intents):
             cached = cache.get(decl.name.text) if cache is not None else None
             # Not portable: its hints may name other kinds' definitions, not in `environment`.
             if (
@@ -718,6 +829,7 @@ class PendingExamples:
                 if cached is None:
                     self.missing.append(decl)
                     continue
+                self.changed.append(decl.name.text)
                 if cache is not None:
                     cache[decl.name.text] = cached
             self.found[decl.name.text] = cached
@@ -735,10 +847,32 @@ class PendingExamples:
             and "fork" in get_all_start_methods()
         )
         self.theirs = self.missing[:share] if parallel else []
-        others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
-        others.update(outcome.decl.name.span.file for outcome in self.found.values())
-        self.worker_files = {decl.name.span.file for decl in self.theirs} - others
-        self.worker = self._start_worker() if self.theirs else None
+        self.worker_files: set[str] = set()
+        self.worker = None
+        if self.theirs:
+            others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
+            others.update(outcome.decl.name.span.file for outcome in self.found.values())
+            self.worker_files = {decl.name.span.file for decl in self.theirs} - others
+            self.worker = self._start_worker()
+
+    def _to_check(self, intents: Namespace[ast.IntentDecl]) -> list[ast.IntentDecl]:
+        """The intents whose cached outcomes may not hold; the others' are `found`. Once
+        the outcomes are assembled, in the same environment, these are only those the
+        table's `Revision` says may differ and those that are not portable."""
+        assembled, revision = self.assembled, intents.revision
+        if (
+            self.cache is None
+            or assembled is None
+            or revision.after is None
+            or assembled.basis != (revision.after, self.environment)
+        ):
+            return intents.values()
+        self.found.update(self.cache)
+        for name in revision.touched:
+            if name not in intents.items:
+                self.found.pop(name, None)
+        names = sorted((revision.touched | assembled.unportable) & intents.items.keys())
+        return [intents.items[name][1] for name in names]
 
     def _start_worker(self) -> tuple[BaseProcess, Connection]:
         context = get_context("fork")
@@ -788,23 +922,28 @@ class PendingExamples:
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
-        outcomes = [self.found[decl.name.text] for decl in table.intents.values()]
-        self.stored.save(outcomes, [f for f in self.stored.entries if f not in self.worker_files])
+        assembled = self.assembled
+        if assembled is None:
+            assembled = _Assembled()
+            changed: Iterable[str] = sorted(self.found)  # each joins at the end
+        else:
+            changed = [*self.changed, *(decl.name.text for decl in self.missing)]
+        if cache is not None:
+            gone = cache.keys() - table.intents.items.keys()
+            for name in gone:
+                del cache[name]
+            changed = itertools.chain(changed, gone)
+        for name in changed:
+            assembled.put(name, self.found.get(name))
+        files = [f for f in self.stored.entries if f not in self.worker_files]
+        self.stored.save([self.found[n] for f in files for n in assembled.files.get(f, ())], files)
         if self.worker is not None:
             self.worker[0].join()  # it stores its entries while this process stores the others
             self.worker = None  # its process object refers back to this one
         if cache is not None:
-            for name in set(cache) - set(table.intents.items):
-                del cache[name]
-        problems = [p for outcome in outcomes for p in outcome.problems]
-        problems.extend(_duplicates_across_intents(outcomes))
-        return ExamplesResult(
-            [o.intent for o in outcomes],
-            {o.intent.name: o.stat for o in outcomes},
-            {name for o in outcomes for name in o.used_entities},
-            {name for o in outcomes for name in o.used_phrases},
-            problems,
-        )
+            assembled.basis = (table.intents.revision.number, self.environment)
+            cache.assembled = assembled
+        return assembled.result()
 
 
 def _environment(
@@ -812,15 +951,26 @@ def _environment(
     entities: dict[str, ResolvedEntity],
     config: ir.Config,
     sample_templates: bool,
+    cache: IntentCache | None = None,
 ) -> str:
-    """A fingerprint of everything an intent's examples depend on besides its own text."""
-    phrases = [(d.name.text, [a.value for a in d.alternatives]) for d in table.phrases.values()]
-    return fingerprint(
+    """A fingerprint of everything an intent's examples depend on besides its own text;
+    the last one in `cache` while its inputs are the same."""
+    decls = table.phrases.values()
+    settings = [config.seed, config.holdout, config.default_generate, config.min_examples]
+    inputs: list[object] = [*settings, sample_templates, *decls]
+    last = cache.environment if cache is not None else None
+    if last is not None and last[0] is entities and last[1] == inputs:
+        return last[2]
+    phrases = [(d.name.text, [a.value for a in d.alternatives]) for d in decls]
+    found = fingerprint(
         [e.ir.model_dump(mode="json") for e in entities.values()],
         phrases,
-        [config.seed, config.holdout, config.default_generate, config.min_examples],
+        settings,
         sample_templates,
     )
+    if cache is not None:
+        cache.environment = (entities, inputs, found)
+    return found
 
 
 class _StoredOutcomes:
@@ -1039,8 +1189,12 @@ def _generate(
     return examples, stat
 
 
-def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnostic]:
-    """The same text (case and spaces aside) under two intents; one report per pair."""
+def _duplicates_across_intents(
+    outcomes: list[_IntentOutcome], shared: set[str]
+) -> list[Diagnostic]:
+    """The same text (case and spaces aside) under two intents; one report per pair.
+    Only examples whose `shared` key another intent has are looked at (no other can be
+    a duplicate or mark a pair reported)."""
     problems: list[Diagnostic] = []
     first_seen: dict[str, tuple[str, ast.Span]] = {}
     reported: set[tuple[str, str]] = set()
@@ -1048,6 +1202,8 @@ def _duplicates_across_intents(outcomes: list[_IntentOutcome]) -> list[Diagnosti
         intent = outcome.intent.name
         for example in outcome.intent.examples:
             key = example.text.lower()  # examples are rendered with single spaces
+            if key not in shared:
+                continue
             line = outcome.lines.get(example.text)
             decl = outcome.decl
             span = decl.name.span if line is None else decl.examples[line].span

@@ -29,6 +29,7 @@ tests (tests/compiler/test_recheck.py) compare a re-check after edits with that.
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -131,12 +132,94 @@ class Kept(Generic[R]):
 
 @dataclass
 class Memo(Generic[R]):
-    """Declaration name → its last result; kept by long-running callers (the dev loop)."""
+    """Declaration name → its last result; kept by long-running callers (the dev loop).
+
+    Indexed so that a re-check visits only the declarations it may have to resolve
+    again: those the symbol table's `Revision` says may differ, those that looked up a
+    name whose answer changed (`readers`), and those not kept (`unkept`)."""
 
     kept: dict[str, Kept[R]] = field(default_factory=dict)
     basis: Answers | None = None
     """The answers every kept result was last checked against; None while a compile is
     checking them (so one that stops half way leaves nothing to trust)."""
+    revision: int | None = None
+    """The `Revision.number` of the namespace the results are of."""
+    names: list[str] = field(default_factory=list)
+    """Every declaration's name, sorted; `results` are theirs, in that order."""
+    results: list[R] = field(default_factory=list)
+    problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    """Name → its diagnostics, for the declarations that have some."""
+    readers: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """Kind → name looked up → the kept declarations that looked it up."""
+    unkept: set[str] = field(default_factory=set)
+    """The declarations resolved every time: they read more than they noted."""
+    version: object = field(default_factory=object)
+    """A new object whenever a result or declaration changes: while it is the same, so
+    are `results` and the declarations they are of (for `check_once`)."""
+
+    def clear(self) -> None:
+        self.version = object()
+        self.kept.clear()
+        self.names.clear()
+        self.results.clear()
+        self.problems.clear()
+        self.readers.clear()
+        self.unkept.clear()
+
+    def readers_of(self, changes: dict[str, Set[str]]) -> set[str]:
+        """The kept declarations that looked up a name in `changes`."""
+        found: set[str] = set()
+        for kind, names in changes.items():
+            readers = self.readers.get(kind)
+            if readers:
+                for name in names & readers.keys():
+                    found |= readers[name]
+        return found
+
+    def store(self, name: str, kept: Kept[R], keep: bool) -> None:
+        """`kept` is the declaration's result now; it is reused later only if `keep`."""
+        self.version = object()
+        self._unindex(name)
+        if keep:
+            self.kept[name] = kept
+            for kind, names in kept.reads:
+                readers = self.readers.setdefault(kind, {})
+                for looked_up in names:
+                    readers.setdefault(looked_up, set()).add(name)
+        else:
+            self.unkept.add(name)
+        if kept.problems:
+            self.problems[name] = kept.problems
+        else:
+            self.problems.pop(name, None)
+        index = bisect.bisect_left(self.names, name)
+        if index < len(self.names) and self.names[index] == name:
+            self.results[index] = kept.result
+        else:
+            self.names.insert(index, name)
+            self.results.insert(index, kept.result)
+
+    def forget(self, name: str) -> None:
+        """The declaration is gone (or never was: `touched` names any kind's)."""
+        index = bisect.bisect_left(self.names, name)
+        if index < len(self.names) and self.names[index] == name:
+            self.version = object()
+            self._unindex(name)
+            self.problems.pop(name, None)
+            del self.names[index]
+            del self.results[index]
+
+    def _unindex(self, name: str) -> None:
+        self.unkept.discard(name)
+        kept = self.kept.pop(name, None)
+        if kept is None:
+            return
+        for kind, names in kept.reads:
+            readers = self.readers[kind]
+            for looked_up in names:
+                readers[looked_up].discard(name)
+                if not readers[looked_up]:
+                    del readers[looked_up]
 
 
 def resolve_all(
@@ -148,38 +231,40 @@ def resolve_all(
 ) -> list[R]:
     """Each declaration's result, in name order: the kept one when it still holds,
     else `compute(decl, reads, found)`'s, which notes its lookups in `reads` and its
-    diagnostics in `found`. Either way the diagnostics are added to `problems`.
+    diagnostics in `found`. Either way the diagnostics are added to `problems`, in name
+    order.
 
     Without a memo, `compute(decl, None, problems)` resolves each directly, as a check
     without a cache does (the tests compare a re-check with that)."""
     if memo is None:
         return [compute(decl, None, problems) for decl in namespace.values()]
+    revision = namespace.revision
     if memo.basis is None:
-        memo.kept.clear()
+        memo.clear()
         changes: dict[str, Set[str]] = {}
     else:
         changes = answers.changed_since(memo.basis)
+    if memo.basis is not None and revision.after is not None and revision.after == memo.revision:
+        visit: Set[str] = revision.touched | memo.unkept | memo.readers_of(changes)
+    else:  # not known what changed since the results were kept: look at every one
+        visit = namespace.items.keys() | memo.names
     memo.basis = None
-    results: list[R] = []
-    items, last = namespace.items, memo.kept.get  # this loop visits every declaration
-    for name in sorted(items):
-        decl = items[name][1]
-        kept = last(name)
+    items = namespace.items
+    for name in sorted(visit):  # in name order, as a check without a cache resolves them
+        entry = items.get(name)
+        if entry is None:
+            memo.forget(name)
+            continue
+        decl = entry[1]
+        kept = memo.kept.get(name)
         if kept is None or kept.decl is not decl or (changes and kept.affected(changes)):
             reads, found = Reads(), list[Diagnostic]()
             result = compute(decl, reads, found)
-            kept = Kept(decl, list(reads.names.items()), result, found)
-            if reads.whole:
-                memo.kept.pop(name, None)
-            else:
-                memo.kept[name] = kept
-        if kept.problems:
-            problems.extend(kept.problems)
-        results.append(kept.result)
-    for gone in memo.kept.keys() - namespace.items.keys():
-        del memo.kept[gone]
-    memo.basis = answers
-    return results
+            memo.store(name, Kept(decl, list(reads.names.items()), result, found), not reads.whole)
+    for name in sorted(memo.problems):
+        problems.extend(memo.problems[name])
+    memo.basis, memo.revision = answers, revision.number
+    return list(memo.results)
 
 
 @dataclass

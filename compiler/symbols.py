@@ -8,6 +8,7 @@ places.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -33,10 +34,27 @@ KIND_CODES = {
 }
 
 
+_BUILDS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One build of a symbol table, and which of its entries may differ from the build
+    before it with the same memo (`after`): those of the names `touched`. Every other
+    entry is the same (name, declaration) pair of objects, so a pass that kept its
+    results per name need only look at these (`compiler.reuse`)."""
+
+    number: int = field(default_factory=lambda: next(_BUILDS))
+    after: int | None = None
+    """The previous build's number; None when it is not known."""
+    touched: frozenset[str] = frozenset()
+
+
 @dataclass
 class Namespace(Generic[D]):
     kind: str
     items: dict[str, tuple[ast.Name, D]] = field(default_factory=dict)
+    revision: Revision = field(default_factory=Revision)
 
     def __contains__(self, name: str) -> bool:
         return name in self.items
@@ -98,9 +116,22 @@ class ModuleSymbols:
     alone: bool
     """No name is defined twice in the module (entities and phrases count as one)."""
 
+    def defined(self) -> Iterable[str]:
+        """Every name the module defines, of any kind."""
+        return itertools.chain.from_iterable(self.names.values())
 
-SymbolsMemo = dict[str, ModuleSymbols]
-"""Module path → its symbols; kept by long-running callers (the dev loop)."""
+
+@dataclass
+class SymbolsMemo:
+    """What `build_symbols` keeps between builds for long-running callers (the dev loop)."""
+
+    modules: dict[str, ModuleSymbols] = field(default_factory=dict)
+    """Module path → its symbols, in the order the modules were given."""
+    revision: int | None = None
+    """The last table's `Revision.number`."""
+    table: SymbolTable | None = None
+    """The last table, if it had no duplicates (none of its entries was left out)."""
+
 
 NAMESPACES: dict[type, str] = {
     ast.IntentDecl: "intents",
@@ -122,22 +153,56 @@ TEMPLATE_NAMESPACES = ("entities", "phrases")
 def build_symbols(
     modules: Iterable[ast.Module], stdlib_files: set[str], memo: SymbolsMemo | None = None
 ) -> tuple[SymbolTable, list[Diagnostic]]:
-    """The table of all modules' definitions and the duplicates among them. A module
-    that repeats no name, its own or an earlier module's, joins the table in one step
-    per namespace; its symbols are kept in `memo` while its declarations are the same
-    objects. Others are added one definition at a time, reporting each duplicate."""
-    table = SymbolTable(stdlib_files=stdlib_files)
-    diagnostics: list[Diagnostic] = []
-    template_names: dict[str, ast.Name] = {}
-    kept = dict(memo or {})
-    if memo is not None:
-        memo.clear()
+    """The table of all modules' definitions and the duplicates among them. A module's
+    symbols are kept in `memo` while its declarations are the same objects.
+
+    With a memo, the table's `Revision` names what the modules that changed, came or
+    went define or defined: the first definition of a name wins, so no other entry can
+    differ while the unchanged modules keep their order. When the last table had no
+    duplicates and the modules that changed add none, this one is that table with their
+    names taken out and put back (a re-check then costs what the edit changed)."""
+    kept = memo.modules if memo is not None else {}
+    now: dict[str, ModuleSymbols] = {}
+    before: list[ModuleSymbols] = []  # of the modules that changed or went, as they were
+    changed: list[ModuleSymbols] = []
     for module in modules:
         symbols = kept.get(module.path)
         if symbols is None or symbols.decls != module.decls:
+            if symbols is not None:
+                before.append(symbols)
             symbols = _module_symbols(module)
-        if memo is not None:
-            memo[module.path] = symbols
+            changed.append(symbols)
+        now[module.path] = symbols
+    if memo is None:
+        return _joined(now.values(), stdlib_files)
+    before.extend(kept[path] for path in kept.keys() - now.keys())
+    touched = {name for symbols in [*before, *changed] for name in symbols.defined()}
+    same = [path for path, symbols in now.items() if kept.get(path) is symbols]
+    in_order = same == [path for path in kept if now.get(path) is kept[path]]
+    table = None
+    if memo.table is not None and in_order:
+        table = _updated(memo.table, stdlib_files, now.values(), before, changed)
+    diagnostics: list[Diagnostic] = []
+    if table is None:
+        table, diagnostics = _joined(now.values(), stdlib_files)
+    revision = Revision(after=memo.revision if in_order else None, touched=frozenset(touched))
+    for namespace in NAMESPACES.values():
+        getattr(table, namespace).revision = revision
+    memo.modules, memo.revision = now, revision.number
+    memo.table = None if diagnostics else table
+    return table, diagnostics
+
+
+def _joined(
+    modules: Iterable[ModuleSymbols], stdlib_files: set[str]
+) -> tuple[SymbolTable, list[Diagnostic]]:
+    """The table of `modules`, in order. A module that repeats no name, its own or an
+    earlier module's, joins it in one step per namespace; others are added one
+    definition at a time, reporting each duplicate."""
+    table = SymbolTable(stdlib_files=stdlib_files)
+    diagnostics: list[Diagnostic] = []
+    template_names: dict[str, ast.Name] = {}
+    for symbols in modules:
         table.configs.extend(symbols.configs)
         table.uses.extend(symbols.uses)
         if symbols.alone and not any(
@@ -148,11 +213,43 @@ def build_symbols(
                 if field in TEMPLATE_NAMESPACES:
                     template_names.update((name, node) for name, (node, _) in names.items())
             continue
-        for decl in module.decls:
+        for decl in symbols.decls:
             if not isinstance(decl, ast.ConfigDecl | ast.UseDecl):
                 field = NAMESPACES[type(decl)]
                 _define(table, template_names, field, _name(decl), decl, diagnostics)
     return table, diagnostics
+
+
+def _updated(
+    last: SymbolTable,
+    stdlib_files: set[str],
+    modules: Iterable[ModuleSymbols],
+    before: list[ModuleSymbols],
+    changed: list[ModuleSymbols],
+) -> SymbolTable | None:
+    """`last` (a table without duplicates) without the definitions of `before` and with
+    those of `changed`: the table of `modules`, unless `changed` brings a duplicate (then
+    None, and `_joined` reports it). Only the order of a namespace's names may differ."""
+    table = SymbolTable(stdlib_files=stdlib_files)
+    for namespace in NAMESPACES.values():
+        getattr(table, namespace).items = getattr(last, namespace).items.copy()
+    for symbols in before:
+        for namespace, names in symbols.names.items():
+            items = getattr(table, namespace).items
+            for name in names:
+                del items[name]
+    for symbols in changed:
+        if not symbols.alone:
+            return None
+        for namespace, names in symbols.names.items():
+            shared = TEMPLATE_NAMESPACES if namespace in TEMPLATE_NAMESPACES else (namespace,)
+            if any(not getattr(table, n).items.keys().isdisjoint(names) for n in shared):
+                return None
+            getattr(table, namespace).items.update(names)
+    for symbols in modules:
+        table.configs.extend(symbols.configs)
+        table.uses.extend(symbols.uses)
+    return table
 
 
 def _overlap(

@@ -43,7 +43,11 @@ PIECE_MIN_BYTES = 250_000
 """When parsing in parallel, a file this big is cut into pieces for the processes."""
 
 _memory: dict[str, tuple[str, Result]] = {}
-"""Display path → (key, result): the latest parse of each file in this process."""
+"""Display path → (text, result): the latest parse of each file in this process (the
+parser's code cannot change while it runs, so the text decides)."""
+_definitions: dict[str, dict[tuple[int, str], list[ast.Decl]]] = {}
+"""Display path → (first line, text) → definitions, of the pieces of the file's last
+parse by `_parse_edited`."""
 
 
 @functools.cache
@@ -71,6 +75,7 @@ def _entry_path(cache_dir: Path, display: str, key: str) -> Path:
 def clear_memory_cache() -> None:
     """Forget this process's parses (the on-disk entries stay)."""
     _memory.clear()
+    _definitions.clear()
 
 
 def parse_text_cached(text: str, display: str, cache_dir: Path | None = None) -> Result:
@@ -98,26 +103,56 @@ def parse_many(
     """Parse `(display, text)` pairs, in order, through the caches. When the files that
     miss the caches add up to `PARALLEL_MIN_BYTES` or more, they (big ones cut into
     pieces at top-level definitions) are shared between this process and `jobs - 1`
-    others (default: one per CPU)."""
-    keys = [_key(text, display) for display, text in sources]
+    others (default: one per CPU). Otherwise a file parsed before in this process (the
+    dev loop's edited file) has only its changed definitions parsed (`_parse_edited`)."""
     results: list[Result | None] = [None] * len(sources)
     missing: list[int] = []
-    for index, ((display, _), key) in enumerate(zip(sources, keys, strict=True)):
+    keys: dict[int, str] = {}  # only for those not in memory: hashing all costs ms
+    for index, (display, text) in enumerate(sources):
         found = _memory.get(display)
-        if found is not None and found[0] == key:
+        if found is not None and found[0] == text:
             results[index] = found[1]
             continue
+        key = keys[index] = _key(text, display)
         loaded = _load(_entry_path(cache_dir, display, key)) if cache_dir else None
         if loaded is None:
             missing.append(index)
         else:
             results[index] = loaded
-            _memory[display] = (key, loaded)
+            _memory[display] = (text, loaded)
     targets = {i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in missing}
+    if sum(len(sources[i][1]) for i in missing) < PARALLEL_MIN_BYTES:
+        for index in list(missing):
+            display, text = sources[index]
+            edited = _parse_edited(display, text) if display in _memory else None
+            if edited is not None:
+                results[index] = _stored(edited, targets.pop(index))
+                _memory[display] = (text, edited)
+                missing.remove(index)
     for index, result in zip(missing, _parse_missing(sources, targets, jobs), strict=True):
         results[index] = result
-        _memory[sources[index][0]] = (keys[index], result)
+        _memory[sources[index][0]] = (sources[index][1], result)
     return [_fresh(result) for result in results if result is not None]
+
+
+def _parse_edited(display: str, text: str) -> Result | None:
+    """`parse_module(text, display)` as pieces, one per top-level definition, which join
+    into what parsing the whole file gives (see `_joined`); the pieces whose text and
+    first line are those of the file's last such parse are not parsed again. None when
+    a piece has problems: the whole file is parsed then, so error recovery and messages
+    are those of `parse_module`."""
+    last = _definitions.get(display, {})
+    now: dict[tuple[int, str], list[ast.Decl]] = {}
+    for line, chunk in top_level_chunks(text):
+        decls = last.get((line, chunk))
+        if decls is None:
+            module, problems = parse_module("\n" * (line - 1) + chunk, display)
+            if problems:
+                return None
+            decls = module.decls
+        now[line, chunk] = decls
+    _definitions[display] = now
+    return ast.Module(display, [decl for decls in now.values() for decl in decls]), []
 
 
 _Target = tuple[Path, str, str] | None

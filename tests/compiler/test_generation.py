@@ -178,7 +178,7 @@ def test_a_second_process_generates_what_one_process_does(
     def generated(jobs: int, sample_templates: bool = False) -> tuple[object, ...]:
         """What generating gives, keeps in memory and stores on disk (each process stores
         the entries of the files whose intents it generated)."""
-        cache: examples.IntentCache = {}
+        cache = examples.IntentCache()
         disk = FileEntries(tmp_path / f"entries {jobs} {sample_templates}", texts)
         result = examples.generate_intents(
             table,

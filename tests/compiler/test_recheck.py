@@ -11,8 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistc.compiler import dialogue
+from assistc.compiler import dialogue, responses
 from assistc.compiler.compile import CompileCache, compile_project
+from assistc.compiler.sources import load_sources
+from assistc.compiler.symbols import NAMESPACES, SymbolsMemo, build_symbols
+from assistc.dsl.ast import Module
+from assistc.dsl.parser import parse_module
 
 DEFS = """use stdlib.smalltalk
 use stdlib.entities
@@ -136,6 +140,7 @@ EDITS: dict[str, tuple[str, str, str]] = {
     "retype a slot": ("defs.assist", "slot count: int", "slot count: text"),
     "give a slot an initial value": ("defs.assist", "slot size: size", "slot size: size = small"),
     "shift every line": ("defs.assist", "use stdlib.entities\n", "use stdlib.entities\n\n\n"),
+    "stop using a stdlib module": ("defs.assist", "use stdlib.entities\n", ""),
     "a phrase named like an entity in another file": (
         "intents.assist",
         "intent ask_count:",
@@ -216,6 +221,11 @@ EDITS: dict[str, tuple[str, str, str]] = {
         '  user "give me a red one please" as order\n  bot utter_ordr',
     ),
     "rename a form": ("dialogue.assist", "form pick:", "form choose:"),
+    "an intent in another file repeats an example": (
+        "dialogue.assist",
+        "form pick:",
+        'intent how_many:\n  "How many are THERE"\n  "count it"\n\nform pick:',
+    ),
     "narrow a constraint a test's form step relies on": ("dialogue.assist", "max 10", "max 2"),
     "a test's form step names a form like another": (
         "dialogue.assist",
@@ -243,7 +253,7 @@ def outcome(root: Path, cache: CompileCache | None, sample_templates: bool) -> t
         root, cache=cache, sample_templates=sample_templates, disk_cache=cache is not None
     )
     assistant = result.assistant.model_dump_json() if result.assistant else None
-    stats = {name: vars(stat) for name, stat in sorted(result.stats.items())}
+    stats = [(name, vars(stat)) for name, stat in result.stats.items()]  # in name order
     return tuple(result.diagnostics), assistant, stats
 
 
@@ -251,7 +261,8 @@ def assert_recheck_matches(
     root: Path, files: dict[str, str], edits: list[str], sample_templates: bool
 ) -> None:
     """Apply `edits` one after the other, then undo them in reverse order; after each
-    step the kept cache's compile must equal a compile without any cache."""
+    step the kept cache's compile must equal a compile without any cache, and so must
+    a compile with a new cache (which reads what the others stored on disk)."""
     write(root, files)
     cache = CompileCache()
     assert outcome(root, cache, sample_templates) == outcome(root, None, sample_templates)
@@ -263,7 +274,9 @@ def assert_recheck_matches(
         texts.append(edited)
     for step in [*texts[1:], *reversed(texts[:-1])]:
         write(root, step)
-        assert outcome(root, cache, sample_templates) == outcome(root, None, sample_templates)
+        expected = outcome(root, None, sample_templates)
+        assert outcome(root, cache, sample_templates) == expected
+        assert outcome(root, CompileCache(), sample_templates) == expected
 
 
 def test_base_project_is_clean(tmp_path: Path) -> None:
@@ -298,6 +311,10 @@ def test_one_edit_and_back(tmp_path: Path, edit: str, sample_templates: bool) ->
         ["a story's slots rule out a response", "drop an enum member"],
         ["conflicting rule", "rename an intent"],
         ["a test's form step names a form like another", "rename a form"],
+        ["an intent in another file repeats an example", "duplicate an intent"],
+        ["an intent in another file repeats an example", "edit an example"],
+        # the later file's definition takes over when the earlier one goes
+        ["duplicate a response in another file", "delete a file's contents"],
     ],
 )
 def test_edits_that_interact(tmp_path: Path, edits: list[str]) -> None:
@@ -331,3 +348,98 @@ def test_unchanged_declarations_are_not_resolved_again(
     write(tmp_path, {"dialogue.assist": DIALOGUE.replace("  bot utter_order\n", "  run fetch\n")})
     compile_project(tmp_path, cache=cache, disk_cache=False)
     assert resolved == ["order"]
+
+
+def test_a_file_deleted_and_restored(tmp_path: Path) -> None:
+    """A module that goes takes its definitions with it; they come back with it."""
+    write(tmp_path, FILES)
+    cache = CompileCache()
+    outcome(tmp_path, cache, sample_templates=False)
+    (tmp_path / "responses.assist").unlink()
+    assert outcome(tmp_path, cache, False) == outcome(tmp_path, None, False)
+    write(tmp_path, FILES)
+    assert outcome(tmp_path, cache, False) == outcome(tmp_path, None, False)
+
+
+def test_a_lookup_whose_answer_changed_resolves_its_readers_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retyping slot `count` (another file) resolves the responses that read it, only."""
+    write(tmp_path, FILES)
+    cache = CompileCache()
+    compile_project(tmp_path, cache=cache, disk_cache=False)
+    resolved: list[str] = []
+    original = responses._variation
+
+    def counting(node: responses.ast.VariationNode, scope: responses.Scope) -> object:
+        resolved.append(node.text.value)
+        return original(node, scope)
+
+    monkeypatch.setattr(responses, "_variation", counting)
+    write(tmp_path, {"defs.assist": DEFS.replace("slot count: int", "slot count: float")})
+    compile_project(tmp_path, cache=cache, disk_cache=False)
+    assert resolved == ["There are {count}.", "A {colour} one, coming up.", "A red one!", "Plenty!"]
+
+
+def test_symbols_revision_names_what_may_differ() -> None:
+    """What the table's `Revision` says may differ: the names of the modules that
+    changed, came or went; nothing is known when unchanged modules change order."""
+    first = parse_module('response a:\n  "A"\n\nslot s: text\n', "first.assist")[0]
+    second = parse_module('response a:\n  "B"\n', "second.assist")[0]
+    edited = parse_module('response b:\n  "B"\n', "first.assist")[0]
+    third = parse_module("form f:\n  ask s\n", "third.assist")[0]
+    memo = SymbolsMemo()
+    table, _ = build_symbols([first, second], set(), memo)
+    assert table.responses.revision.after is None
+    table, _ = build_symbols([edited, second, third], set(), memo)
+    assert table.slots.revision.touched == {"a", "b", "s", "f"}
+    assert table.responses.revision.after is not None
+    table, _ = build_symbols([second, third], set(), memo)
+    assert table.forms.revision.touched == {"b"}
+    assert table.forms.revision.after is not None
+    table, _ = build_symbols([third, second], set(), memo)
+    assert table.forms.revision.after is None
+
+
+def test_symbols_kept_between_builds_are_those_of_a_new_build() -> None:
+    """A table updated from the last one (or built again when an edit brings a
+    duplicate) has the entries, configs, uses and diagnostics of one built afresh."""
+
+    def module(path: str, text: str) -> Module:
+        return parse_module(text, path)[0]
+
+    a = module("a.assist", "use stdlib.entities\nentity e: enum\n  x\n\nslot s: e\n")
+    b = module("b.assist", 'response r:\n  "R"\n\nconfig:\n  seed 3\n')
+    b_phrase = module("b.assist", 'response r:\n  "R"\n\nphrase e = "x"\n')
+    b_slot = module("b.assist", 'response r:\n  "R"\n\nslot s: text\n')
+    c = module("c.assist", 'response q:\n  "Q"\n')
+    c_twice = module("c.assist", 'response q:\n  "Q"\n\nresponse q:\n  "Q"\n')
+    memo = SymbolsMemo()
+    for modules in [
+        [a, b],
+        [a, b, c],
+        [a, b_phrase, c],  # an entity and a phrase of one name
+        [a, b, c],
+        [a, b_slot, c],  # a slot twice
+        [a, b, c_twice],  # a response twice in one file
+        [a, c],
+        [a, b, c],
+    ]:
+        kept, kept_problems = build_symbols(modules, set(), memo)
+        fresh, fresh_problems = build_symbols(modules, set())
+        assert kept_problems == fresh_problems
+        assert (kept.configs, kept.uses) == (fresh.configs, fresh.uses)
+        for namespace in NAMESPACES.values():
+            assert getattr(kept, namespace).items == getattr(fresh, namespace).items
+
+
+def test_the_stdlib_modules_loaded_follow_the_uses(tmp_path: Path) -> None:
+    """What a file `use`s is read again when it changes (this process's parse cache is
+    shared by every compile, cached or not, so compare with what is expected)."""
+    write(tmp_path, FILES)
+    loaded = "<stdlib/entities.assist>"
+    assert loaded in {m.path for m in load_sources(tmp_path).modules}
+    write(tmp_path, {"defs.assist": DEFS.replace("use stdlib.entities\n", "")})
+    assert loaded not in {m.path for m in load_sources(tmp_path).modules}
+    write(tmp_path, FILES)
+    assert loaded in {m.path for m in load_sources(tmp_path).modules}

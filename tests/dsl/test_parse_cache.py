@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistc.dsl import parse_cache
 from assistc.dsl.ast import Span
@@ -146,3 +148,48 @@ def test_without_worker_processes_everything_is_parsed_here(
     monkeypatch.setattr(parse_cache, "ProcessPoolExecutor", no_processes)
     sources = [("a.assist", SAMPLE), ("b.assist", SAMPLE.replace("order", "buy"))]
     assert parse_many(sources, None, jobs=2) == [parse_module(t, d) for d, t in sources]
+
+
+LINE_EDITS = st.sampled_from(["delete", "repeat", "blank", "comment", "garbage", "append"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(LINE_EDITS, st.integers(0, 200)), min_size=1, max_size=4))
+def test_an_edited_file_parses_as_a_whole_file_does(edits: list[tuple[str, int]]) -> None:
+    """After each edit, the file parsed from its last parse (changed definitions only)
+    is what parsing the whole file gives: definitions, spans and diagnostics."""
+    clear_memory_cache()
+    text = SAMPLE
+    assert parse_text_cached(text, "e.assist") == parse_module(text, "e.assist")
+    for edit, at in edits:
+        lines = text.splitlines(keepends=True)
+        at %= len(lines)
+        new = {
+            "delete": [],
+            "repeat": [lines[at], lines[at]],
+            "blank": ["\n", lines[at]],
+            "comment": ["# note\n", lines[at]],
+            "garbage": ["oops(\n", lines[at]],
+            "append": [lines[at].rstrip("\n") + " x\n"],
+        }[edit]
+        text = "".join([*lines[:at], *new, *lines[at + 1 :]])
+        assert parse_text_cached(text, "e.assist") == parse_module(text, "e.assist")
+
+
+def test_an_edited_file_has_only_its_changed_definitions_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first edit parses every piece; later ones only those that changed."""
+    parse_text_cached(SAMPLE, "e.assist")
+    parse_text_cached(SAMPLE.replace("seed = 7", "seed = 8"), "e.assist")
+    parsed: list[str] = []
+
+    def recording(text: str, path: str) -> object:
+        parsed.append(text.lstrip("\n"))
+        return parse_module(text, path)
+
+    monkeypatch.setattr(parse_cache, "parse_module", recording)
+    edited = SAMPLE.replace("seed = 7", "seed = 8").replace('  "Hello"\n', '  "Hi there"\n')
+    assert parse_text_cached(edited, "e.assist") == parse_module(edited, "e.assist")
+    assert len(parsed) == 1
+    assert parsed[0].startswith("response utter_greet:")
