@@ -173,6 +173,9 @@ class AssistLexer(Lexer):
         pos: int = lexer_state.text.start
         end: int = lexer_state.text.end
         shared: dict[str, Token] = {}
+        # The tree drops indentation tokens: one per value serves (Lark's are equal).
+        indents: dict[str, Token] = {}
+        dedents: dict[str, Token] = {}
         newline = Token(NL, "\n")
         match = self._master.match
         title_match = self._title.match
@@ -229,11 +232,15 @@ class AssistLexer(Lexer):
                 indent = _indent(indent_str)
                 if indent > levels[-1]:
                     levels.append(indent)
-                    yield Token(INDENT, indent_str)
+                    yield indents.get(indent_str) or indents.setdefault(
+                        indent_str, Token(INDENT, indent_str)
+                    )
                 else:
                     while indent < levels[-1]:
                         levels.pop()
-                        yield Token(DEDENT, indent_str)
+                        yield dedents.get(indent_str) or dedents.setdefault(
+                            indent_str, Token(DEDENT, indent_str)
+                        )
                     if indent != levels[-1]:
                         raise LexFallback("indentation matches no enclosing block")
                 continue
