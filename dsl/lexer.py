@@ -229,7 +229,7 @@ class AssistLexer(Lexer):
                 else:
                     yield newline
                 indent_str = value[last + 1 :]
-                indent = _indent(indent_str)
+                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN  # `_indent`
                 if indent > levels[-1]:
                     levels.append(indent)
                     yield indents.get(indent_str) or indents.setdefault(
