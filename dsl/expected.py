@@ -13,6 +13,7 @@ _WORDS: dict[str, str] = {
     "NAME": "a name",
     "TITLE": "a title",
     "STRING": 'a quoted string ("…")',
+    "STRING_LINES": 'a quoted string ("…")',  # only the fast lexer makes this token
     "INT": "a whole number",
     "FLOAT": "a number",
     "COMPARE": "a comparison (==, !=, <, <=, >, >=)",

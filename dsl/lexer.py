@@ -4,10 +4,13 @@ Lark's contextual lexer runs a separate regex per parser state and its `Indenter
 handles every token again in Python; together they were half of the parse time. This lexer
 matches each token with one compiled regex, decides keyword / NAME / TITLE by looking at
 the terminals the parser accepts in its current state (the contextual behaviour without
-per-state lexers), and computes INDENT/DEDENT itself.
+per-state lexers), and computes INDENT/DEDENT itself. Where the parser accepts
+STRING_LINES, consecutive lines of a string alone (examples, plain response variations:
+most lines of a project) become that one token instead of a STRING and an _NL each.
 
 Contract: for any input it accepts, it yields exactly the tokens (types, values, positions)
-that Lark's contextual lexer plus `AssistIndenter` would. Where it cannot be sure — an
+that Lark's contextual lexer plus `AssistIndenter` would, except that a STRING_LINES token
+stands for the `STRING _NL` pairs it holds (the grammar accepts both). Where it cannot be sure — an
 unexpected character, an unterminated string, a keyword glued to a word, indentation that
 matches no enclosing block — it raises `LexFallback`, and the parser re-parses that text with
 Lark's own lexer, which produces the exact error message.
@@ -16,7 +19,7 @@ Lark's own lexer, which produces the exact error message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 from lark import Token
@@ -27,6 +30,7 @@ from lark.lexer import Lexer, LexerState
 NL = "_NL"
 INDENT = "_INDENT"
 DEDENT = "_DEDENT"
+STRING_LINES = "STRING_LINES"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -60,6 +64,20 @@ class FastToken(NamedTuple):
     end_pos: int
 
 
+class StringLines(NamedTuple):
+    """A STRING_LINES token: the strings of consecutive lines, each a string alone. Its
+    positions are from the start of the first string to the end of the last."""
+
+    type: str
+    strings: tuple[FastToken, ...]
+    start_pos: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    end_pos: int
+
+
 class LexFallback(Exception):
     """The fast lexer is not sure what Lark would do here; re-parse with Lark's lexer."""
 
@@ -78,7 +96,7 @@ class UnexpectedWord(LexFallback):
 class _StateRules:
     """What the parser accepts in one LALR state, in the form the lexer needs."""
 
-    __slots__ = ("accepts", "name", "title", "words")
+    __slots__ = ("accepts", "lines", "name", "title", "words")
 
     def __init__(self, accepts: frozenset[str], keywords: dict[str, str]) -> None:
         self.accepts = accepts
@@ -86,6 +104,7 @@ class _StateRules:
         # A state accepting both NAME and TITLE would need Lark's ordering between them;
         # the grammar has none, and if it ever does, such a state falls back.
         self.title = "TITLE" in accepts
+        self.lines = STRING_LINES in accepts
         self.words = {word: kind for word, kind in keywords.items() if kind in accepts}
 
 
@@ -120,6 +139,10 @@ class AssistLexer(Lexer):
             f"|(?P<OP>{ops}))"
         )
         self._title = re.compile(f"(?:{ignore})?({patterns['TITLE'].to_regexp()})")
+        string = patterns["STRING"].to_regexp()
+        self._string_line = re.compile(f"({string})(?:{ignore})?({patterns[NL].to_regexp()})")
+        self._string = string
+        self._simple: dict[str, re.Pattern[str]] = {}
         self._tables: dict[int, dict[Any, _StateRules]] = {}
         self._kept: dict[int, frozenset[str]] = {}
 
@@ -128,7 +151,7 @@ class AssistLexer(Lexer):
         key = id(parse_table)
         if key not in self._tables:
             terminals = set(self._keywords.values()) | set(self._symbols.values())
-            terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL}
+            terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
             kept: set[str] = set()
             tables: dict[Any, _StateRules] = {}
             for state, actions in parse_table.states.items():
@@ -150,6 +173,9 @@ class AssistLexer(Lexer):
         pos: int = lexer_state.text.start
         end: int = lexer_state.text.end
         shared: dict[str, Token] = {}
+        # The tree drops indentation tokens: one per value serves (Lark's are equal).
+        indents: dict[str, Token] = {}
+        dedents: dict[str, Token] = {}
         newline = Token(NL, "\n")
         match = self._master.match
         title_match = self._title.match
@@ -159,6 +185,7 @@ class AssistLexer(Lexer):
         line_start = 0
         levels = [0]
         parens = 0
+        newline_taken = False  # by the STRING_LINES token just yielded
         while pos < end:
             rules = tables[stack[-1]]
             if rules.title:
@@ -197,16 +224,23 @@ class AssistLexer(Lexer):
                 line_start = start + last + 1
                 if parens:
                     continue
-                yield newline
+                if newline_taken:
+                    newline_taken = False
+                else:
+                    yield newline
                 indent_str = value[last + 1 :]
-                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN
+                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN  # `_indent`
                 if indent > levels[-1]:
                     levels.append(indent)
-                    yield Token(INDENT, indent_str)
+                    yield indents.get(indent_str) or indents.setdefault(
+                        indent_str, Token(INDENT, indent_str)
+                    )
                 else:
                     while indent < levels[-1]:
                         levels.pop()
-                        yield Token(DEDENT, indent_str)
+                        yield dedents.get(indent_str) or dedents.setdefault(
+                            indent_str, Token(DEDENT, indent_str)
+                        )
                     if indent != levels[-1]:
                         raise LexFallback("indentation matches no enclosing block")
                 continue
@@ -218,6 +252,16 @@ class AssistLexer(Lexer):
                     parens += 1
                 elif kind in CLOSE_PARENS:
                     parens -= 1
+            elif group == "STRING" and rules.lines and not parens:
+                run = self._string_lines(text, start, line, line_start, levels[-1])
+                if run is not None:
+                    # The last line's newline is matched next, for its dedents only.
+                    token, line, line_start = run
+                    pos = token.end_pos
+                    newline_taken = True
+                    yield token
+                    continue
+                kind = group
             else:
                 kind = group
             if kind not in rules.accepts:
@@ -230,3 +274,81 @@ class AssistLexer(Lexer):
         while len(levels) > 1:
             levels.pop()
             yield Token(DEDENT, "")
+
+    def _string_lines(
+        self, text: str, start: int, line: int, line_start: int, level: int
+    ) -> tuple[StringLines, int, int] | None:
+        """The lines from `start` (at indentation `level`) that are a string alone, as one
+        token, with the line number and start of the last: up to the first line whose
+        next line is shallower (it ends the block), and not including one whose next line
+        is deeper (its string starts a block of its own). None if there are none."""
+        make = FastToken._make
+        strings: list[FastToken] = []
+        last_line = last_start = 0
+        indentation = text[line_start:start]
+        simple = self._simple_line(indentation) if _indent(indentation) == level else None
+        width = len(indentation) + 1
+        pos = start
+        while True:
+            # Most lines are a string, a newline and the same indentation before a string.
+            while simple is not None and (found := simple(text, pos)) is not None:
+                stop = found.end() - width
+                column = pos - line_start + 1
+                end_column, value = column + stop - pos, text[pos:stop]
+                strings.append(make(("STRING", value, pos, line, column, line, end_column, stop)))
+                last_line, last_start = line, line_start
+                line, line_start, pos = line + 1, stop + 1, found.end()
+            found = self._string_line.match(text, pos)
+            indent = _indent_after(found) if found is not None else level + 1
+            if found is None or indent > level:
+                break
+            begin, stop = found.span(1)
+            column = begin - line_start + 1
+            end_column = column + stop - begin
+            strings.append(make(("STRING", found[1], begin, line, column, line, end_column, stop)))
+            last_line, last_start = line, line_start
+            if indent != level:
+                break
+            newlines = found[2]
+            line += newlines.count("\n")
+            line_start = found.start(2) + newlines.rfind("\n") + 1
+            pos = found.end()
+        if not strings:
+            return None
+        first, last = strings[0], strings[-1]
+        token = StringLines(
+            STRING_LINES,
+            tuple(strings),
+            first.start_pos,
+            first.line,
+            first.column,
+            last.end_line,
+            last.end_column,
+            last.end_pos,
+        )
+        return token, last_line, last_start
+
+    def _simple_line(self, indentation: str) -> Callable[[str, int], re.Match[str] | None] | None:
+        """Matches a line that is a string, a newline and `indentation` before another
+        string: the common layout, in which positions follow from the string's. None when
+        `indentation` is not all spaces and tabs."""
+        if indentation.strip(" \t"):
+            return None
+        pattern = self._simple.get(indentation)
+        if pattern is None:
+            pattern = re.compile(f'{self._string}\n{re.escape(indentation)}(?=")')
+            self._simple[indentation] = pattern
+        return pattern.match
+
+
+def _indent(spaces: str) -> int:
+    """The width of an indentation, as `AssistIndenter` counts it."""
+    return spaces.count(" ") + spaces.count("\t") * TAB_LEN
+
+
+def _indent_after(found: re.Match[str]) -> float:
+    """The indentation of the line after a `_string_line` match; infinite when the match
+    ends in a comment at the end of the text (no next line: not for a run)."""
+    newlines = found.group(2)
+    last = newlines.rfind("\n")
+    return _indent(newlines[last + 1 :]) if last >= 0 else float("inf")

@@ -41,6 +41,10 @@ PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
 PIECE_MIN_BYTES = 250_000
 """When parsing in parallel, a file this big is cut into pieces for the processes."""
+MAIN_SHARE = 0.85
+"""This process's share of the text to parse in parallel, relative to a worker's: it
+also loads the workers' results (per file, about a seventh of the cost of parsing it),
+so with equal shares the worker would wait for it at the end."""
 
 _memory: dict[str, tuple[str, Result]] = {}
 """Display path → (text, result): the latest parse of each file in this process (the
@@ -193,7 +197,8 @@ def _parse_in_parallel(
         index, text = pieces[n]
         return sources[index][0], text, None if index in cut else targets[index]
 
-    groups = _balanced(list(range(len(pieces))), [len(p) for _, p in pieces], workers + 1)
+    sizes = [len(p) for _, p in pieces]
+    groups = _balanced(list(range(len(pieces))), sizes, [MAIN_SHARE] + [1.0] * workers)
     done: dict[int, Result] = {}
     # Forked workers start in milliseconds with the grammar already loaded.
     context = get_context("fork" if "fork" in get_all_start_methods() else None)
@@ -259,12 +264,13 @@ def _joined(
     )
 
 
-def _balanced(indices: list[int], sizes: list[int], parts: int) -> list[list[int]]:
-    """Split into `parts` groups of similar total size (largest first, to the lightest)."""
-    groups: list[list[int]] = [[] for _ in range(parts)]
-    totals = [0] * parts
+def _balanced(indices: list[int], sizes: list[int], shares: list[float]) -> list[list[int]]:
+    """Split into one group per share, of total sizes in proportion to the shares (largest
+    first, each to the group it leaves the least full for its share)."""
+    groups: list[list[int]] = [[] for _ in shares]
+    totals = [0.0] * len(shares)
     for size, index in sorted(zip(sizes, indices, strict=True), reverse=True):
-        lightest = totals.index(min(totals))
+        lightest = min(range(len(shares)), key=lambda g: (totals[g] + size) / shares[g])
         groups[lightest].append(index)
         totals[lightest] += size
     return [sorted(group) for group in groups if group] or [[]]

@@ -37,7 +37,14 @@ from lark.parsers.lalr_analysis import Reduce
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import MISTAKES, MistakeCatalogue, describe_expected, describe_token
-from assistc.dsl.lexer import AssistIndenter, AssistLexer, FastToken, LexFallback, UnexpectedWord
+from assistc.dsl.lexer import (
+    AssistIndenter,
+    AssistLexer,
+    FastToken,
+    LexFallback,
+    StringLines,
+    UnexpectedWord,
+)
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
 MAX_LINE_LENGTH = 10_000
@@ -455,8 +462,10 @@ FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
 }
 """The node classes built without their `__init__`, for the parse cache's unpickling."""
 
-_TOKENS = (Token, FastToken)
-"""Tokens from Lark's lexer (the exact path) and from the fast one."""
+_TOKEN = (Token, FastToken)
+"""A token from Lark's lexer (the exact path) or from the fast one."""
+_TOKENS = (*_TOKEN, StringLines)
+"""Also STRING_LINES, the fast lexer's token for several."""
 _SEQUENCES = (tuple, list)
 """A tuple, not `tuple | list`: that would build a union at each call (for most nodes)."""
 TokenLike = Token | FastToken
@@ -549,6 +558,17 @@ def _string(token: TokenLike) -> ast.StringLit:
 
 def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
+
+
+def _spread(children: list[Any]) -> list[Any]:
+    """`children` with each STRING_LINES token replaced by its strings' tokens."""
+    spread: list[Any] = []
+    for child in children:
+        if type(child) is StringLines:
+            spread += child.strings
+        else:
+            spread.append(child)
+    return spread
 
 
 def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
@@ -676,7 +696,7 @@ class _AstBuilder:
         counts = _of_type(children, ast.GenerateCount)
         return ast.IntentDecl(
             _name(children[0]),
-            tuple(_string(c) for c in children[1:] if isinstance(c, _TOKENS)),
+            tuple(_string(c) for c in _spread(children[1:]) if isinstance(c, _TOKEN)),
             counts[-1] if counts else None,
             _cover(children),
         )
@@ -729,7 +749,7 @@ class _AstBuilder:
 
     def response_decl(self, children: list[Any]) -> ast.ResponseDecl:
         variations = tuple(
-            self.variation([c]) if isinstance(c, _TOKENS) else c for c in children[1:]
+            self.variation([c]) if isinstance(c, _TOKEN) else c for c in _spread(children[1:])
         )
         return ast.ResponseDecl(_name(children[0]), variations, _cover(children))
 

@@ -122,27 +122,34 @@ def _simple(source: str) -> tuple[Node, ...] | None:
     same), or None when it has anything else, or an error, for the parser to handle."""
     nodes: list[Node] = []
     position = 0
+    match = _SIMPLE.match
     while position < len(source):
-        part = _SIMPLE.match(source, position)
+        part = match(source, position)
         if part is None:
             return None
-        text, group, optional, name, role, body, entity, entity_role, value = part.groups()
-        if text is not None:
-            nodes.append(Text(text))
-        elif name is not None:
-            nodes.append(Placeholder(name, role, position + 1, part.end() - 1))
-        elif body is not None:
+        kind = part.lastindex  # the alternative that matched: see `_SIMPLE`'s groups
+        if kind == 1:
+            nodes.append(Text(part[1]))
+        elif kind == 2 or kind == 3:
+            nodes.append(_plain_choice(part[kind], optional=kind == 3))
+        elif kind == 4 or kind == 5:
+            nodes.append(Placeholder(part[4], part[5], position + 1, part.end() - 1))
+        else:
+            body, entity, entity_role, value = part.group(6, 7, 8, 9)
             value = value.strip() if value is not None else None
             start = position + len(body) + 3  # after `[body](`
             nodes.append(
                 Annotation((Text(body),), entity, entity_role, value or None, start, part.end() - 1)
             )
-        else:
-            inner = group if group is not None else optional
-            options = tuple((Text(option),) if option else () for option in inner.split("|"))
-            nodes.append(Choice(options, optional=group is None))
         position = part.end()
     return tuple(nodes)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _plain_choice(inner: str, optional: bool) -> Choice:
+    """`(a|b)` or `[a|b]` of plain texts: the same few recur in many templates, and the
+    nodes are immutable, so each is built once."""
+    return Choice(tuple((Text(option),) if option else () for option in inner.split("|")), optional)
 
 
 class _Parser:

@@ -80,6 +80,27 @@ def test_fast_lexer_gives_the_same_ast_as_larks_lexer(name: str) -> None:
     assert len(fast) > 5
 
 
+# Lines of a string alone, which the fast lexer joins into STRING_LINES tokens: runs cut
+# by a deeper block, comments, blank lines, trailing spaces, `generate`, a dedent; CRLF,
+# tabs as wide as the spaces before them, escapes, the end of the text.
+STRING_RUNS = (
+    'intent a:\n  "x"\n  "y"\n  generate 3\n  "z"\nintent b:\n  "w"\n',
+    'intent a:\n  "x"  # note\n\n  # own line\n  "y" \n        \n  "z"\n',
+    'intent a:\n        "x"\n\t"y"\n        "z"\n\t"w"\n',
+    'intent a:\r\n  "x"\r\n  "y"\r\n  "z"\r\n',
+    'intent a:\n  "a \\" b"\n  "c\\\\"\n  "\\n"\n',
+    'response r:\n  "a"\n  "b"\n    button "ok" -> yes\n  "c" if x\n  "d"\n  "e"\n',
+    'response r:\n  "a" if x\n    image "i"\n  "d"\n  "e"\nstory s:\n  user a\n',
+)
+
+
+@pytest.mark.parametrize("text", STRING_RUNS)
+def test_lines_of_strings_give_the_same_ast_as_larks_lexer(text: str) -> None:
+    fast = _fast(text)
+    assert fast == _exact(text)
+    assert all(decl.span.file == "f.assist" for decl in fast)
+
+
 def test_varied_layout_parses_cleanly() -> None:
     module, diagnostics = parse_module(VARIED, "v.assist")
     assert diagnostics == []
