@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -36,9 +37,6 @@ MAX_PHRASE_DEPTH = 20
 PARALLEL_MIN_EXAMPLES = 10_000
 """Below this many example lines to generate, forking a second process costs more than
 it saves (a 100,000-line project has about 40,000)."""
-WORKER_SHARE = 0.6
-"""The part of the example lines the worker process generates: more than half, as this
-process runs the other passes of a compile meanwhile."""
 
 # --------------------------------------------------------------------------- expansion tree
 
@@ -784,8 +782,8 @@ def generate_intents(
     also compares the generated ones). With a `cache`, intents whose inputs did not
     change are not generated again; with `disk`, nor those of unchanged files. When
     templates are not sampled and `PARALLEL_MIN_EXAMPLES` or more example lines are left
-    to generate, a second process (if `jobs`, default one per CPU, allows) takes
-    `WORKER_SHARE` of them."""
+    to generate, a second process (if `jobs`, default one per CPU, allows) shares them
+    (see `_Claims`)."""
     return PendingExamples(table, entities, config, sample_templates, cache, disk, jobs).result()
 
 
@@ -835,25 +833,19 @@ class PendingExamples:
             self.found[decl.name.text] = cached
         # A file's intents together: the worker stores the entries of the files it has whole.
         self.missing.sort(key=lambda decl: decl.name.span.file)
-        lines = list(itertools.accumulate(len(decl.examples) for decl in self.missing))
-        share = bisect.bisect_left(lines, lines[-1] * WORKER_SHARE) + 1 if lines else 0
+        lines = sum(len(decl.examples) for decl in self.missing)
         parallel = (
             # Sampled examples (`build`) are many: sending them back from a worker costs
             # about half of what generating them does, so only `check` shares the work.
             not sample_templates
-            and share < len(self.missing)
-            and lines[-1] >= PARALLEL_MIN_EXAMPLES
+            and len(self.missing) >= 2
+            and lines >= PARALLEL_MIN_EXAMPLES
             and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
             and "fork" in get_all_start_methods()
         )
-        self.theirs = self.missing[:share] if parallel else []
+        self.claims: _Claims | None = None
         self.worker_files: set[str] = set()
-        self.worker = None
-        if self.theirs:
-            others = {decl.name.span.file for decl in self.missing[len(self.theirs) :]}
-            others.update(outcome.decl.name.span.file for outcome in self.found.values())
-            self.worker_files = {decl.name.span.file for decl in self.theirs} - others
-            self.worker = self._start_worker()
+        self.worker = self._start_worker() if parallel else None
 
     def _to_check(self, intents: Namespace[ast.IntentDecl]) -> list[ast.IntentDecl]:
         """The intents whose cached outcomes may not hold; the others' are `found`. Once
@@ -876,6 +868,7 @@ class PendingExamples:
 
     def _start_worker(self) -> tuple[BaseProcess, Connection]:
         context = get_context("fork")
+        self.claims = _Claims(context, len(self.missing))
         receiver, sender = context.Pipe(duplex=False)
         worker = context.Process(target=self._send_generated, args=(sender,))
         worker.start()
@@ -883,20 +876,40 @@ class PendingExamples:
         return worker, receiver
 
     def _send_generated(self, sender: Connection) -> None:
-        """In the forked worker: generate, send back what the parent cannot rebuild, and
-        store the entries of the files whose intents are all here."""
-        outcomes = [self._generate(decl) for decl in self.theirs]
+        """In the forked worker: generate from the front, send back what the parent cannot
+        rebuild, and store the entries of the files whose intents are all here."""
+        assert self.claims is not None
+        outcomes = []
+        while (index := self.claims.front()) is not None:
+            outcomes.append(self._generate(self.missing[index]))
         sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
         sender.close()
-        self.stored.save(outcomes, self.worker_files)
+        self.stored.save(outcomes, self._whole_files(len(outcomes)))
+
+    def _whole_files(self, count: int) -> set[str]:
+        """The files whose intents are all among the first `count` missing ones."""
+        others = {decl.name.span.file for decl in self.missing[count:]}
+        others.update(outcome.decl.name.span.file for outcome in self.found.values())
+        return {decl.name.span.file for decl in self.missing[:count]} - others
 
     def _generate(self, decl: ast.IntentDecl) -> _IntentOutcome:
         return self.state.generate(decl, self.environment, self.sample_templates)
 
+    def _mine(self) -> list[_IntentOutcome]:
+        """This process's outcomes: all, or those it claims from the back."""
+        if self.claims is None:
+            return [self._generate(decl) for decl in self.missing]
+        mine = []
+        while (index := self.claims.back()) is not None:
+            mine.append(self._generate(self.missing[index]))
+        mine.reverse()
+        return mine
+
     def _received(self) -> list[_IntentOutcome]:
         """The worker's outcomes; generated here if it failed (its entries then too)."""
-        if self.worker is None:
+        if self.worker is None or self.claims is None:
             return []
+        theirs = self.missing[: self.claims.taken()]
         receiver = self.worker[1]
         received: list[tuple[_Packed, bool]] | None
         try:
@@ -907,17 +920,17 @@ class PendingExamples:
             receiver.close()
         if received is None:
             self.worker[0].join()
-            self.worker_files = set()
-            return [self._generate(decl) for decl in self.theirs]
+            return [self._generate(decl) for decl in theirs]
+        self.worker_files = self._whole_files(len(theirs))
         return [
             _IntentOutcome.unpacked(decl, self.environment, packed, portable)
-            for decl, (packed, portable) in zip(self.theirs, received, strict=True)
+            for decl, (packed, portable) in zip(theirs, received, strict=True)
         ]
 
     def result(self) -> ExamplesResult:
         """Generate this process's share, wait for the worker's, and put them together."""
         table, cache = self.table, self.cache
-        mine = [self._generate(decl) for decl in self.missing[len(self.theirs) :]]
+        mine = self._mine()
         for outcome in self._received() + mine:
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
@@ -971,6 +984,38 @@ def _environment(
     if cache is not None:
         cache.environment = (entities, inputs, found)
     return found
+
+
+class _Claims:
+    """The missing intents, claimed one at a time by both processes: the worker from the
+    front, this process from the back once its other passes are done. However fast each
+    process runs (and whatever else the machine does), they finish together."""
+
+    def __init__(self, context: BaseContext, count: int) -> None:
+        self.lock = context.Lock()
+        self.bounds = context.RawArray("q", [0, count])
+        """The next index from the front; the end of what is left."""
+
+    def front(self) -> int | None:
+        with self.lock:
+            first, end = self.bounds
+            if first >= end:
+                return None
+            self.bounds[0] = first + 1
+            return int(first)
+
+    def back(self) -> int | None:
+        with self.lock:
+            first, end = self.bounds
+            if first >= end:
+                return None
+            self.bounds[1] = end - 1
+            return int(end - 1)
+
+    def taken(self) -> int:
+        """How many the worker claimed (once both are done)."""
+        with self.lock:
+            return int(self.bounds[0])
 
 
 class _StoredOutcomes:
