@@ -686,7 +686,7 @@ class _Assembled:
     phrases: Counter[str] = field(default_factory=Counter)
     """Name → how many intents use it."""
     keys: dict[str, set[str]] = field(default_factory=dict)
-    """Intent → its examples' texts as `_duplicates_across_intents` compares them."""
+    """Intent → its examples' `_duplicate_key`s."""
     holders: dict[str, set[str]] = field(default_factory=dict)
     """Example key → the intents that have it."""
     shared: set[str] = field(default_factory=set)
@@ -722,7 +722,7 @@ class _Assembled:
             self.unportable.add(name)
         self.entities.update(outcome.used_entities)
         self.phrases.update(outcome.used_phrases)
-        keys = self.keys[name] = {example.text.lower() for example in outcome.intent.examples}
+        keys = self.keys[name] = {_duplicate_key(e.text) for e in outcome.intent.examples}
         for key in keys:
             holders = self.holders.setdefault(key, set())
             holders.add(name)
@@ -1234,6 +1234,12 @@ def _generate(
     return examples, stat
 
 
+def _duplicate_key(text: str) -> str:
+    """What two examples share when they are the same text, case and spaces aside
+    (examples are rendered with single spaces)."""
+    return text.lower()
+
+
 def _duplicates_across_intents(
     outcomes: list[_IntentOutcome], shared: set[str]
 ) -> list[Diagnostic]:
@@ -1246,7 +1252,7 @@ def _duplicates_across_intents(
     for outcome in outcomes:
         intent = outcome.intent.name
         for example in outcome.intent.examples:
-            key = example.text.lower()  # examples are rendered with single spaces
+            key = _duplicate_key(example.text)
             if key not in shared:
                 continue
             line = outcome.lines.get(example.text)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistc.runtime.dialogue.actions import ActionError, ActionResult
+from assistc.runtime.dialogue.actions import ActionError, ActionExecutor, ActionResult
 from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.events import ActiveLoop, FollowupAction, SlotSet, UserUttered
 from assistc.runtime.dialogue.policies import PolicyEnsemble
@@ -243,13 +243,7 @@ def test_the_agent_runs_the_followup_before_asking_the_policies() -> None:
     )
     followup = {"events": [{"event": "followup", "name": "utter_found"}], "responses": []}
     client = httpx.Client(transport=httpx.MockTransport(answer(followup)))
-    agent = Agent(
-        assistant,
-        NoNLU(),
-        PolicyEnsemble.train(assistant),
-        InMemoryTrackerStore(),
-        executors={"remote": RemoteActionExecutor(client)},
-    )
+    agent = payload_agent(assistant, RemoteActionExecutor(client))
     sent = agent.handle_message("alice", "/search")
     assert [message.text for message in sent] == ["Found {count} for "]
     decisions = [(d.action, d.policy) for d in agent.last_decisions("alice")]
@@ -270,6 +264,19 @@ class NoNLU:
         raise AssertionError(f"the NLU was asked to parse {text!r}")
 
 
+def payload_agent(assistant: Assistant, remote: RemoteActionExecutor | None = None) -> Agent:
+    """An agent for intent payloads; its remote actions go to `remote` if given, else to
+    a client of its own."""
+    executors: dict[str, ActionExecutor] = {"remote": remote} if remote else {}
+    return Agent(
+        assistant,
+        NoNLU(),
+        PolicyEnsemble.train(assistant),
+        InMemoryTrackerStore(),
+        executors=executors,
+    )
+
+
 def test_the_agent_closes_only_the_client_it_opened(monkeypatch: pytest.MonkeyPatch) -> None:
     """Serving ends with `Agent.close()`: the agent's own action-server client is closed,
     a client the caller passed in stays the caller's to close."""
@@ -282,15 +289,9 @@ def test_the_agent_closes_only_the_client_it_opened(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(httpx, "Client", RecordingClient)
     assistant = make_assistant()
-    own = Agent(assistant, NoNLU(), PolicyEnsemble.train(assistant), InMemoryTrackerStore())
+    own = payload_agent(assistant)
     passed = RecordingClient()
-    given = Agent(
-        assistant,
-        NoNLU(),
-        PolicyEnsemble.train(assistant),
-        InMemoryTrackerStore(),
-        executors={"remote": RemoteActionExecutor(passed)},
-    )
+    given = payload_agent(assistant, RemoteActionExecutor(passed))
     own.close()
     given.close()
     assert [client.is_closed for client in opened] == [True, False]
