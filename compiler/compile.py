@@ -22,7 +22,7 @@ from assistc.compiler.dialogue import (
 )
 from assistc.compiler.entities import EntityMemo, ResolvedEntity, resolve_entities
 from assistc.compiler.examples import IntentCache, IntentStats, PendingExamples
-from assistc.compiler.forms import FormsMemo, resolve_forms
+from assistc.compiler.forms import FormsMemo, resolve_forms, unasked_mappings
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.pycheck import ActionBinding, check_action_bindings
 from assistc.compiler.references import Scope
@@ -167,6 +167,7 @@ def compile_project(
     examples = generating.result()
     problems.extend(examples.diagnostics)
     _check_fillable(forms, slots, entities, examples.intents, table, problems)
+    problems.extend(unasked_mappings(forms, (slot.decl for slot in slots.values())))
     problems.extend(text_turns_that_are_examples(stories, examples.intents))
     assistant = ir.Assistant(
         name=sources.root.resolve().name,
@@ -271,9 +272,9 @@ def _fills(
     entities: dict[str, ResolvedEntity],
     annotated: Callable[[], set[str]],
 ) -> bool:
-    if mapping.kind == "text":
-        return mapping.form in (None, form)
-    if mapping.kind == "intent":
+    if mapping.form not in (None, form):
+        return False  # applies only while another form is active
+    if mapping.kind in ("intent", "text"):
         return True
     resolved = entities.get(mapping.entity or "")
     if resolved is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from assistc.compiler.references import Scope
@@ -280,3 +280,34 @@ def _accepts(constraint: ir.Constraint) -> str:
     if constraint.pattern is not None:
         parts.append(f"matching {constraint.pattern!r}")
     return "it accepts values " + " and ".join(parts)
+
+
+def unasked_mappings(
+    forms: Mapping[str, ir.Form], slots: Iterable[ast.SlotDecl]
+) -> Iterator[Diagnostic]:
+    """W0805 for mappings that apply only while a form asks for their slot (`from text`,
+    `… when asked`) on a slot that no form (or not the named one) asks for: they never
+    fill anything."""
+    asking: dict[str, set[str]] = {}
+    for form in forms.values():
+        for form_slot in form.slots:
+            asking.setdefault(form_slot.slot, set()).add(form.name)
+    for decl in slots:
+        for mapping in decl.mappings:
+            if not isinstance(mapping, ast.TextMapping) and not mapping.asked:
+                continue
+            slot = decl.name.text
+            askers = asking.get(slot, set())
+            if mapping.form is None and not askers:
+                message, where = f"no form asks for slot `{slot}`", "a form"
+            elif mapping.form is not None and mapping.form.text in forms.keys() - askers:
+                where = f"form `{mapping.form.text}`"
+                message = f"{where} does not ask for slot `{slot}`"
+            else:
+                continue
+            yield Diagnostic(
+                "W0805",
+                f"this mapping applies only while a form asks for its slot, but {message}",
+                mapping.span,
+                hint=f"add `ask {slot}` to {where}, or map the slot another way",
+            )

@@ -564,17 +564,40 @@ class _Converter(DialogueConverter):
     def _asked_by_form(self, raw: str) -> bool:
         return any(raw in self.required_slots(form) for form in self.forms.values())
 
-    def _form_suffixes(
-        self, conditions: list[dict[str, Any]], loops: set[str], mapping: Any, out: list[str]
-    ) -> list[str]:
-        """`in <form>` for mapping conditions that only name active loops (one mapping line
-        per form); other conditions have no equivalent and are kept as a comment."""
+    def _condition_suffixes(
+        self, raw: str, conditions: list[dict[str, Any]], mapping: Any, out: list[str]
+    ) -> list[str] | None:
+        """The mapping's `conditions` (any one of them applies) as suffixes, one mapping
+        line each: `active_loop: F` is ` in F`, and with `requested_slot` naming this slot
+        also ` when asked`. None when a condition has no equivalent (kept as a comment;
+        the mapping is then left out, since applying it always would fill the slot where
+        Rasa does not)."""
         if not conditions:
             return [""]
-        if all(set(c) == {"active_loop"} for c in conditions) and all(loops):
-            return [f" in {self.names('form', loop)}" for loop in sorted(loops)]
-        self.unsupported(f"mapping conditions {conditions}", mapping, out, "  ")
-        return [""]
+        suffixes: list[str] = []
+        for condition in conditions:
+            loop, asked = condition.get("active_loop"), condition.get("requested_slot")
+            if not isinstance(loop, str) or set(condition) - {"active_loop", "requested_slot"}:
+                break
+            if asked not in (None, raw):
+                break
+            suffix = f" in {self.names('form', loop)}" + (" when asked" if asked else "")
+            if suffix not in suffixes:
+                suffixes.append(suffix)
+        else:
+            return suffixes
+        self.unsupported(f"mapping conditions {conditions}; mapping left out", mapping, out, "  ")
+        return None
+
+    def _intent_filter(self, mapping: dict[str, Any]) -> str:
+        """Rasa's `intent` / `not_intent` lists of a mapping as ` if intent …` / ` unless
+        intent …`; with both, Rasa only weighs `intent`."""
+        for key, word in (("intent", "if"), ("not_intent", "unless")):
+            intents = [str(name) for name in as_list(mapping.get(key)) if name is not None]
+            if intents:
+                names = " | ".join(self.names("intent", name) for name in intents)
+                return f" {word} intent {names}"
+        return ""
 
     def _mapping_lines(self, raw: str, mapping: Any) -> list[str]:
         out: list[str] = []
@@ -584,10 +607,8 @@ class _Converter(DialogueConverter):
         kind = mapping.get("type")
         info = self.slots[raw]
         conditions = [c for c in as_list(mapping.get("conditions")) if isinstance(c, dict)]
-        loops = {str(c["active_loop"]) for c in conditions if isinstance(c.get("active_loop"), str)}
-        for key in ("not_intent", "group"):
-            if key in mapping:
-                self.unsupported(f"mapping option {key}: {mapping[key]}", mapping, out, "  ")
+        if "group" in mapping:
+            self.unsupported(f"mapping option group: {mapping['group']}", mapping, out, "  ")
         if kind == "from_entity":
             entity = self.names("entity", mapping.get("entity"))
             role = mapping.get("role")
@@ -596,32 +617,29 @@ class _Converter(DialogueConverter):
                 if role
                 else entity
             )
-            if "intent" in mapping:
-                self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
-            for suffix in self._form_suffixes(conditions, loops, mapping, out):
-                out.append(f"  from entity {target}{suffix}")
+            for suffix in self._condition_suffixes(raw, conditions, mapping, out) or []:
+                out.append(f"  from entity {target}{suffix}{self._intent_filter(mapping)}")
         elif kind == "from_intent":
             written = value_text(mapping.get("value"), info.members)
             intents = as_list(mapping.get("intent"))
             if written is None or not intents:
                 self.unsupported(f"from_intent mapping {mapping}", mapping, out, "  ")
                 return out
-            for suffix in self._form_suffixes(conditions, loops, mapping, out):
+            for suffix in self._condition_suffixes(raw, conditions, mapping, out) or []:
                 for intent in intents:
                     out.append(f"  from intent {self.names('intent', intent)} = {written}{suffix}")
         elif kind == "from_text":
-            if "intent" in mapping:
-                self.unsupported(f"mapping only for intent {mapping['intent']}", mapping, out, "  ")
-            forms = sorted(str(loop) for loop in loops if loop)
-            if not forms:
+            suffixes = self._condition_suffixes(raw, conditions, mapping, out)
+            if suffixes == [""]:
                 self.note(
                     "W1307",
                     f"from_text mapping of `{raw}` fills the slot only while a form asks for it",
                     mapping,
                 )
-                out.append("  from text")
-            for form in forms:
-                out.append(f"  from text in {self.names('form', form)}")
+            for suffix in suffixes or []:
+                # `from text` applies only while a form asks for the slot: ` when asked` is implied
+                suffix = suffix.removesuffix(" when asked")
+                out.append(f"  from text{suffix}{self._intent_filter(mapping)}")
         elif kind == "custom":
             action = mapping.get("action")
             out.append(

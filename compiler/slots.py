@@ -129,7 +129,12 @@ def _mapping(
                 )
             )
         return ir.SlotMapping(
-            kind="entity", entity=entity.name, role=role, form=_form(node.form, table, problems)
+            kind="entity",
+            entity=entity.name,
+            role=role,
+            form=_form(node.form, table, problems),
+            asked=node.asked,
+            **_intent_filter(node.filter, table, problems),
         )
     if isinstance(node, ast.IntentMapping):
         if not table.has_intent(node.intent.text):
@@ -149,6 +154,7 @@ def _mapping(
             intent=node.intent.text,
             value=value,
             form=_form(node.form, table, problems),
+            asked=node.asked,
         )
     form = _form(node.form, table, problems)
     if slot_type.kind not in ("text", "any"):
@@ -160,7 +166,21 @@ def _mapping(
                 hint="make the slot `text`, or map it from an entity",
             )
         )
-    return ir.SlotMapping(kind="text", form=form)
+    return ir.SlotMapping(kind="text", form=form, **_intent_filter(node.filter, table, problems))
+
+
+def _intent_filter(
+    node: ast.IntentFilter | None, table: SymbolTable, problems: list[Diagnostic]
+) -> dict[str, list[str]]:
+    """`if intent …` / `unless intent …` as the IR's intent lists; unknown intents are
+    reported."""
+    if node is None:
+        return {}
+    for name in node.intents:
+        if not table.has_intent(name.text):
+            problems.append(table.undefined(table.intents, name))
+    names = sorted({name.text for name in node.intents})
+    return {"except_intents" if node.exclude else "only_intents": names}
 
 
 def _form(name: ast.Name | None, table: SymbolTable, problems: list[Diagnostic]) -> str | None:

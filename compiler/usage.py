@@ -165,6 +165,7 @@ def _slots(slots: list[ir.Slot], used: Used) -> None:
                 used["entity"].add(mapping.entity)
             if mapping.intent:
                 used["intent"].add(mapping.intent)
+            used["intent"].update(mapping.only_intents, mapping.except_intents)
             if mapping.form:
                 used["form"].add(mapping.form)
 

@@ -115,12 +115,23 @@ class EntityDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class IntentFilter:
+    """`if intent a | b` (`exclude` false) or `unless intent a | b` (`exclude` true)."""
+
+    intents: tuple[Name, ...]
+    exclude: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EntityMapping:
     entity: Name
     role: Name | None
     span: Span
     form: Name | None = None
     """`in <form>`: only while this form is active."""
+    asked: bool = False
+    """`when asked`: only while a form asks for this slot."""
+    filter: IntentFilter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +141,15 @@ class IntentMapping:
     span: Span
     form: Name | None = None
     """`in <form>`: only while this form is active."""
+    asked: bool = False
+    """`when asked`: only while a form asks for this slot."""
 
 
 @dataclass(frozen=True, slots=True)
 class TextMapping:
     form: Name | None
     span: Span
+    filter: IntentFilter | None = None
 
 
 SlotMappingNode = EntityMapping | IntentMapping | TextMapping

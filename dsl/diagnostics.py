@@ -66,6 +66,7 @@ CODES: dict[str, str] = {
     "E0802": "form slot without a prompt",
     "E0803": "form completed with a slot it does not ask for",
     "E0804": "form completed with a value it would reject",
+    "W0805": "mapping never applies: no form asks for its slot",
     # actions
     "E0901": "action module missing",
     "E0902": "action function missing",

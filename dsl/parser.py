@@ -585,6 +585,33 @@ def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
     return _value(kind, data, _token_span(token))
 
 
+class _MappingOptions:
+    """The optional tail of a slot mapping (`in F`, `when asked`, `if/unless intent …`),
+    popped off the end of its children, leaving the mapping's own parts."""
+
+    __slots__ = ("asked", "filter", "form", "names")
+
+    def __init__(self, children: list[Any]) -> None:
+        self.filter: ast.IntentFilter | None = (
+            children.pop() if children and isinstance(children[-1], ast.IntentFilter) else None
+        )
+        self.asked: bool = children.pop() if children and children[-1] is True else False
+        self.form: ast.Name | None = (
+            children.pop() if children and isinstance(children[-1], ast.Name) else None
+        )
+        self.names = ((self.form,) if self.form else ()) + (
+            self.filter.intents if self.filter else ()
+        )
+        """The positioned parts of the tail, in source order."""
+
+    def extend(self, span: ast.Span) -> ast.Span:
+        """`span` stretched to the end of the tail's last name."""
+        if not self.names:
+            return span
+        end = self.names[-1].span
+        return ast.Span(span.file, span.line, span.col, end.end_line, end.end_col)
+
+
 class _AstBuilder:
     """Builds AST nodes bottom-up; method names are the grammar's rule (or alias) names,
     and each gets the children Lark's tree would have."""
@@ -654,22 +681,33 @@ class _AstBuilder:
     def map_in(self, children: list[TokenLike]) -> ast.Name:
         return _name(children[0])
 
+    def map_asked(self, children: list[Any]) -> bool:
+        return True
+
+    def map_if_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+        return ast.IntentFilter(tuple(map(_name, children)), exclude=False)
+
+    def map_unless_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+        return ast.IntentFilter(tuple(map(_name, children)), exclude=True)
+
     def map_entity(self, children: list[Any]) -> ast.EntityMapping:
-        form = children.pop() if isinstance(children[-1], ast.Name) else None
+        options = _MappingOptions(children)
         role = _name(children[1]) if len(children) > 1 else None
-        span = _cover_tokens(children[0], children[-1])
-        if form is not None:
-            span = ast.Span(span.file, span.line, span.col, form.span.end_line, form.span.end_col)
-        return ast.EntityMapping(_name(children[0]), role, span, form)
+        span = options.extend(_cover_tokens(children[0], children[-1]))
+        return ast.EntityMapping(
+            _name(children[0]), role, span, options.form, options.asked, options.filter
+        )
 
     def map_intent(self, children: list[Any]) -> ast.IntentMapping:
-        first, value, *rest = children
-        form = rest[0] if rest else None
-        return ast.IntentMapping(_name(first), value, _token_to_node(first, value), form)
+        options = _MappingOptions(children)
+        first, value = children
+        span = options.extend(_token_to_node(first, value))
+        return ast.IntentMapping(_name(first), value, span, options.form, options.asked)
 
     def map_text(self, children: list[Any]) -> ast.TextMapping:
-        form = children[0] if children else None
-        return ast.TextMapping(form, form.span if form else _span(_path, 1, 1, 1, 1))
+        options = _MappingOptions(children)
+        span = options.extend(_token_span(children[0]))
+        return ast.TextMapping(options.form, span, options.filter)
 
     def slot_body(self, children: list[Any]) -> list[Any]:
         return children

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = 1
+IR_VERSION = 2
+"""2: slot mappings gained `asked`, `only_intents` and `except_intents`."""
 
 JsonValue = str | int | float | bool | None | list[Any]
 """A slot or entity value as it appears in stories, tests and slot initialisers."""
@@ -108,6 +109,12 @@ class SlotMapping(_Node):
     form: str | None = None
     """Only while this form is active (None: any time for entity/intent mappings,
     any form asking for the slot for text mappings)."""
+    asked: bool = False
+    """Only while a form asks for this slot (text mappings always are)."""
+    only_intents: list[str] = Field(default_factory=list)
+    """Only for messages of one of these intents (empty: any intent)."""
+    except_intents: list[str] = Field(default_factory=list)
+    """Never for messages of these intents."""
 
 
 class Slot(_Node):

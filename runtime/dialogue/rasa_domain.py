@@ -77,7 +77,6 @@ def _slot(slot: Slot, assistant: Assistant, entities: dict[str, Entity]) -> dict
 
 
 def _mappings(slot: str, mapping: SlotMapping, asking: list[str]) -> list[dict[str, Any]]:
-    conditions = [{"active_loop": mapping.form}] if mapping.form else []
     if mapping.kind == "entity":
         data: dict[str, Any] = {"type": "from_entity", "entity": mapping.entity}
         if mapping.role:
@@ -85,16 +84,19 @@ def _mappings(slot: str, mapping: SlotMapping, asking: list[str]) -> list[dict[s
     elif mapping.kind == "intent":
         data = {"type": "from_intent", "intent": mapping.intent, "value": mapping.value}
     else:
+        data = {"type": "from_text"}
+    if mapping.only_intents:
+        data["intent"] = list(mapping.only_intents)
+    if mapping.except_intents:
+        data["not_intent"] = list(mapping.except_intents)
+    if mapping.kind == "text" or mapping.asked:  # one mapping per form that asks for it
         forms = [mapping.form] if mapping.form else asking
         return [
-            {
-                "type": "from_text",
-                "conditions": [{"active_loop": form, "requested_slot": slot}],
-            }
+            {**data, "conditions": [{"active_loop": form, "requested_slot": slot}]}
             for form in forms
         ]
-    if conditions:
-        data["conditions"] = conditions
+    if mapping.form:
+        data["conditions"] = [{"active_loop": mapping.form}]
     return [data]
 
 

@@ -122,10 +122,17 @@ def satisfies(value: Any, constraint: Constraint) -> bool:
 
 
 def _mapping_values(
-    mapping: SlotMapping, parse: ParseResult, active_form: str | None, asked: bool
+    mapping: SlotMapping, parse: ParseResult, active_form: str | None, asked: bool, text: bool
 ) -> list[Any]:
     """The raw values one mapping takes from a message (empty when it does not apply)."""
     if mapping.form is not None and mapping.form != active_form:
+        return []
+    if mapping.asked and not asked:
+        return []
+    intent = parse.intent.name
+    if (mapping.only_intents and intent not in mapping.only_intents) or (
+        intent in mapping.except_intents
+    ):
         return []
     if mapping.kind == "entity":
         return [
@@ -136,8 +143,8 @@ def _mapping_values(
             and entity.value is not None
         ]
     if mapping.kind == "intent":
-        return [mapping.value] if parse.intent.name == mapping.intent else []
-    return [parse.text] if asked and active_form is not None else []
+        return [mapping.value] if intent == mapping.intent else []
+    return [parse.text] if text else []
 
 
 def slot_candidates(
@@ -150,15 +157,17 @@ def slot_candidates(
 ) -> list[Any]:
     """Raw values for `slot` in this message, from every mapping, in mapping order.
 
-    Text mappings apply only while a form asks for this slot, and not when the intent
-    is one a rule scoped to that form handles (so "stop" is not taken as a name).
+    `when asked` mappings apply only while a form asks for this slot. Text mappings
+    too, and not when the intent is one a rule scoped to that form handles (so "stop"
+    is not taken as a name).
     """
-    asked = requested_slot == slot.name and (
+    asked = active_form is not None and requested_slot == slot.name
+    text = asked and (
         parse.intent.name not in domain.interruptions.get(active_form or "", frozenset())
     )
     values: list[Any] = []
     for mapping in slot.mappings:
-        values.extend(_mapping_values(mapping, parse, active_form, asked))
+        values.extend(_mapping_values(mapping, parse, active_form, asked, text))
     return values
 
 

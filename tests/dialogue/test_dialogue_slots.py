@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dialogue_fixtures import AgentFactory
+from dialogue_fixtures import AgentFactory, make_assistant
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistc.runtime.dialogue.slots import SlotValueError, coerce_value, satisfies
-from assistc.runtime.ir import Constraint, Entity, EnumValue, SlotType
+from assistc.runtime.dialogue.domain import Domain
+from assistc.runtime.dialogue.slots import (
+    SlotValueError,
+    coerce_value,
+    satisfies,
+    slot_candidates,
+)
+from assistc.runtime.ir import Constraint, Entity, EnumValue, Slot, SlotMapping, SlotType
+from assistc.runtime.nlu.types import ExtractedEntity, IntentPrediction, ParseResult
 
 ENTITIES = {
     "size": Entity(
@@ -128,3 +135,52 @@ def test_enum_entity_synonym_in_payload_becomes_the_member(make_agent: AgentFact
     agent.handle_message("u", '/inform{"size": "big"}')
     tracker = agent.tracker("u")
     assert tracker is not None and tracker.get_slot("size") == "large"
+
+
+CONDITIONED = Slot(
+    name="count",
+    type=INT,
+    mappings=[
+        SlotMapping(kind="entity", entity="number", asked=True, only_intents=["inform"]),
+        SlotMapping(kind="intent", intent="deny", value=0, form="pizza_form", asked=True),
+        SlotMapping(kind="entity", entity="size_number", except_intents=["stop"]),
+    ],
+)
+
+
+def _message(intent: str, *entities: tuple[str, int]) -> ParseResult:
+    return ParseResult(
+        text="x",
+        intent=IntentPrediction(name=intent, confidence=1.0),
+        entities=[
+            ExtractedEntity(entity=name, start=0, end=1, value=value, extractor="test")
+            for name, value in entities
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "active_form", "requested", "expected"),
+    [
+        # `when asked if intent inform`: only while asked, only for `inform`
+        (_message("inform", ("number", 3)), "pizza_form", "count", [3]),
+        (_message("inform", ("number", 3)), "pizza_form", "name", []),
+        (_message("inform", ("number", 3)), None, None, []),
+        (_message("greet", ("number", 3)), "pizza_form", "count", []),
+        # `in pizza_form when asked`: only that form, asking for this slot
+        (_message("deny"), "pizza_form", "count", [0]),
+        (_message("deny"), "other_form", "count", []),
+        (_message("deny"), "pizza_form", "size", []),
+        # `unless intent stop`: any time, except for `stop`
+        (_message("greet", ("size_number", 5)), None, None, [5]),
+        (_message("stop", ("size_number", 5)), None, None, []),
+    ],
+)
+def test_mapping_conditions_decide_which_mappings_apply(
+    message: ParseResult, active_form: str | None, requested: str | None, expected: list[Any]
+) -> None:
+    domain = Domain.build(make_assistant())
+    found = slot_candidates(
+        CONDITIONED, message, domain, active_form=active_form, requested_slot=requested
+    )
+    assert found == expected

@@ -31,6 +31,9 @@ VARIED = (
     'slot intent: list[text] = [1, 2.5, true, false, null, x, "s"]\n'
     "  from text\n"
     "  from entity text:in\n"
+    "  from entity text:in in f when asked if intent a | when\n"
+    "  from intent asked = 1 when asked\n"
+    "  from text in f unless intent if | unless\n"
     "action f(\n"
     "  a: text,\n"
     "  b: list[int],\n"
@@ -101,6 +104,34 @@ def test_lines_of_strings_give_the_same_ast_as_larks_lexer(text: str) -> None:
     assert all(decl.span.file == "f.assist" for decl in fast)
 
 
+def test_slot_mapping_options_are_read_in_order() -> None:
+    """`in F`, `when asked` and `if/unless intent …` each land in their own field, and
+    the mapping's span runs to the last name."""
+    module, diagnostics = parse_module(
+        "slot s: text\n"
+        "  from entity city:to in trip when asked if intent inform | book\n"
+        "  from intent deny = none when asked\n"
+        "  from text unless intent stop\n",
+        "m.assist",
+    )
+    assert diagnostics == []
+    (slot,) = module.decls
+    assert isinstance(slot, ast.SlotDecl)
+    entity, intent, text = slot.mappings
+    assert isinstance(entity, ast.EntityMapping)
+    assert (entity.role and entity.role.text, entity.form and entity.form.text) == ("to", "trip")
+    assert entity.asked
+    assert entity.filter is not None and not entity.filter.exclude
+    assert [name.text for name in entity.filter.intents] == ["inform", "book"]
+    assert (entity.span.line, entity.span.col, entity.span.end_col) == (2, 15, 65)
+    assert isinstance(intent, ast.IntentMapping)
+    assert intent.asked and intent.form is None
+    assert isinstance(text, ast.TextMapping)
+    assert text.filter is not None and text.filter.exclude
+    assert [name.text for name in text.filter.intents] == ["stop"]
+    assert (text.span.col, text.span.end_col) == (8, 31)
+
+
 def test_varied_layout_parses_cleanly() -> None:
     module, diagnostics = parse_module(VARIED, "v.assist")
     assert diagnostics == []
@@ -127,7 +158,7 @@ def test_form_steps_of_a_test() -> None:
         ("with", 1),
         ("b", "x"),
     ]
-    assert (completes.span.line, completes.span.col, completes.span.end_col) == (33, 8, 48)
+    assert (completes.span.line, completes.span.col, completes.span.end_col) == (36, 8, 48)
 
 
 def test_a_keyword_glued_to_a_word_is_an_error_not_a_split() -> None:

@@ -31,7 +31,11 @@ def make() -> Assistant:
             Slot(
                 name="notes",
                 type=SlotType(kind="text"),
-                mappings=[SlotMapping(kind="text")],
+                mappings=[
+                    SlotMapping(kind="text"),
+                    SlotMapping(kind="entity", entity="city", asked=True, only_intents=["a"]),
+                    SlotMapping(kind="text", form="order", except_intents=["b", "c"]),
+                ],
             ),
             Slot(
                 name="origin",
@@ -86,9 +90,14 @@ def test_slots_become_rasa_slots() -> None:
     assert slots["origin"]["mappings"] == [
         {"type": "from_entity", "entity": "city", "role": "from"}
     ]
+    asked = [{"active_loop": f, "requested_slot": "notes"} for f in ("order", "survey")]
     assert slots["notes"]["mappings"] == [
-        {"type": "from_text", "conditions": [{"active_loop": f, "requested_slot": "notes"}]}
-        for f in ("order", "survey")
+        *({"type": "from_text", "conditions": [condition]} for condition in asked),
+        *(
+            {"type": "from_entity", "entity": "city", "intent": ["a"], "conditions": [condition]}
+            for condition in asked
+        ),
+        {"type": "from_text", "not_intent": ["b", "c"], "conditions": [asked[0]]},
     ]
 
 

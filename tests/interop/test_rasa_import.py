@@ -260,6 +260,72 @@ responses:
     assert any("weird" in m for m in messages(report, "W1307"))
 
 
+def test_mapping_conditions_and_intent_filters(tmp_path: Path) -> None:
+    """Rasa's `requested_slot` condition becomes `when asked`, `intent` / `not_intent`
+    become `if intent` / `unless intent`; a condition naming another slot has no
+    equivalent, so that mapping is left out (applying it always would fill the slot where
+    Rasa does not) and reported."""
+    report, texts = import_files(
+        tmp_path,
+        {
+            "domain.yml": DOMAIN_HEAD
+            + """
+intents: [inform, affirm, deny, book]
+entities: [number]
+slots:
+  seats:
+    type: float
+    mappings:
+    - type: from_entity
+      entity: number
+      intent: [inform, book]
+    - type: from_intent
+      intent: deny
+      value: 0
+      conditions:
+      - active_loop: booking
+        requested_slot: seats
+      - active_loop: rebooking
+  outdoor:
+    type: bool
+    mappings:
+    - type: from_intent
+      intent: affirm
+      value: true
+      conditions:
+      - active_loop: booking
+        requested_slot: seats
+  wishes:
+    type: text
+    mappings:
+    - type: from_text
+      not_intent: deny
+      conditions:
+      - active_loop: booking
+        requested_slot: wishes
+forms:
+  booking:
+    required_slots: [seats, wishes]
+  rebooking:
+    required_slots: [seats]
+responses:
+  utter_ask_seats:
+  - text: How many?
+  utter_ask_wishes:
+  - text: Wishes?
+""",
+        },
+    )
+    assert_parses(texts)
+    domain = texts["domain.assist"]
+    assert "  from entity number if intent inform | book\n" in domain
+    assert "  from intent deny = 0 in booking when asked\n" in domain
+    assert "  from intent deny = 0 in rebooking\n" in domain
+    assert "  from text in booking unless intent deny\n" in domain
+    assert "from intent affirm" not in domain.replace("# rasa:", "")
+    assert any("requested_slot': 'seats'" in m for m in messages(report, "W1302"))
+
+
 def test_stories_checkpoints_or_and_forms(tmp_path: Path) -> None:
     report, texts = import_files(
         tmp_path,
