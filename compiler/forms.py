@@ -38,6 +38,10 @@ def resolve_forms(
     table = scope.table
     inputs = [scope.slots, scope.entities, *table.forms.values(), *responses.values()]
     inputs.extend(table.actions.items)
+    # The entries of the intents forms ignore: one that appears or goes is a new object.
+    inputs.extend(
+        table.intents.items.get(name.text) for decl in table.forms.values() for name in decl.ignored
+    )
     if memo is not None and memo.inputs is not None and same_objects(inputs, memo.inputs):
         responses.update(memo.added)
         return memo.forms
@@ -75,12 +79,16 @@ def _resolve_forms(scope: Scope, responses: dict[str, ir.Response]) -> dict[str,
         for step in decl.then:
             if step.text not in responses and step.text not in scope.table.actions:
                 scope.problems.append(scope.table.undefined(scope.table.actions, step))
+        for intent in decl.ignored:
+            if not scope.table.has_intent(intent.text):
+                scope.problems.append(scope.table.undefined(scope.table.intents, intent))
         validate = f"validate_{decl.name.text}"
         forms[decl.name.text] = ir.Form(
             name=decl.name.text,
             slots=slots,
             on_complete=[step.text for step in decl.then],
             validation=validate if validate in scope.table.actions else None,
+            ignored_intents=sorted({intent.text for intent in decl.ignored}),
         )
     return forms
 

@@ -770,12 +770,14 @@ class _Converter(DialogueConverter):
                     body,
                     "  ",
                 )
-            if form.get("ignored_intents"):
-                self.unsupported(f"ignored_intents {form['ignored_intents']}", form, body, "  ")
             for key in sorted(set(form) - {"required_slots", "ignored_intents"}):
                 self.unsupported(f"form option `{key}`", form, body, "  ")
             for slot in self.required_slots(form):
                 body.extend(self._ask(raw, slot))
+            ignored = [str(name) for name in as_list(form.get("ignored_intents")) if name]
+            if ignored:
+                names = " | ".join(self.names("intent", name) for name in ignored)
+                body.append(f"  ignore intent {names}")
             for step in self.form_then.get(raw, []):
                 body.append(f"  then {step}")
             if not any(line.startswith("  ask ") for line in body):

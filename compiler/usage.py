@@ -130,6 +130,7 @@ def _forms(forms: list[ir.Form], used: Used) -> None:
         used["bot"].update(form.on_complete)
         if form.validation:
             used["bot"].add(form.validation)
+        used["intent"].update(form.ignored_intents)
         for form_slot in form.slots:
             used["slot"].add(form_slot.slot)
             used["bot"].add(form_slot.prompt)

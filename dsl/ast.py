@@ -262,6 +262,8 @@ class FormDecl:
     asks: tuple[AskNode, ...]
     then: tuple[Name, ...]
     span: Span
+    ignored: tuple[Name, ...] = ()
+    """`ignore intent a | b`: intents whose messages fill no slot while the form is active."""
 
 
 @dataclass(frozen=True, slots=True)

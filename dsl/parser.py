@@ -826,12 +826,17 @@ class _AstBuilder:
     def then(self, children: list[TokenLike]) -> ast.Name:
         return _name(children[0])
 
+    def ignore(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
+        return tuple(map(_name, children))
+
     def form_decl(self, children: list[Any]) -> ast.FormDecl:
+        ignored = (name for names in _of_type(children[1:], tuple) for name in names)
         return ast.FormDecl(
             _name(children[0]),
             tuple(_of_type(children, ast.AskNode)),
             tuple(c for c in children[1:] if isinstance(c, ast.Name)),
             _cover(children),
+            tuple(ignored),
         )
 
     # ----- actions

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = 2
+IR_VERSION = 3
 """2: slot mappings gained `asked`, `only_intents` and `except_intents`."""
 
 JsonValue = str | int | float | bool | None | list[Any]
@@ -216,6 +216,9 @@ class Form(_Node):
     validation: str | None = None
     """The action that validates the values the form takes (`validate_<form>`, Rasa's
     convention), if the assistant has one."""
+    ignored_intents: list[str] = Field(default_factory=list)
+    """While the form is active, messages of these intents fill no slot (Rasa's form
+    `ignored_intents`), so "no thanks" is not taken as a name."""
 
 
 # --------------------------------------------------------------------------- actions

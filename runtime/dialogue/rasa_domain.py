@@ -31,7 +31,10 @@ def rasa_domain(assistant: Assistant, notes: list[str] | None = None) -> dict[st
         },
         "actions": [action.name for action in assistant.actions],
         "forms": {
-            form.name: {"required_slots": [form_slot.slot for form_slot in form.slots]}
+            form.name: {
+                "required_slots": [form_slot.slot for form_slot in form.slots],
+                **({"ignored_intents": form.ignored_intents} if form.ignored_intents else {}),
+            }
             for form in assistant.forms
         },
         "session_config": {

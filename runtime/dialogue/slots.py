@@ -159,8 +159,12 @@ def slot_candidates(
 
     `when asked` mappings apply only while a form asks for this slot. Text mappings
     too, and not when the intent is one a rule scoped to that form handles (so "stop"
-    is not taken as a name).
+    is not taken as a name). No mapping applies to a message of an intent the active
+    form ignores.
     """
+    form = domain.forms.get(active_form) if active_form is not None else None
+    if form is not None and parse.intent.name in form.ignored_intents:
+        return []
     asked = active_form is not None and requested_slot == slot.name
     text = asked and (
         parse.intent.name not in domain.interruptions.get(active_form or "", frozenset())

@@ -78,6 +78,7 @@ DIALOGUE = """form pick:
     min 1
     max 10
   ask note
+  ignore intent ask_count
   then utter_order
   then fetch
 
@@ -152,6 +153,7 @@ EDITS: dict[str, tuple[str, str, str]] = {
         "slot size: int\nslot count: int",
     ),
     "rename an intent": ("intents.assist", "intent order:", "intent purchase:"),
+    "rename an intent a form ignores": ("intents.assist", "intent ask_count:", "intent asks:"),
     "an intent tests expect becomes payload only": (
         "intents.assist",
         'intent order:\n  "(i want|give me) a {colour} one {polite}"\n  "a [large](size) one"\n'

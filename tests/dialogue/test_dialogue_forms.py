@@ -9,6 +9,7 @@ from assistc.runtime.dialogue.agent import Agent
 from assistc.runtime.dialogue.domain import domain_of
 from assistc.runtime.dialogue.states import dialogue_states
 from assistc.runtime.dialogue.tracker import Tracker
+from assistc.runtime.ir import Assistant
 
 
 def _tracker(agent: Agent, sender: str) -> Tracker:
@@ -136,3 +137,17 @@ def test_complete_form_refuses_an_inactive_form_or_a_value_it_would_reject(
     tracker = agent.tracker("u")
     assert tracker is not None and tracker.active_form == "pizza_form"
     assert _slots(agent)["count"] is None
+
+
+@pytest.mark.parametrize(("ignored", "name"), [([], "what's up"), (["chitchat"], None)])
+def test_an_ignored_intent_fills_no_slot_while_the_form_asks(
+    make_agent: AgentFactory, assistant: Assistant, ignored: list[str], name: str | None
+) -> None:
+    forms = [form.model_copy(update={"ignored_intents": ignored}) for form in assistant.forms]
+    agent = make_agent(assistant_=assistant.model_copy(update={"forms": forms}))
+    for text in ("I want pizza", "large", "2"):
+        agent.handle_message("u", text)
+    sent = texts(agent.handle_message("u", "what's up"))
+    assert _slots(agent)["name"] == name
+    if name is None:  # the rule answers, then the form asks again
+        assert sent == ["Just making pizzas.", "What name is the order under?"]

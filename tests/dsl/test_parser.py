@@ -132,6 +132,23 @@ def test_slot_mapping_options_are_read_in_order() -> None:
     assert (text.span.col, text.span.end_col) == (8, 31)
 
 
+def test_form_ignores_intents_from_every_ignore_line() -> None:
+    """`ignore intent a | b` may be written more than once, anywhere among the form's
+    lines, and its names may be keywords; the form's span runs to the last line."""
+    text = """form f:
+  ignore intent ask | ignore
+  ask s "S?"
+  then done
+  ignore intent then
+"""
+    assert _fast(text) == _exact(text)
+    (form,) = _fast(text)
+    assert isinstance(form, ast.FormDecl)
+    assert [name.text for name in form.ignored] == ["ask", "ignore", "then"]
+    assert [name.text for name in form.then] == ["done"]
+    assert (form.span.end_line, form.span.end_col) == (5, 21)
+
+
 def test_varied_layout_parses_cleanly() -> None:
     module, diagnostics = parse_module(VARIED, "v.assist")
     assert diagnostics == []

@@ -63,7 +63,11 @@ def make() -> Assistant:
         ],
         forms=[
             Form(name="order", slots=[FormSlot(slot="notes", prompt="utter_x")]),
-            Form(name="survey", slots=[FormSlot(slot="notes", prompt="utter_x")]),
+            Form(
+                name="survey",
+                slots=[FormSlot(slot="notes", prompt="utter_x")],
+                ignored_intents=["chitchat"],
+            ),
         ],
     )
 
@@ -105,7 +109,11 @@ def test_entities_forms_and_lossy_conditions() -> None:
     notes: list[str] = []
     domain = rasa_domain(make(), notes)
     assert domain["entities"] == [{"city": {"roles": ["from", "to"]}}, "count", "size"]
-    assert domain["forms"]["survey"] == {"required_slots": ["notes"]}
+    assert domain["forms"]["order"] == {"required_slots": ["notes"]}
+    assert domain["forms"]["survey"] == {
+        "required_slots": ["notes"],
+        "ignored_intents": ["chitchat"],
+    }
     variations = domain["responses"]["utter_x"]
     assert variations[0] == {"text": "a"}
     assert variations[1] == {

@@ -49,15 +49,18 @@ def test_every_example_imports_parses_and_checks(name: str, tmp_path: Path) -> N
 def test_formbot_report_lists_what_was_dropped(tmp_path: Path) -> None:
     report = import_rasa(example_dir("formbot"), tmp_path / "formbot")
     dropped = " | ".join(d.message for d in report.dropped)
-    assert "ignored_intents" in dropped
+    assert "ignored_intents" not in dropped  # carried over as `ignore intent`
     assert "DucklingEntityExtractor" in dropped
     assert "session_config" in dropped
     domain = (tmp_path / "formbot" / "domain.assist").read_text(encoding="utf-8")
-    assert "# rasa: ignored_intents ['chitchat']" in domain
+    assert "  ignore intent chitchat\n" in domain
     assert "entity number: builtin number" in domain
     assert "then utter_submit" in domain and "then utter_slots_values" in domain
-    spans = {(d.span.file, d.span.line) for d in report.dropped}
-    assert ("domain.yml", 125) in spans  # ignored_intents is written on line 125
+    spans = {d.span.file for d in report.dropped}
+    assert "config.yml" in spans  # the Duckling extractor is named there
+    assistant = compile_project(tmp_path / "formbot").assistant
+    assert assistant is not None
+    assert [form.ignored_intents for form in assistant.forms] == [["chitchat"]]
 
 
 def _project_tests(out: Path) -> list[TestResult]:
