@@ -1,0 +1,137 @@
+"""Work shared between this process and one forked worker: both claim jobs from either
+end of one list, so they finish together however fast each runs (and whatever else the
+machine does), and the worker streams each job's result back as soon as it has it.
+
+A worker that dies only costs time: the jobs it claimed and did not deliver are done by
+this process. The lock is a POSIX record lock, which the system releases when its holder
+dies, so the survivor never waits on a dead process. Forking is POSIX-only; callers do
+the work in one process where `can_fork()` is false.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import struct
+import tempfile
+from collections.abc import Callable, Iterator
+
+PIPE_BYTES = 1 << 20
+"""The pipe's buffer (Linux's default limit for one pipe): the worker rarely waits for this
+process to read, even while it is busy with something else."""
+_HEADER = struct.Struct("<qq")
+"""A message's job number and the length of its payload."""
+
+Send = Callable[[int, bytes], None]
+"""What a worker's task calls with a job's number and its result."""
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork")
+
+
+class Claims:
+    """Job numbers 0 to `count - 1`: the worker claims them from the front, this process
+    from the back. The next front number and the end of what is left live in an unlinked
+    temporary file that both processes share."""
+
+    def __init__(self, count: int) -> None:
+        self._fd, path = tempfile.mkstemp(prefix="assistc-claims-")
+        os.unlink(path)
+        os.pwrite(self._fd, _HEADER.pack(0, count), 0)
+
+    def front(self) -> int | None:
+        with self._bounds() as bounds:
+            first, end = bounds
+            if first >= end:
+                return None
+            bounds[0] = first + 1
+            return first
+
+    def back(self) -> int | None:
+        with self._bounds() as bounds:
+            first, end = bounds
+            if first >= end:
+                return None
+            bounds[1] = end - 1
+            return end - 1
+
+    @contextlib.contextmanager
+    def _bounds(self) -> Iterator[list[int]]:
+        fcntl.lockf(self._fd, fcntl.LOCK_EX)
+        try:
+            bounds = list(_HEADER.unpack(os.pread(self._fd, _HEADER.size, 0)))
+            yield bounds
+            os.pwrite(self._fd, _HEADER.pack(*bounds), 0)
+        finally:
+            fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class Worker:
+    """A forked process that runs `task(send)` and ends; this process reads what it
+    sends, as it comes (`ready`) or up to its end (`rest`)."""
+
+    def __init__(self, task: Callable[[Send], None]) -> None:
+        reader, writer = os.pipe()
+        with contextlib.suppress(AttributeError, OSError):  # only Linux can widen a pipe
+            fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(reader)
+            status = 1
+            try:
+                task(lambda job, payload: _write(writer, job, payload))
+                status = 0
+            finally:  # never return into the parent's code, whatever happened
+                os._exit(status)
+        os.close(writer)
+        self._reader: int | None = reader
+
+    def ready(self) -> Iterator[tuple[int, bytes]]:
+        """The messages that have arrived, without waiting for more."""
+        while self._reader is not None and select.select([self._reader], [], [], 0)[0]:
+            message = self._read()
+            if message is not None:
+                yield message
+
+    def rest(self) -> Iterator[tuple[int, bytes]]:
+        """Every message still to come; the worker has ended when this is exhausted (it
+        may have died: the caller does the jobs it did not deliver)."""
+        while self._reader is not None:
+            message = self._read()
+            if message is not None:
+                yield message
+        os.waitpid(self.pid, 0)
+
+    def _read(self) -> tuple[int, bytes] | None:
+        """One message; None at the end of the stream (or a message cut short)."""
+        assert self._reader is not None
+        header = _read_exactly(self._reader, _HEADER.size)
+        payload = None if header is None else _read_exactly(self._reader, _HEADER.unpack(header)[1])
+        if header is None or payload is None:
+            os.close(self._reader)
+            self._reader = None
+            return None
+        return _HEADER.unpack(header)[0], payload
+
+
+def _write(fd: int, job: int, payload: bytes) -> None:
+    data = memoryview(_HEADER.pack(job, len(payload)) + payload)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts = []
+    while size:
+        part = os.read(fd, min(size, PIPE_BYTES))
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
