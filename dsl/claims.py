@@ -106,16 +106,17 @@ class Worker:
             message = self._read()
             if message is not None:
                 yield message
-        os.waitpid(self.pid, 0)
 
     def _read(self) -> tuple[int, bytes] | None:
-        """One message; None at the end of the stream (or a message cut short)."""
+        """One message; None at the end of the stream (or a message cut short), when the
+        worker has ended."""
         assert self._reader is not None
         header = _read_exactly(self._reader, _HEADER.size)
         payload = None if header is None else _read_exactly(self._reader, _HEADER.unpack(header)[1])
         if header is None or payload is None:
             os.close(self._reader)
             self._reader = None
+            os.waitpid(self.pid, 0)
             return None
         return _HEADER.unpack(header)[0], payload
 
