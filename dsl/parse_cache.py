@@ -20,7 +20,6 @@ import io
 import operator
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from assistc.dsl import ast, diagnostics
 from assistc.dsl.claims import Claims, Send, Worker, can_fork
 from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.entries import EntryFolder
 from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_level_chunks
 
 Result = tuple[ast.Module, list[Diagnostic]]
@@ -63,12 +63,6 @@ def _key(text: str, display: str) -> str:
     return digest.hexdigest()
 
 
-def _entry_path(cache_dir: Path, display: str, key: str) -> Path:
-    """`<hash of the path>-<key>.pickle`: the prefix finds a file's older entries."""
-    owner = hashlib.sha256(display.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return cache_dir / f"{owner}-{key[:32]}.pickle"
-
-
 def clear_memory_cache() -> None:
     """Forget this process's parses (the on-disk entries stay)."""
     _memory.clear()
@@ -101,7 +95,7 @@ def parse_many(
     return PendingParses(sources, cache_dir, jobs).results()
 
 
-_Target = tuple[Path, str, str] | None
+_Target = tuple[EntryFolder, str, str] | None
 """Where a file's parse result is stored: (cache folder, display path, key), or nowhere."""
 
 
@@ -121,20 +115,21 @@ class PendingParses:
         self.found: list[Result | None] = [None] * len(sources)
         self.missing: list[int] = []
         keys: dict[int, str] = {}  # only for those not in memory: hashing all costs ms
+        folder = EntryFolder(cache_dir) if cache_dir else None
         for index, (display, text) in enumerate(sources):
             found = _memory.get(display)
             if found is not None and found[0] == text:
                 self.found[index] = found[1]
                 continue
             key = keys[index] = _key(text, display)
-            loaded = _load(_entry_path(cache_dir, display, key)) if cache_dir else None
+            loaded = _load(folder.read(display, key)) if folder else None
             if loaded is None:
                 self.missing.append(index)
             else:
                 self.found[index] = loaded
                 _memory[display] = (text, loaded)
         self.targets = {
-            i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in self.missing
+            i: (folder, sources[i][0], keys[i]) if folder else None for i in self.missing
         }
         self.pieces: list[tuple[int, str]] = []
         """The jobs shared with the worker: (index in `sources`, text to parse)."""
@@ -162,8 +157,7 @@ class PendingParses:
         while (n := self.claims.front()) is not None:
             display, text, target = self._job(n)
             blob = _dumps(parse_module(text, display))
-            if target is not None:
-                _store(*target, blob)
+            _write(target, blob)
             send(n, blob)
 
     def results(self) -> list[Result]:
@@ -250,8 +244,14 @@ def _parse_here(display: str, text: str, target: _Target) -> Result:
 
 def _stored(result: Result, target: _Target) -> Result:
     if target is not None:
-        _store(*target, _dumps(result))
+        _write(target, _dumps(result))
     return result
+
+
+def _write(target: _Target, blob: bytes) -> None:
+    if target is not None:
+        folder, display, key = target
+        folder.write(display, key, blob)
 
 
 def _pieces(text: str, parts: int | None = None) -> list[str]:
@@ -316,32 +316,10 @@ def _loads(blob: bytes) -> Result:
     return ast.Module(path, list(decls)), list(problems)
 
 
-def _load(entry: Path) -> Result | None:
-    try:
-        blob = entry.read_bytes()
-    except OSError:
+def _load(blob: bytes | None) -> Result | None:
+    if blob is None:
         return None
     try:
         return _loads(blob)
     except Exception:  # a corrupt or outdated entry is rebuilt, never fatal
         return None
-
-
-def _store(cache_dir: Path, display: str, key: str, blob: bytes) -> None:
-    """Write atomically, and drop the file's older entries. A cache that cannot be
-    written (read-only checkout, full disk) only costs speed."""
-    entry = _entry_path(cache_dir, display, key)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(entry.name.split("-", 1)[0] + "-*.pickle"):
-            if old != entry:
-                old.unlink(missing_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(blob)
-        os.replace(temporary, entry)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
