@@ -10,6 +10,7 @@ backed by a 10,000-row lookup table does not drown the other templates.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import os
@@ -26,7 +27,7 @@ from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
-from assistc.dsl.claims import Claims, Send, Worker, can_fork
+from assistc.dsl.claims import SharedJobs, can_fork
 from assistc.dsl.diagnostics import Diagnostic, Label
 from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
@@ -845,7 +846,7 @@ class PendingExamples:
         """The files all of whose intents are missing: their entries are stored as soon as
         they are generated (the others' once all are there)."""
         lines = sum(len(decl.examples) for decl in self.missing)
-        self.worker: Worker | None = None
+        self.shared: SharedJobs[list[_IntentOutcome]] | None = None
         if (
             # Sampled examples (`build`) are many: sending them back from a worker costs
             # about half of what generating them does, so only `check` shares the work.
@@ -855,11 +856,10 @@ class PendingExamples:
             and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
             and can_fork()
         ):
-            self.claims = Claims(len(self.files))
-            try:
-                self.worker = Worker(self._send_generated)
-            except OSError:  # no process to be had: generate here
-                self.claims.close()
+            with contextlib.suppress(OSError):  # no process to be had: generate here
+                self.shared = SharedJobs(
+                    len(self.files), self._generate_file, self._packed_file, self._received
+                )
 
     def _to_check(self, intents: Namespace[ast.IntentDecl]) -> list[ast.IntentDecl]:
         """The intents whose cached outcomes may not hold; the others' are `found`. Once
@@ -880,14 +880,10 @@ class PendingExamples:
         names = sorted((revision.touched | assembled.unportable) & intents.items.keys())
         return [intents.items[name][1] for name in names]
 
-    def _send_generated(self, send: Send) -> None:
-        """In the worker: generate files from the front, sending each one's outcomes."""
-        while (n := self.claims.front()) is not None:
-            outcomes = self._generate_file(n)
-            blob = pickle.dumps(
-                [(o.packed(), o.portable) for o in outcomes], pickle.HIGHEST_PROTOCOL
-            )
-            send(n, blob)
+    def _packed_file(self, n: int) -> bytes:
+        """In the worker: the `n`th file's outcomes, as much as this process cannot rebuild."""
+        outcomes = self._generate_file(n)
+        return pickle.dumps([(o.packed(), o.portable) for o in outcomes], pickle.HIGHEST_PROTOCOL)
 
     def _generate_file(self, n: int) -> list[_IntentOutcome]:
         """The outcomes of the `n`th file's missing intents; its entry is stored if whole."""
@@ -897,32 +893,20 @@ class PendingExamples:
             self.stored.save(outcomes, [decls[0].name.span.file])
         return outcomes
 
-    def _received(self, n: int, blob: bytes) -> tuple[int, list[_IntentOutcome]]:
+    def _received(self, n: int, blob: bytes) -> list[_IntentOutcome]:
         with gc_paused():
             received: list[tuple[_Packed, bool]] = pickle.loads(blob)
-        return n, [
+        return [
             _IntentOutcome.unpacked(decl, self.environment, packed, portable)
             for decl, (packed, portable) in zip(self.files[n], received, strict=True)
         ]
 
     def _outcomes(self) -> list[_IntentOutcome]:
-        """Every missing intent's outcome, in order: generated here, or by the worker
-        (this process claims files from the back, and takes the worker's outcomes as they
-        come); what the worker claimed and did not send (it died) is generated here."""
-        if self.worker is None:
+        """Every missing intent's outcome, in order, generated here or by the worker."""
+        if self.shared is None:
             return [o for n in range(len(self.files)) for o in self._generate_file(n)]
-        done: dict[int, list[_IntentOutcome]] = {}
-        while (n := self.claims.back()) is not None:
-            done[n] = self._generate_file(n)
-            done.update(self._received(*message) for message in self.worker.ready())
-        done.update(self._received(*message) for message in self.worker.rest())
-        self.claims.close()
-        self.worker = None
-        return [
-            outcome
-            for n in range(len(self.files))
-            for outcome in (done[n] if n in done else self._generate_file(n))
-        ]
+        files, self.shared = self.shared.results(), None  # (it refers back to this object)
+        return [outcome for file in files for outcome in file]
 
     def result(self) -> ExamplesResult:
         """Generate this process's share, wait for the worker's, and put them together."""

@@ -1,6 +1,7 @@
-"""Work shared between this process and one forked worker: both claim jobs from either
-end of one list, so they finish together however fast each runs (and whatever else the
-machine does), and the worker streams each job's result back as soon as it has it.
+"""Work shared between this process and one forked worker (`SharedJobs`): both claim jobs
+from either end of one list, so they finish together however fast each runs (and
+whatever else the machine does), and the worker streams each job's result back as soon
+as it has it, through a pipe with a big buffer (no thread is needed to read it).
 
 A worker that dies only costs time: the jobs it claimed and did not deliver are done by
 this process. The lock is a POSIX record lock, which the system releases when its holder
@@ -17,6 +18,7 @@ import select
 import struct
 import tempfile
 from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 PIPE_BYTES = 1 << 20
 """The pipe's buffer (Linux's default limit for one pipe): the worker rarely waits for this
@@ -26,6 +28,7 @@ _HEADER = struct.Struct("<qq")
 
 Send = Callable[[int, bytes], None]
 """What a worker's task calls with a job's number and its result."""
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -136,3 +139,44 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
         parts.append(part)
         size -= len(part)
     return b"".join(parts)
+
+
+class SharedJobs(Generic[T]):
+    """Jobs numbered 0 to `count - 1`, shared with a worker forked when this is made: it
+    does them from the front with `there(n)`, which gives the result to send; this
+    process joins in from the back with `here(n)` when `results()` is asked for, and
+    reads the worker's results with `decode(n, payload)` as they come. Raises `OSError`
+    when no process can be had (the caller does the jobs itself)."""
+
+    def __init__(
+        self,
+        count: int,
+        here: Callable[[int], T],
+        there: Callable[[int], bytes],
+        decode: Callable[[int, bytes], T],
+    ) -> None:
+        self.count = count
+        self.here = here
+        self.there = there
+        self.decode = decode
+        self.claims = Claims(count)
+        try:
+            self.worker = Worker(self._send)
+        except OSError:
+            self.claims.close()
+            raise
+
+    def _send(self, send: Send) -> None:
+        while (n := self.claims.front()) is not None:
+            send(n, self.there(n))
+
+    def results(self) -> list[T]:
+        """Every job's result, in order; those the worker claimed and did not deliver (it
+        died) are done here."""
+        done: dict[int, T] = {}
+        while (n := self.claims.back()) is not None:
+            done[n] = self.here(n)
+            done.update((job, self.decode(job, payload)) for job, payload in self.worker.ready())
+        done.update((job, self.decode(job, payload)) for job, payload in self.worker.rest())
+        self.claims.close()
+        return [done[n] if n in done else self.here(n) for n in range(self.count)]

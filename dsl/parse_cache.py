@@ -13,6 +13,7 @@ be read is ignored and rebuilt. Each file keeps one entry.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from assistc.dsl import ast, diagnostics
-from assistc.dsl.claims import Claims, Send, Worker, can_fork
+from assistc.dsl.claims import SharedJobs, can_fork
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.entries import EntryFolder
 from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_level_chunks
@@ -133,15 +134,14 @@ class PendingParses:
         }
         self.pieces: list[tuple[int, str]] = []
         """The jobs shared with the worker: (index in `sources`, text to parse)."""
-        self.worker: Worker | None = None
+        self.shared: SharedJobs[Result] | None = None
         workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
         if workers >= 1 and can_fork() and self._missing_bytes() >= PARALLEL_MIN_BYTES:
             self.pieces = [(i, piece) for i in self.missing for piece in _pieces(sources[i][1])]
-            self.claims = Claims(len(self.pieces))
-            try:
-                self.worker = Worker(self._parse_claimed)
-            except OSError:  # no process to be had: parse here
-                self.claims.close()
+            with contextlib.suppress(OSError):  # no process to be had: parse here
+                self.shared = SharedJobs(
+                    len(self.pieces), self._parse_piece, self._parse_piece_there, _decoded
+                )
 
     def _missing_bytes(self) -> int:
         return sum(len(self.sources[i][1]) for i in self.missing)
@@ -152,17 +152,19 @@ class PendingParses:
         whole = text is self.sources[index][1]
         return self.sources[index][0], text, self.targets[index] if whole else None
 
-    def _parse_claimed(self, send: Send) -> None:
-        """In the worker: parse from the front, store, and send each result pickled."""
-        while (n := self.claims.front()) is not None:
-            display, text, target = self._job(n)
-            blob = _dumps(parse_module(text, display))
-            _write(target, blob)
-            send(n, blob)
+    def _parse_piece(self, n: int) -> Result:
+        return _parse_here(*self._job(n))
+
+    def _parse_piece_there(self, n: int) -> bytes:
+        """In the worker: parse and store, and give the result pickled to send back."""
+        display, text, target = self._job(n)
+        blob = _dumps(parse_module(text, display))
+        _write(target, blob)
+        return blob
 
     def results(self) -> list[Result]:
         """Every file's result, in order; parsing what is left to parse here."""
-        parsed = self._shared() if self.worker is not None else self._alone()
+        parsed = self._shared() if self.shared is not None else self._alone()
         for index, result in zip(self.missing, parsed, strict=True):
             self.found[index] = result
             _memory[self.sources[index][0]] = (self.sources[index][1], result)
@@ -180,26 +182,16 @@ class PendingParses:
         return [_parse_here(*self.sources[i], self.targets[i]) for i in self.missing]
 
     def _shared(self) -> list[Result]:
-        """Parse from the back while the worker parses from the front, loading its results
-        as they come; what it claimed and did not deliver (it died) is parsed here."""
-        assert self.worker is not None
-        done: dict[int, Result] = {}
-        while (n := self.claims.back()) is not None:
-            done[n] = _parse_here(*self._job(n))
-            done.update((job, _loads(blob)) for job, blob in self.worker.ready())
-        done.update((job, _loads(blob)) for job, blob in self.worker.rest())
-        self.claims.close()
-        for n in range(len(self.pieces)):
-            if n not in done:
-                done[n] = _parse_here(*self._job(n))
-        return [self._joined(index, done) for index in self.missing]
+        assert self.shared is not None
+        results = self.shared.results()
+        return [self._joined(index, results) for index in self.missing]
 
-    def _joined(self, index: int, done: dict[int, Result]) -> Result:
+    def _joined(self, index: int, results: list[Result]) -> Result:
         """One file's result from its pieces' (stored here when there were several). Clean
         pieces join into exactly what parsing the whole file gives; if any piece has a
         problem, the whole file is parsed again here, so error recovery and messages are
         those of `parse_module`."""
-        parts = [done[n] for n, (owner, _) in enumerate(self.pieces) if owner == index]
+        parts = [results[n] for n, (owner, _) in enumerate(self.pieces) if owner == index]
         if len(parts) == 1:
             return parts[0]
         display, text = self.sources[index]
@@ -314,6 +306,10 @@ def _loads(blob: bytes) -> Result:
     with gc_paused():
         path, decls, problems = pickle.loads(blob)
     return ast.Module(path, list(decls)), list(problems)
+
+
+def _decoded(_: int, blob: bytes) -> Result:
+    return _loads(blob)
 
 
 def _load(blob: bytes | None) -> Result | None:

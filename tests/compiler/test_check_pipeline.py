@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistc.compiler import examples
 from assistc.compiler.cli import app
-from assistc.dsl import parse_cache
+from assistc.dsl import claims, parse_cache
 from assistc.dsl.claims import can_fork
 from assistc.dsl.parse_cache import clear_memory_cache
 
@@ -74,14 +75,13 @@ def test_shared_work_reports_byte_for_byte_what_one_process_does(
         alone.setattr(examples, "can_fork", lambda: False)
         expected = outputs(project)
     started = []
-    worker = parse_cache.Worker
+    worker = claims.Worker
 
-    def starting(*args: object) -> object:
-        started.append(args)
-        return worker(*args)  # type: ignore[arg-type]
+    def starting(task: Callable[[claims.Send], None]) -> claims.Worker:
+        started.append(task)
+        return worker(task)
 
-    monkeypatch.setattr(parse_cache, "Worker", starting)
-    monkeypatch.setattr(examples, "Worker", starting)
+    monkeypatch.setattr(claims, "Worker", starting)
     monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
     assert outputs(project) == expected

@@ -15,7 +15,7 @@ from assistc.compiler.entities import resolve_entities
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.sources import load_sources
 from assistc.compiler.symbols import build_symbols
-from assistc.dsl.claims import Send, can_fork
+from assistc.dsl.claims import can_fork
 from assistc.runtime import ir
 
 
@@ -168,19 +168,17 @@ def test_a_second_process_generates_what_one_process_does(
     config, _ = resolve_config(table, None)
     entities, _ = resolve_entities(table, project)
     marker = tmp_path / "worker ran"
-    send = examples.PendingExamples._send_generated
+    packed = examples.PendingExamples._packed_file
+    sent = []
 
-    def marking(self: examples.PendingExamples, sending: Send) -> None:
+    def marking(self: examples.PendingExamples, n: int) -> bytes:
         marker.touch()  # in the worker: its changes to this test's state are lost
+        if dying and sent:
+            os._exit(1)
+        sent.append(n)
+        return packed(self, n)
 
-        def sent(n: int, blob: bytes) -> None:
-            sending(n, blob)
-            if dying:
-                os._exit(1)
-
-        send(self, sent)
-
-    monkeypatch.setattr(examples.PendingExamples, "_send_generated", marking)
+    monkeypatch.setattr(examples.PendingExamples, "_packed_file", marking)
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
 
     def generated(jobs: int, sample_templates: bool = False) -> tuple[object, ...]:

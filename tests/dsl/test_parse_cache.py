@@ -148,7 +148,7 @@ def test_without_worker_processes_everything_is_parsed_here(
         raise OSError("cannot fork")
 
     monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(parse_cache, "Worker", no_processes)
+    monkeypatch.setattr(parse_cache, "SharedJobs", no_processes)
     sources = [("a.assist", SAMPLE), ("b.assist", SAMPLE.replace("order", "buy"))]
     assert parse_many(sources, None, jobs=2) == [parse_module(t, d) for d, t in sources]
 
