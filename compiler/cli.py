@@ -119,6 +119,7 @@ def check(
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
 ) -> None:
     """Parse and type-check an assistant. Exit 0 clean, 1 problems, 2 usage or I/O."""
+    gc.disable()  # as `compile_or_exit` does, already while cached parses load
     try:
         loading = start_loading(project)
     except ProjectNotFound as error:
