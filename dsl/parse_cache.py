@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import itertools
 import operator
 import os
 import pickle
@@ -164,7 +165,7 @@ class PendingParses:
 
     def results(self) -> list[Result]:
         """Every file's result, in order; parsing what is left to parse here."""
-        parsed = self._shared() if self.shared is not None else self._alone()
+        parsed = self._alone() if self.shared is None else self._shared()
         for index, result in zip(self.missing, parsed, strict=True):
             self.found[index] = result
             _memory[self.sources[index][0]] = (self.sources[index][1], result)
@@ -183,15 +184,17 @@ class PendingParses:
 
     def _shared(self) -> list[Result]:
         assert self.shared is not None
-        results = self.shared.results()
-        return [self._joined(index, results) for index in self.missing]
+        results, self.shared = self.shared.results(), None  # (it refers back to this object)
+        # The pieces are in the order of the files they come from.
+        done = zip(self.pieces, results, strict=True)
+        by_file = itertools.groupby(done, key=lambda piece_done: piece_done[0][0])
+        return [self._joined(index, [result for _, result in parts]) for index, parts in by_file]
 
-    def _joined(self, index: int, results: list[Result]) -> Result:
+    def _joined(self, index: int, parts: list[Result]) -> Result:
         """One file's result from its pieces' (stored here when there were several). Clean
         pieces join into exactly what parsing the whole file gives; if any piece has a
         problem, the whole file is parsed again here, so error recovery and messages are
         those of `parse_module`."""
-        parts = [results[n] for n, (owner, _) in enumerate(self.pieces) if owner == index]
         if len(parts) == 1:
             return parts[0]
         display, text = self.sources[index]
