@@ -12,13 +12,16 @@ the work in one process where `can_fork()` is false.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import select
 import struct
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+if sys.platform != "win32":  # (where nothing here is used: see `can_fork`)
+    import fcntl
 
 PIPE_BYTES = 1 << 20
 """The pipe's buffer (Linux's default limit for one pipe): the worker rarely waits for this

@@ -3,7 +3,6 @@ and a worker that dies (even holding the lock) never blocks this process."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 
@@ -67,6 +66,8 @@ def test_a_dying_worker_ends_the_stream_with_what_it_sent(how: str) -> None:
 
 def test_a_worker_that_dies_holding_the_lock_does_not_block_claims() -> None:
     """The lock is a record lock: the system releases it when its holder dies."""
+    import fcntl  # (POSIX only, like forking)
+
     claims = Claims(3)
 
     def task(send: Send) -> None:
