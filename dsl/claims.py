@@ -86,7 +86,12 @@ class Worker:
         reader, writer = os.pipe()
         with contextlib.suppress(AttributeError, OSError):  # only Linux can widen a pipe
             fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(reader)
+            os.close(writer)
+            raise
         if self.pid == 0:
             os.close(reader)
             status = 1
