@@ -35,6 +35,7 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
+    """Whether a worker can be forked (not on Windows, where one process does it all)."""
     return hasattr(os, "fork")
 
 
