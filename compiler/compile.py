@@ -29,7 +29,12 @@ from assistc.compiler.references import Scope
 from assistc.compiler.responses import resolve_responses
 from assistc.compiler.reuse import Answers, Memo, keep_equal, reuse_decls
 from assistc.compiler.slots import ResolvedSlot, SlotMemo, resolve_slots
-from assistc.compiler.sources import LoadedSources, load_sources, stdlib_modules
+from assistc.compiler.sources import (
+    LoadedSources,
+    PendingSources,
+    start_loading,
+    stdlib_modules,
+)
 from assistc.compiler.stubs import write_stubs
 from assistc.compiler.suggest import did_you_mean
 from assistc.compiler.symbols import BUILTIN_INTENTS, SymbolsMemo, SymbolTable, build_symbols
@@ -39,7 +44,6 @@ from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
 
-PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
 INTENT_CACHE_DIR = Path(".assistc") / "cache" / "intents"
 
 
@@ -107,18 +111,20 @@ def compile_project(
     ignore_missing_actions: bool = False,
     sample_templates: bool = True,
     disk_cache: bool = True,
+    loading: PendingSources | None = None,
 ) -> CompileResult:
     """Check the assistant at `root` and lower it to IR. Raises `ProjectNotFound` when
     `root` is not an assistant; everything else is a diagnostic. `ignore_missing_actions`
     is for `build`, which creates missing action modules from a template;
     `sample_templates` off (for `check`) skips sampling examples from templates;
     `disk_cache` keeps parse results and intents' examples and diagnostics in the
-    project's `.assistc/cache/`."""
+    project's `.assistc/cache/`. `loading` is these sources' loading already started
+    (`sources.start_loading`, with the same `disk_cache`)."""
     base = root if root.is_dir() else root.parent
     # Without a cache, declarations are resolved directly, as they always were (the
     # tests compare a re-check with that); the rest keeps its state in a throwaway one.
     kept = cache if cache is not None else CompileCache()
-    sources = load_sources(root, base / PARSE_CACHE_DIR if disk_cache else None)
+    sources = (loading or start_loading(root, disk_cache=disk_cache)).result()
     reuse_decls(kept.decls, sources.modules)
     problems = list(sources.diagnostics)
     stdlib_files = {m.path for m in sources.modules if m.path.startswith("<")}

@@ -10,18 +10,16 @@ backed by a 10,000-row lookup table does not drown the other templates.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import os
+import pickle
 import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 from assistc.compiler.entities import ResolvedEntity
@@ -29,7 +27,9 @@ from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.symbols import Namespace, SymbolTable
 from assistc.dsl import ast
 from assistc.dsl import templates as tpl
+from assistc.dsl.claims import SharedJobs, can_fork
 from assistc.dsl.diagnostics import Diagnostic, Label
+from assistc.dsl.parser import gc_paused
 from assistc.runtime import ir
 from assistc.runtime.ir import fingerprint
 
@@ -388,7 +388,10 @@ class _Resolver:
         size = 1
         for node in nodes:
             if isinstance(node, tpl.Choice):
-                options = sum(self._count(option, literal) for option in node.options)
+                if node.plain:  # (what most choices are: no need to look inside)
+                    options = len(node.options)
+                else:
+                    options = sum(self._count(option, literal) for option in node.options)
                 size *= options + node.optional
             elif isinstance(node, tpl.Placeholder):
                 size *= count(self._placeholder(node, literal, 0))
@@ -783,7 +786,7 @@ def generate_intents(
     change are not generated again; with `disk`, nor those of unchanged files. When
     templates are not sampled and `PARALLEL_MIN_EXAMPLES` or more example lines are left
     to generate, a second process (if `jobs`, default one per CPU, allows) shares them
-    (see `_Claims`)."""
+    (see `dsl.claims`)."""
     return PendingExamples(table, entities, config, sample_templates, cache, disk, jobs).result()
 
 
@@ -831,21 +834,32 @@ class PendingExamples:
                 if cache is not None:
                     cache[decl.name.text] = cached
             self.found[decl.name.text] = cached
-        # A file's intents together: the worker stores the entries of the files it has whole.
+        # One job per file: its intents together, so whoever generates them stores its entry.
         self.missing.sort(key=lambda decl: decl.name.span.file)
+        self.files = [
+            list(decls)
+            for _, decls in itertools.groupby(self.missing, key=lambda d: d.name.span.file)
+        ]
+        self.whole = {decls[0].name.span.file for decls in self.files} - {
+            outcome.decl.name.span.file for outcome in self.found.values()
+        }
+        """The files all of whose intents are missing: their entries are stored as soon as
+        they are generated (the others' once all are there)."""
         lines = sum(len(decl.examples) for decl in self.missing)
-        parallel = (
+        self.shared: SharedJobs[list[_IntentOutcome]] | None = None
+        if (
             # Sampled examples (`build`) are many: sending them back from a worker costs
             # about half of what generating them does, so only `check` shares the work.
             not sample_templates
-            and len(self.missing) >= 2
+            and len(self.files) >= 2
             and lines >= PARALLEL_MIN_EXAMPLES
             and (jobs if jobs is not None else os.cpu_count() or 1) >= 2
-            and "fork" in get_all_start_methods()
-        )
-        self.claims: _Claims | None = None
-        self.worker_files: set[str] = set()
-        self.worker = self._start_worker() if parallel else None
+            and can_fork()
+        ):
+            with contextlib.suppress(OSError):  # no process to be had: generate here
+                self.shared = SharedJobs(
+                    len(self.files), self._generate_file, self._packed_file, self._received
+                )
 
     def _to_check(self, intents: Namespace[ast.IntentDecl]) -> list[ast.IntentDecl]:
         """The intents whose cached outcomes may not hold; the others' are `found`. Once
@@ -866,72 +880,38 @@ class PendingExamples:
         names = sorted((revision.touched | assembled.unportable) & intents.items.keys())
         return [intents.items[name][1] for name in names]
 
-    def _start_worker(self) -> tuple[BaseProcess, Connection]:
-        context = get_context("fork")
-        self.claims = _Claims(context, len(self.missing))
-        receiver, sender = context.Pipe(duplex=False)
-        worker = context.Process(target=self._send_generated, args=(sender,))
-        worker.start()
-        sender.close()
-        return worker, receiver
+    def _packed_file(self, n: int) -> bytes:
+        """In the worker: the `n`th file's outcomes, as much as this process cannot rebuild."""
+        outcomes = self._generate_file(n)
+        return pickle.dumps([(o.packed(), o.portable) for o in outcomes], pickle.HIGHEST_PROTOCOL)
 
-    def _send_generated(self, sender: Connection) -> None:
-        """In the forked worker: generate from the front, send back what the parent cannot
-        rebuild, and store the entries of the files whose intents are all here."""
-        assert self.claims is not None
-        outcomes = []
-        while (index := self.claims.front()) is not None:
-            outcomes.append(self._generate(self.missing[index]))
-        sender.send([(outcome.packed(), outcome.portable) for outcome in outcomes])
-        sender.close()
-        self.stored.save(outcomes, self._whole_files(len(outcomes)))
+    def _generate_file(self, n: int) -> list[_IntentOutcome]:
+        """The outcomes of the `n`th file's missing intents; its entry is stored if whole."""
+        decls = self.files[n]
+        outcomes = [self.state.generate(d, self.environment, self.sample_templates) for d in decls]
+        if decls[0].name.span.file in self.whole:
+            self.stored.save(outcomes, [decls[0].name.span.file])
+        return outcomes
 
-    def _whole_files(self, count: int) -> set[str]:
-        """The files whose intents are all among the first `count` missing ones."""
-        others = {decl.name.span.file for decl in self.missing[count:]}
-        others.update(outcome.decl.name.span.file for outcome in self.found.values())
-        return {decl.name.span.file for decl in self.missing[:count]} - others
-
-    def _generate(self, decl: ast.IntentDecl) -> _IntentOutcome:
-        return self.state.generate(decl, self.environment, self.sample_templates)
-
-    def _mine(self) -> list[_IntentOutcome]:
-        """This process's outcomes: all, or those it claims from the back."""
-        if self.claims is None:
-            return [self._generate(decl) for decl in self.missing]
-        mine = []
-        while (index := self.claims.back()) is not None:
-            mine.append(self._generate(self.missing[index]))
-        mine.reverse()
-        return mine
-
-    def _received(self) -> list[_IntentOutcome]:
-        """The worker's outcomes; generated here if it failed (its entries then too)."""
-        if self.worker is None or self.claims is None:
-            return []
-        theirs = self.missing[: self.claims.taken()]
-        receiver = self.worker[1]
-        received: list[tuple[_Packed, bool]] | None
-        try:
-            received = receiver.recv()
-        except EOFError:
-            received = None
-        finally:
-            receiver.close()
-        if received is None:
-            self.worker[0].join()
-            return [self._generate(decl) for decl in theirs]
-        self.worker_files = self._whole_files(len(theirs))
+    def _received(self, n: int, blob: bytes) -> list[_IntentOutcome]:
+        with gc_paused():
+            received: list[tuple[_Packed, bool]] = pickle.loads(blob)
         return [
             _IntentOutcome.unpacked(decl, self.environment, packed, portable)
-            for decl, (packed, portable) in zip(theirs, received, strict=True)
+            for decl, (packed, portable) in zip(self.files[n], received, strict=True)
         ]
+
+    def _outcomes(self) -> list[_IntentOutcome]:
+        """Every missing intent's outcome, in order, generated here or by the worker."""
+        if self.shared is None:
+            return [o for n in range(len(self.files)) for o in self._generate_file(n)]
+        files, self.shared = self.shared.results(), None  # (it refers back to this object)
+        return [outcome for file in files for outcome in file]
 
     def result(self) -> ExamplesResult:
         """Generate this process's share, wait for the worker's, and put them together."""
         table, cache = self.table, self.cache
-        mine = self._mine()
-        for outcome in self._received() + mine:
+        for outcome in self._outcomes():
             self.found[outcome.decl.name.text] = outcome
             if cache is not None:
                 cache[outcome.decl.name.text] = outcome
@@ -948,11 +928,8 @@ class PendingExamples:
             changed = itertools.chain(changed, gone)
         for name in changed:
             assembled.put(name, self.found.get(name))
-        files = [f for f in self.stored.entries if f not in self.worker_files]
+        files = [f for f in self.stored.entries if f not in self.whole]
         self.stored.save([self.found[n] for f in files for n in assembled.files.get(f, ())], files)
-        if self.worker is not None:
-            self.worker[0].join()  # it stores its entries while this process stores the others
-            self.worker = None  # its process object refers back to this one
         if cache is not None:
             assembled.basis = (table.intents.revision.number, self.environment)
             cache.assembled = assembled
@@ -984,38 +961,6 @@ def _environment(
     if cache is not None:
         cache.environment = (entities, inputs, found)
     return found
-
-
-class _Claims:
-    """The missing intents, claimed one at a time by both processes: the worker from the
-    front, this process from the back once its other passes are done. However fast each
-    process runs (and whatever else the machine does), they finish together."""
-
-    def __init__(self, context: BaseContext, count: int) -> None:
-        self.lock = context.Lock()
-        self.bounds = context.RawArray("q", [0, count])
-        """The next index from the front; the end of what is left."""
-
-    def front(self) -> int | None:
-        with self.lock:
-            first, end = self.bounds
-            if first >= end:
-                return None
-            self.bounds[0] = first + 1
-            return int(first)
-
-    def back(self) -> int | None:
-        with self.lock:
-            first, end = self.bounds
-            if first >= end:
-                return None
-            self.bounds[1] = end - 1
-            return int(end - 1)
-
-    def taken(self) -> int:
-        """How many the worker claimed (once both are done)."""
-        with self.lock:
-            return int(self.bounds[0])
 
 
 class _StoredOutcomes:

@@ -5,24 +5,24 @@ An entry's key hashes the file's path and text, an environment fingerprint the c
 gives (the entities, phrases and config the intents depend on) and the code that
 computes the entries, so a change to any of them misses. Spans in an entry name
 positions in that file only, which the text in the key pins down. Entries are pickles of
-our own objects in the project's own cache folder; one that cannot be read is ignored,
-and a folder that cannot be written only costs speed. Each file keeps one entry.
+our own objects in the project's own cache folder (`dsl.entries`); one that cannot be
+read is ignored, and a folder that cannot be written only costs speed. Each file keeps
+one entry.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pydantic
 
+from assistc.dsl.entries import EntryFolder
 from assistc.dsl.parser import gc_paused
 
 FORMAT_VERSION = "1"
@@ -59,8 +59,7 @@ class FileEntries:
     def __init__(self, folder: Path, texts: Mapping[str, str]) -> None:
         self.folder = folder
         self.texts = texts
-        self._listing: dict[str, list[str]] | None = None
-        self._writable = True
+        self._entries = EntryFolder(folder)
 
     def _key(self, display: str, environment: str) -> str | None:
         text = self.texts.get(display)
@@ -72,22 +71,11 @@ class FileEntries:
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    @staticmethod
-    def _owner(display: str) -> str:
-        return hashlib.sha256(display.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-    def _entry(self, display: str, key: str) -> Path:
-        """`<hash of the path>-<key>.pickle`: the prefix finds a file's older entries."""
-        return self.folder / f"{self._owner(display)}-{key[:32]}.pickle"
-
     def load(self, display: str, environment: str) -> Any | None:
         """The entry stored for this file's text in this environment, or None."""
         key = self._key(display, environment)
-        if key is None:
-            return None
-        try:
-            blob = self._entry(display, key).read_bytes()
-        except OSError:
+        blob = None if key is None else self._entries.read(display, key)
+        if blob is None:
             return None
         try:
             with gc_paused():
@@ -97,33 +85,8 @@ class FileEntries:
         return payload if stored_key == key else None
 
     def store(self, display: str, environment: str, payload: Any) -> None:
-        """Write atomically and drop the file's older entries; an unwritable folder
-        (read-only checkout, full disk) is noted once and then left alone."""
+        """Keep `payload` as this file's entry in this environment (`EntryFolder.write`)."""
         key = self._key(display, environment)
-        if key is None or not self._writable:
-            return
-        entry = self._entry(display, key)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for old in self._older(display, entry.name):
-                (self.folder / old).unlink(missing_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        except OSError:
-            self._writable = False
-            return
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump((key, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, entry)
-        except OSError:
-            self._writable = False
-            Path(temporary).unlink(missing_ok=True)
-
-    def _older(self, display: str, keep: str) -> list[str]:
-        """The file's other entries (the folder is listed once per compile)."""
-        if self._listing is None:
-            self._listing = {}
-            for name in os.listdir(self.folder):
-                if name.endswith(".pickle"):
-                    self._listing.setdefault(name.split("-", 1)[0], []).append(name)
-        return [name for name in self._listing.pop(self._owner(display), []) if name != keep]
+        if key is not None:
+            blob = pickle.dumps((key, payload), protocol=pickle.HIGHEST_PROTOCOL)
+            self._entries.write(display, key, blob)

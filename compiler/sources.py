@@ -14,8 +14,10 @@ from pathlib import Path
 
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
-from assistc.dsl.parse_cache import parse_many
+from assistc.dsl.parse_cache import PendingParses, parse_many
 
+PARSE_CACHE_DIR = Path(".assistc") / "cache" / "parse"
+"""The project's parse cache, below its folder."""
 STDLIB_DIR = Path(__file__).resolve().parent.parent / "stdlib"
 STDLIB_PREFIX = "stdlib"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -73,32 +75,51 @@ def find_sources(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_sources(root: Path, cache_dir: Path | None = None) -> LoadedSources:
-    """Read and parse the project at `root` and the stdlib modules it uses.
-
-    Parsing goes through `dsl.parse_cache`: results are kept in this process (the dev
-    loop re-parses only edited files) and, with `cache_dir`, on disk; when much is left
-    to parse, both cores share it."""
-    if not root.exists():
-        raise ProjectNotFound(f"{root}: no such file or folder")
-    paths = find_sources(root)
-    if not paths:
-        raise ProjectNotFound(f"{root}: no .assist files here")
+def start_loading(root: Path, *, disk_cache: bool = True) -> PendingSources:
+    """Start loading the project at `root` (see `PendingSources`), with the project's parse
+    cache (`PARSE_CACHE_DIR`) unless `disk_cache` is off. `assistc check` calls this
+    before it imports the compiler, so a worker parses while that runs."""
     base = root if root.is_dir() else root.parent
-    loaded = LoadedSources(base)
-    project = []
-    for path in paths:
-        display = path.relative_to(base).as_posix()
-        project.append((path, display, display.removesuffix(".assist").replace("/", ".")))
-    _add_files(loaded, project, cache_dir)
-    _add_stdlib(loaded, cache_dir)
-    return loaded
+    return PendingSources(root, base / PARSE_CACHE_DIR if disk_cache else None)
 
 
-def _add_files(
-    loaded: LoadedSources, files: list[tuple[Path, str, str]], cache_dir: Path | None
-) -> None:
-    """Read (path, display, module name) files and parse the readable ones."""
+def load_sources(root: Path, cache_dir: Path | None = None) -> LoadedSources:
+    """Read and parse the project at `root` and the stdlib modules it uses."""
+    return PendingSources(root, cache_dir).result()
+
+
+class PendingSources:
+    """Loading a project in two steps: the project's files are read and their parsing
+    starts when this is made (`dsl.parse_cache.PendingParses`: results are kept in this
+    process, so the dev loop re-parses only edited files, and, with `cache_dir`, on disk;
+    when much is left to parse, a worker process shares it); `result()` finishes it and
+    adds the stdlib modules the files use. Raises `ProjectNotFound`."""
+
+    def __init__(self, root: Path, cache_dir: Path | None) -> None:
+        if not root.exists():
+            raise ProjectNotFound(f"{root}: no such file or folder")
+        paths = find_sources(root)
+        if not paths:
+            raise ProjectNotFound(f"{root}: no .assist files here")
+        base = root if root.is_dir() else root.parent
+        self.cache_dir = cache_dir
+        self.loaded = LoadedSources(base)
+        project = []
+        for path in paths:
+            display = path.relative_to(base).as_posix()
+            project.append((path, display, display.removesuffix(".assist").replace("/", ".")))
+        self.readable = _read_files(self.loaded, project)
+        self.parsing = PendingParses([(f.display, f.text) for f in self.readable], cache_dir)
+
+    def result(self) -> LoadedSources:
+        _add_parsed(self.loaded, self.readable, self.parsing.results())
+        _add_stdlib(self.loaded, self.cache_dir)
+        return self.loaded
+
+
+def _read_files(loaded: LoadedSources, files: list[tuple[Path, str, str]]) -> list[SourceFile]:
+    """Read (path, display, module name) files: the readable ones, in order; each of the
+    others adds its diagnostic and an empty module to `loaded`."""
     readable: list[SourceFile] = []
     for path, display, module_name in files:
         text, problem = read_text(path, display)
@@ -108,11 +129,26 @@ def _add_files(
             continue
         assert text is not None
         readable.append(SourceFile(display, path, text, module_name))
-    results = parse_many([(f.display, f.text) for f in readable], cache_dir)
+    return readable
+
+
+def _add_parsed(
+    loaded: LoadedSources,
+    readable: list[SourceFile],
+    results: list[tuple[ast.Module, list[Diagnostic]]],
+) -> None:
     for source, (module, diagnostics) in zip(readable, results, strict=True):
         loaded.files.append(source)
         loaded.modules.append(module)
         loaded.diagnostics.extend(diagnostics)
+
+
+def _add_files(
+    loaded: LoadedSources, files: list[tuple[Path, str, str]], cache_dir: Path | None
+) -> None:
+    """Read and parse (path, display, module name) files."""
+    readable = _read_files(loaded, files)
+    _add_parsed(loaded, readable, parse_many([(f.display, f.text) for f in readable], cache_dir))
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:

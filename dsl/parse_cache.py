@@ -13,24 +13,23 @@ be read is ignored and rebuilt. Each file keeps one entry.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import io
+import itertools
 import operator
 import os
 import pickle
-import tempfile
-from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
 from assistc.dsl import ast, diagnostics
+from assistc.dsl.claims import SharedJobs, can_fork
 from assistc.dsl.diagnostics import Diagnostic
+from assistc.dsl.entries import EntryFolder
 from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_level_chunks
 
 Result = tuple[ast.Module, list[Diagnostic]]
@@ -41,10 +40,6 @@ PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
 PIECE_MIN_BYTES = 250_000
 """When parsing in parallel, a file this big is cut into pieces for the processes."""
-MAIN_SHARE = 0.85
-"""This process's share of the text to parse in parallel, relative to a worker's: it
-also loads the workers' results (per file, about a seventh of the cost of parsing it),
-so with equal shares the worker would wait for it at the end."""
 
 _memory: dict[str, tuple[str, Result]] = {}
 """Display path → (text, result): the latest parse of each file in this process (the
@@ -68,12 +63,6 @@ def _key(text: str, display: str) -> str:
     digest.update(display.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
-
-
-def _entry_path(cache_dir: Path, display: str, key: str) -> Path:
-    """`<hash of the path>-<key>.pickle`: the prefix finds a file's older entries."""
-    owner = hashlib.sha256(display.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return cache_dir / f"{owner}-{key[:32]}.pickle"
 
 
 def clear_memory_cache() -> None:
@@ -104,47 +93,125 @@ def parse_file_cached(path: Path, cache_dir: Path | None, display: str | None = 
 def parse_many(
     sources: Sequence[tuple[str, str]], cache_dir: Path | None = None, jobs: int | None = None
 ) -> list[Result]:
-    """Parse `(display, text)` pairs, in order, through the caches. When the files that
-    miss the caches add up to `PARALLEL_MIN_BYTES` or more, they (big ones cut into
-    pieces at top-level definitions) are shared between this process and `jobs - 1`
-    others (default: one per CPU). Otherwise a file parsed before in this process (the
-    dev loop's edited file) has only its changed definitions parsed (`_parse_edited`)."""
-    results: list[Result | None] = [None] * len(sources)
-    missing: list[int] = []
-    keys: dict[int, str] = {}  # only for those not in memory: hashing all costs ms
-    for index, (display, text) in enumerate(sources):
-        found = _memory.get(display)
-        if found is not None and found[0] == text:
-            results[index] = found[1]
-            continue
-        key = keys[index] = _key(text, display)
-        loaded = _load(_entry_path(cache_dir, display, key)) if cache_dir else None
-        if loaded is None:
-            missing.append(index)
-        else:
-            results[index] = loaded
-            _memory[display] = (text, loaded)
-    targets = {i: (cache_dir, sources[i][0], keys[i]) if cache_dir else None for i in missing}
-    if sum(len(sources[i][1]) for i in missing) < PARALLEL_MIN_BYTES:
-        for index in list(missing):
-            display, text = sources[index]
-            edited = _parse_edited(display, text) if display in _memory else None
-            if edited is not None:
-                results[index] = _stored(edited, targets.pop(index))
-                _memory[display] = (text, edited)
-                missing.remove(index)
-    for index, result in zip(missing, _parse_missing(sources, targets, jobs), strict=True):
-        results[index] = result
-        _memory[sources[index][0]] = (sources[index][1], result)
-    return [_fresh(result) for result in results if result is not None]
+    """Parse `(display, text)` pairs, in order, through the caches (see `PendingParses`)."""
+    return PendingParses(sources, cache_dir, jobs).results()
+
+
+_Target = tuple[EntryFolder, str, str] | None
+"""Where a file's parse result is stored: (cache folder, display path, key), or nowhere."""
+
+
+class PendingParses:
+    """`parse_many` in two steps. When the files that miss the caches add up to
+    `PARALLEL_MIN_BYTES` or more (and `jobs`, default one per CPU, allows), a forked
+    worker starts parsing them when this is made, so the caller can do other work (import
+    the compiler) before `results()`, where this process joins in: both claim files (big
+    ones cut into pieces at top-level definitions) from either end of the list
+    (`dsl.claims`). Otherwise a file parsed before in this process (the dev loop's edited
+    file) has only its changed definitions parsed (`_parse_edited`)."""
+
+    def __init__(
+        self, sources: Sequence[tuple[str, str]], cache_dir: Path | None, jobs: int | None = None
+    ) -> None:
+        self.sources = sources
+        self.found: list[Result | None] = [None] * len(sources)
+        self.missing: list[int] = []
+        keys: dict[int, str] = {}  # only for those not in memory: hashing all costs ms
+        folder = EntryFolder(cache_dir) if cache_dir else None
+        for index, (display, text) in enumerate(sources):
+            found = _memory.get(display)
+            if found is not None and found[0] == text:
+                self.found[index] = found[1]
+                continue
+            key = keys[index] = _key(text, display)
+            loaded = _load(folder.read(display, key)) if folder else None
+            if loaded is None:
+                self.missing.append(index)
+            else:
+                self.found[index] = loaded
+                _memory[display] = (text, loaded)
+        self.targets = {
+            i: (folder, sources[i][0], keys[i]) if folder else None for i in self.missing
+        }
+        self.pieces: list[tuple[int, str]] = []
+        """The jobs shared with the worker: (index in `sources`, text to parse)."""
+        self.shared: SharedJobs[Result] | None = None
+        workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
+        if workers >= 1 and can_fork() and self._missing_bytes() >= PARALLEL_MIN_BYTES:
+            self.pieces = [(i, piece) for i in self.missing for piece in _pieces(sources[i][1])]
+            with contextlib.suppress(OSError):  # no process to be had: parse here
+                self.shared = SharedJobs(
+                    len(self.pieces), self._parse_piece, self._parse_piece_there, _decoded
+                )
+
+    def _missing_bytes(self) -> int:
+        return sum(len(self.sources[i][1]) for i in self.missing)
+
+    def _job(self, n: int) -> tuple[str, str, _Target]:
+        """Piece `n`'s display path, text, and where to store it (only a whole file's)."""
+        index, text = self.pieces[n]
+        whole = text is self.sources[index][1]
+        return self.sources[index][0], text, self.targets[index] if whole else None
+
+    def _parse_piece(self, n: int) -> Result:
+        return _parse_here(*self._job(n))
+
+    def _parse_piece_there(self, n: int) -> bytes:
+        """In the worker: parse and store, and give the result pickled to send back."""
+        display, text, target = self._job(n)
+        blob = _dumps(parse_module(text, display))
+        _write(target, blob)
+        return blob
+
+    def results(self) -> list[Result]:
+        """Every file's result, in order; parsing what is left to parse here."""
+        parsed = self._alone() if self.shared is None else self._shared()
+        for index, result in zip(self.missing, parsed, strict=True):
+            self.found[index] = result
+            _memory[self.sources[index][0]] = (self.sources[index][1], result)
+        return [_fresh(result) for result in self.found if result is not None]
+
+    def _alone(self) -> list[Result]:
+        if self._missing_bytes() < PARALLEL_MIN_BYTES:
+            for index in list(self.missing):
+                display, text = self.sources[index]
+                edited = _parse_edited(display, text) if display in _memory else None
+                if edited is not None:
+                    self.found[index] = _stored(edited, self.targets[index])
+                    _memory[display] = (text, edited)
+                    self.missing.remove(index)
+        return [_parse_here(*self.sources[i], self.targets[i]) for i in self.missing]
+
+    def _shared(self) -> list[Result]:
+        assert self.shared is not None
+        results, self.shared = self.shared.results(), None  # (it refers back to this object)
+        # The pieces are in the order of the files they come from.
+        done = zip(self.pieces, results, strict=True)
+        by_file = itertools.groupby(done, key=lambda piece_done: piece_done[0][0])
+        return [self._joined(index, [result for _, result in parts]) for index, parts in by_file]
+
+    def _joined(self, index: int, parts: list[Result]) -> Result:
+        """One file's result from its pieces' (stored here when there were several). Clean
+        pieces join into exactly what parsing the whole file gives; if any piece has a
+        problem, the whole file is parsed again here, so error recovery and messages are
+        those of `parse_module`."""
+        if len(parts) == 1:
+            return parts[0]
+        display, text = self.sources[index]
+        target = self.targets[index]
+        if any(problems for _, problems in parts):
+            return _parse_here(display, text, target)
+        return _stored(
+            (ast.Module(display, [d for module, _ in parts for d in module.decls]), []), target
+        )
 
 
 def _parse_edited(display: str, text: str) -> Result | None:
     """`parse_module(text, display)` as pieces, one per top-level definition, which join
-    into what parsing the whole file gives (see `_joined`); the pieces whose text and
-    first line are those of the file's last such parse are not parsed again. None when
-    a piece has problems: the whole file is parsed then, so error recovery and messages
-    are those of `parse_module`."""
+    into what parsing the whole file gives (see `PendingParses._joined`); the pieces whose
+    text and first line are those of the file's last such parse are not parsed again. None
+    when a piece has problems: the whole file is parsed then, so error recovery and
+    messages are those of `parse_module`."""
     last = _definitions.get(display, {})
     now: dict[tuple[int, str], list[ast.Decl]] = {}
     for line, chunk in top_level_chunks(text):
@@ -159,59 +226,11 @@ def _parse_edited(display: str, text: str) -> Result | None:
     return ast.Module(display, [decl for decls in now.values() for decl in decls]), []
 
 
-_Target = tuple[Path, str, str] | None
-"""Where a file's parse result is stored: (cache folder, display path, key), or nowhere."""
-
-
 def _fresh(result: Result) -> Result:
     """A copy the caller may change: the module's list and the diagnostics list are new,
     the nodes (immutable) are shared."""
     module, problems = result
     return ast.Module(module.path, list(module.decls)), list(problems)
-
-
-def _parse_missing(
-    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], jobs: int | None
-) -> list[Result]:
-    """Parse and store the files that missed (`targets`' keys, in order)."""
-    workers = (jobs if jobs is not None else os.cpu_count() or 1) - 1
-    if workers >= 1 and sum(len(sources[i][1]) for i in targets) >= PARALLEL_MIN_BYTES:
-        try:
-            return _parse_in_parallel(sources, targets, workers)
-        except (OSError, BrokenProcessPool):  # no processes to be had: parse here
-            pass
-    return [_parse_here(*sources[i], targets[i]) for i in targets]
-
-
-def _parse_in_parallel(
-    sources: Sequence[tuple[str, str]], targets: dict[int, _Target], workers: int
-) -> list[Result]:
-    """Every process stores the entries of the whole files it parses, so this one does
-    not write them all after the others are done."""
-    pieces = [
-        (index, piece) for index in targets for piece in _pieces(sources[index][1], workers + 1)
-    ]
-    cut = {index for index, count in Counter(i for i, _ in pieces).items() if count > 1}
-
-    def job(n: int) -> tuple[str, str, _Target]:
-        index, text = pieces[n]
-        return sources[index][0], text, None if index in cut else targets[index]
-
-    sizes = [len(p) for _, p in pieces]
-    groups = _balanced(list(range(len(pieces))), sizes, [MAIN_SHARE] + [1.0] * workers)
-    done: dict[int, Result] = {}
-    # Forked workers start in milliseconds with the grammar already loaded.
-    context = get_context("fork" if "fork" in get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [
-            (group, pool.submit(_parse_group, [job(n) for n in group])) for group in groups[1:]
-        ]
-        for n in groups[0]:  # this process takes the first share itself
-            done[n] = _parse_here(*job(n))
-        for group, future in futures:
-            for n, blob in zip(group, future.result(), strict=True):
-                done[n] = _loads(blob)
-    return [_joined(sources, index, pieces, done, targets[index]) for index in targets]
 
 
 def _parse_here(display: str, text: str, target: _Target) -> Result:
@@ -220,15 +239,24 @@ def _parse_here(display: str, text: str, target: _Target) -> Result:
 
 def _stored(result: Result, target: _Target) -> Result:
     if target is not None:
-        _store(*target, _dumps(result))
+        _write(target, _dumps(result))
     return result
 
 
-def _pieces(text: str, parts: int) -> list[str]:
-    """A big file cut at top-level definitions into about `parts` texts of similar size,
-    each padded with newlines so that line numbers stay right."""
+def _write(target: _Target, blob: bytes) -> None:
+    if target is not None:
+        folder, display, key = target
+        folder.write(display, key, blob)
+
+
+def _pieces(text: str, parts: int | None = None) -> list[str]:
+    """A big file cut at top-level definitions into `parts` texts of similar size (by
+    default, of about half `PIECE_MIN_BYTES`, so the claims stay balanced), each padded
+    with newlines so that line numbers stay right; a smaller file whole (the same object,
+    which tells that its result is the file's)."""
     if len(text) < PIECE_MIN_BYTES:
         return [text]
+    parts = parts or 2 * len(text) // PIECE_MIN_BYTES
     pieces: list[str] = []
     first_line, size = 1, 0
     lines: list[str] = []
@@ -240,51 +268,6 @@ def _pieces(text: str, parts: int) -> list[str]:
         size += len(chunk)
     pieces.append("\n" * (first_line - 1) + "".join(lines))
     return pieces
-
-
-def _joined(
-    sources: Sequence[tuple[str, str]],
-    index: int,
-    pieces: list[tuple[int, str]],
-    done: dict[int, Result],
-    target: _Target,
-) -> Result:
-    """One file's result from its pieces' (stored here when there were several). Clean
-    pieces join into exactly what parsing the whole file gives; if any piece has a
-    problem, the whole file is parsed again here, so error recovery and messages are
-    those of `parse_module`."""
-    parts = [done[n] for n, (owner, _) in enumerate(pieces) if owner == index]
-    if len(parts) == 1:
-        return parts[0]
-    display, text = sources[index]
-    if any(problems for _, problems in parts):
-        return _parse_here(display, text, target)
-    return _stored(
-        (ast.Module(display, [d for module, _ in parts for d in module.decls]), []), target
-    )
-
-
-def _balanced(indices: list[int], sizes: list[int], shares: list[float]) -> list[list[int]]:
-    """Split into one group per share, of total sizes in proportion to the shares (largest
-    first, each to the group it leaves the least full for its share)."""
-    groups: list[list[int]] = [[] for _ in shares]
-    totals = [0.0] * len(shares)
-    for size, index in sorted(zip(sizes, indices, strict=True), reverse=True):
-        lightest = min(range(len(shares)), key=lambda g: (totals[g] + size) / shares[g])
-        groups[lightest].append(index)
-        totals[lightest] += size
-    return [sorted(group) for group in groups if group] or [[]]
-
-
-def _parse_group(jobs: list[tuple[str, str, _Target]]) -> list[bytes]:
-    """In a worker process: parse, store, and send the results back pickled."""
-    blobs = []
-    for display, text, target in jobs:
-        blob = _dumps(parse_module(text, display))
-        if target is not None:
-            _store(*target, blob)
-        blobs.append(blob)
-    return blobs
 
 
 # --------------------------------------------------------------------------- entries
@@ -328,32 +311,14 @@ def _loads(blob: bytes) -> Result:
     return ast.Module(path, list(decls)), list(problems)
 
 
-def _load(entry: Path) -> Result | None:
-    try:
-        blob = entry.read_bytes()
-    except OSError:
+def _decoded(_: int, blob: bytes) -> Result:
+    return _loads(blob)
+
+
+def _load(blob: bytes | None) -> Result | None:
+    if blob is None:
         return None
     try:
         return _loads(blob)
     except Exception:  # a corrupt or outdated entry is rebuilt, never fatal
         return None
-
-
-def _store(cache_dir: Path, display: str, key: str, blob: bytes) -> None:
-    """Write atomically, and drop the file's older entries. A cache that cannot be
-    written (read-only checkout, full disk) only costs speed."""
-    entry = _entry_path(cache_dir, display, key)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(entry.name.split("-", 1)[0] + "-*.pickle"):
-            if old != entry:
-                old.unlink(missing_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(blob)
-        os.replace(temporary, entry)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)

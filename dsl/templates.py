@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistc.dsl.ast import StringLit
 from assistc.dsl.diagnostics import Diagnostic
@@ -48,6 +48,8 @@ class Choice:
 
     options: tuple[tuple[Node, ...], ...]
     optional: bool
+    plain: bool = field(default=False, compare=False)
+    """Known to be alternatives of plain text only (each expands one way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,8 @@ def _simple(source: str) -> tuple[Node, ...] | None:
 def _plain_choice(inner: str, optional: bool) -> Choice:
     """`(a|b)` or `[a|b]` of plain texts: the same few recur in many templates, and the
     nodes are immutable, so each is built once."""
-    return Choice(tuple((Text(option),) if option else () for option in inner.split("|")), optional)
+    options = tuple((Text(option),) if option else () for option in inner.split("|"))
+    return Choice(options, optional, plain=True)
 
 
 class _Parser:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from multiprocessing import get_all_start_methods
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from assistc.compiler.entities import resolve_entities
 from assistc.compiler.intent_cache import FileEntries
 from assistc.compiler.sources import load_sources
 from assistc.compiler.symbols import build_symbols
+from assistc.dsl.claims import can_fork
 from assistc.runtime import ir
 
 
@@ -149,11 +149,13 @@ intent thanks:
 """
 
 
+@pytest.mark.parametrize("dying", [False, True])
 def test_a_second_process_generates_what_one_process_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dying: bool
 ) -> None:
-    """`check` (templates not sampled) shares the intents with a worker; `build` does not."""
-    if "fork" not in get_all_start_methods():
+    """`check` (templates not sampled) shares the intents with a worker; `build` does not.
+    A worker that dies after sending one file's outcomes only costs time."""
+    if not can_fork():
         pytest.skip("the second process is forked")
     project = tmp_path / "project"
     project.mkdir()
@@ -166,13 +168,17 @@ def test_a_second_process_generates_what_one_process_does(
     config, _ = resolve_config(table, None)
     entities, _ = resolve_entities(table, project)
     marker = tmp_path / "worker ran"
-    send = examples.PendingExamples._send_generated
+    packed = examples.PendingExamples._packed_file
+    sent = []
 
-    def marking(self: examples.PendingExamples, *args: Any) -> None:
+    def marking(self: examples.PendingExamples, n: int) -> bytes:
         marker.touch()  # in the worker: its changes to this test's state are lost
-        send(self, *args)
+        if dying and sent:
+            os._exit(1)
+        sent.append(n)
+        return packed(self, n)
 
-    monkeypatch.setattr(examples.PendingExamples, "_send_generated", marking)
+    monkeypatch.setattr(examples.PendingExamples, "_packed_file", marking)
     monkeypatch.setattr(examples, "PARALLEL_MIN_EXAMPLES", 1)
 
     def generated(jobs: int, sample_templates: bool = False) -> tuple[object, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from assistc.dsl import parse_cache
 from assistc.dsl.ast import Span
+from assistc.dsl.claims import can_fork
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.parse_cache import (
     clear_memory_cache,
@@ -145,9 +148,57 @@ def test_without_worker_processes_everything_is_parsed_here(
         raise OSError("cannot fork")
 
     monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(parse_cache, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(parse_cache, "SharedJobs", no_processes)
     sources = [("a.assist", SAMPLE), ("b.assist", SAMPLE.replace("order", "buy"))]
     assert parse_many(sources, None, jobs=2) == [parse_module(t, d) for d, t in sources]
+
+
+def _logging_parses(monkeypatch: pytest.MonkeyPatch, log: Path, die_after: int | None) -> None:
+    """Each process appends `pid display` to `log` for each file it parses (slowly, so both
+    take part); the worker dies after parsing `die_after` files."""
+    parent = os.getpid()
+    parsed = []
+
+    def logging(text: str, path: str) -> object:
+        if os.getpid() != parent and len(parsed) == die_after:
+            os._exit(1)
+        parsed.append(path)
+        with log.open("a") as stream:
+            stream.write(f"{os.getpid()} {path}\n")
+        time.sleep(0.005)
+        return parse_module(text, path)
+
+    monkeypatch.setattr(parse_cache, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parse_cache, "parse_module", logging)
+
+
+@pytest.mark.skipif(not can_fork(), reason="the worker is forked")
+@pytest.mark.parametrize("die_after", [None, 0, 3])
+def test_the_worker_and_this_process_parse_each_file_once_even_if_it_dies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, die_after: int | None
+) -> None:
+    """Both processes claim files from either end of one list; what a worker that died
+    claimed and did not deliver is parsed here. The results, diagnostics and stored
+    entries are those of parsing in one process."""
+    sources = [(f"f{i:02}.assist", SAMPLE.replace("order", f"order{i}")) for i in range(30)]
+    sources[7] = ("broken.assist", 'intent a:\n  "x\n')
+    expected = [parse_module(text, display) for display, text in sources]
+    log = tmp_path / "parsed.log"
+    _logging_parses(monkeypatch, log, die_after)
+    cache = tmp_path / "cache"
+    assert parse_many(sources, cache, jobs=2) == expected
+    parsed = [line.split() for line in log.read_text().splitlines()]
+    by_process = {pid for pid, _ in parsed}
+    if die_after is None:
+        assert sorted(path for _, path in parsed) == sorted(display for display, _ in sources)
+        assert len(by_process) == 2  # both took part
+    else:  # the file the worker died on was parsed again here
+        assert {path for _, path in parsed} == {display for display, _ in sources}
+        assert len(parsed) <= len(sources) + 1
+    assert len(list(cache.glob("*.pickle"))) == len(sources)
+    clear_memory_cache()
+    _no_parsing(monkeypatch)
+    assert parse_many(sources, cache, jobs=2) == expected
 
 
 LINE_EDITS = st.sampled_from(["delete", "repeat", "blank", "comment", "garbage", "append"])
