@@ -25,7 +25,7 @@ from typing import Any, ClassVar, NamedTuple
 from lark import Token
 from lark.common import LexerConf
 from lark.indenter import Indenter
-from lark.lexer import Lexer, LexerState
+from lark.parsers.lalr_analysis import ParseTableBase
 
 NL = "_NL"
 INDENT = "_INDENT"
@@ -108,12 +108,10 @@ class _StateRules:
         self.words = {word: kind for word, kind in keywords.items() if kind in accepts}
 
 
-class AssistLexer(Lexer):
-    """Plugged into Lark as `lexer=AssistLexer`; Lark builds one per grammar."""
+class AssistLexer:
+    """The tokens of one grammar (its terminals in `conf`) for the parser using `parse_table`."""
 
-    __future_interface__ = 2
-
-    def __init__(self, conf: LexerConf) -> None:
+    def __init__(self, conf: LexerConf, parse_table: ParseTableBase[int]) -> None:
         patterns = {t.name: t.pattern for t in conf.terminals}
         self._keywords = {
             p.value: name
@@ -143,35 +141,31 @@ class AssistLexer(Lexer):
         self._string_line = re.compile(f"({string})(?:{ignore})?({patterns[NL].to_regexp()})")
         self._string = string
         self._simple: dict[str, re.Pattern[str]] = {}
-        self._tables: dict[int, dict[Any, _StateRules]] = {}
-        self._kept: dict[int, frozenset[str]] = {}
+        self._tables, self._kept = self._rules_for(parse_table)
 
-    def _rules_for(self, parse_table: Any) -> tuple[dict[Any, _StateRules], frozenset[str]]:
+    def _rules_for(
+        self, parse_table: ParseTableBase[int]
+    ) -> tuple[dict[int, _StateRules], frozenset[str]]:
         """Per-state rules and the token types the tree keeps (others are shared objects)."""
-        key = id(parse_table)
-        if key not in self._tables:
-            terminals = set(self._keywords.values()) | set(self._symbols.values())
-            terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
-            kept: set[str] = set()
-            tables: dict[Any, _StateRules] = {}
-            for state, actions in parse_table.states.items():
-                accepts = frozenset(a for a in actions if a in terminals)
-                tables[state] = _StateRules(accepts, self._keywords)
-                for _, arg in actions.values():
-                    for symbol in getattr(arg, "expansion", ()):
-                        if symbol.is_term and not symbol.filter_out:
-                            kept.add(symbol.name)
-            self._tables[key] = tables
-            self._kept[key] = frozenset(kept)
-        return self._tables[key], self._kept[key]
+        terminals = set(self._keywords.values()) | set(self._symbols.values())
+        terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
+        kept: set[str] = set()
+        tables: dict[int, _StateRules] = {}
+        for state, actions in parse_table.states.items():
+            accepts = frozenset(a for a in actions if a in terminals)
+            tables[state] = _StateRules(accepts, self._keywords)
+            for _, arg in actions.values():
+                for symbol in getattr(arg, "expansion", ()):
+                    if symbol.is_term and not symbol.filter_out:
+                        kept.add(symbol.name)
+        return tables, frozenset(kept)
 
-    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Any]:
-        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps."""
-        tables, kept = self._rules_for(parser_state.parse_conf.parse_table)
-        stack: list[Any] = parser_state.state_stack  # fed in place by the parser
-        text: str = lexer_state.text.text
-        pos: int = lexer_state.text.start
-        end: int = lexer_state.text.end
+    def tokens(self, text: str, stack: list[int]) -> Iterator[Any]:
+        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps. The
+        parser's `stack` of states, which it changes in place, says what it accepts."""
+        tables, kept = self._tables, self._kept
+        pos = 0
+        end = len(text)
         shared: dict[str, Token] = {}
         # The tree drops indentation tokens: one per value serves (Lark's are equal).
         indents: dict[str, Token] = {}

@@ -37,9 +37,9 @@ from lark.parsers.lalr_analysis import Reduce
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import MISTAKES, MistakeCatalogue, describe_expected, describe_token
+from assistc.dsl.lalr import FastParser, UnexpectedTokenType
 from assistc.dsl.lexer import (
     AssistIndenter,
-    AssistLexer,
     FastToken,
     LexFallback,
     StringLines,
@@ -62,16 +62,17 @@ def _make_lark(**lexing: Any) -> Lark:
 
 
 @functools.cache
-def _fast_lark() -> Lark:
-    """The grammar with `AssistLexer`: used first, for every file."""
-    return _make_lark(lexer=AssistLexer)
+def _exact_lark() -> Lark:
+    """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
+    where the fast parser gives up, so error messages are Lark's own."""
+    return _make_lark(lexer="contextual", postlex=AssistIndenter())
 
 
 @functools.cache
-def _exact_lark() -> Lark:
-    """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
-    where the fast lexer gives up, so error messages are Lark's own."""
-    return _make_lark(lexer="contextual", postlex=AssistIndenter())
+def _fast_parser() -> FastParser:
+    """`AssistLexer` and our LALR driver over the same table and callbacks: used first,
+    for every file."""
+    return FastParser(_exact_lark())
 
 
 @functools.cache
@@ -80,7 +81,7 @@ def _mistakes() -> MistakeCatalogue:
 
 
 _PARSE_ERRORS = (UnexpectedInput, DedentError)
-_FAST_PATH_FAILURES = (LexFallback, *_PARSE_ERRORS)
+_FAST_PATH_FAILURES = (LexFallback, UnexpectedTokenType)
 """What makes the fast parser hand the text to the exact one."""
 
 
@@ -112,7 +113,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     if long_line is not None:
         return ast.Module(path), [long_line]
     try:
-        return ast.Module(path, _parse_text(_fast_lark(), text, path)), []
+        return ast.Module(path, _parse_text(_fast_parser(), text, path)), []
     except _FAST_PATH_FAILURES:
         pass
     module = ast.Module(path)
@@ -124,7 +125,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
         padded = "\n" * (first_line - 1) + chunk
         glued: UnexpectedWord | None = None
         try:
-            module.decls.extend(_parse_text(_fast_lark(), padded, path))
+            module.decls.extend(_parse_text(_fast_parser(), padded, path))
             continue
         except UnexpectedWord as error:
             glued = error
@@ -152,7 +153,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     return module, diagnostics
 
 
-def _parse_text(parser: Lark, text: str, path: str) -> list[ast.Decl]:
+def _parse_text(parser: Lark | FastParser, text: str, path: str) -> list[ast.Decl]:
     global _path
     _path = path
     decls: list[ast.Decl] = parser.parse(text)  # type: ignore[assignment]
