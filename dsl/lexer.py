@@ -18,6 +18,7 @@ Lark's own lexer, which produces the exact error message.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple
@@ -76,6 +77,10 @@ class StringLines(NamedTuple):
     end_line: int
     end_column: int
     end_pos: int
+
+
+_new_token: Callable[[tuple[Any, ...]], FastToken] = functools.partial(tuple.__new__, FastToken)
+"""`FastToken._make` without its length check: a C call instead of a Python one."""
 
 
 class LexFallback(Exception):
@@ -142,6 +147,12 @@ class AssistLexer:
         self._string = string
         self._simple: dict[str, re.Pattern[str]] = {}
         self._tables, self._kept = self._rules_for(parse_table)
+        # The tree drops these tokens (keywords, punctuation, indentation) and the parser
+        # only reads their type: one shared token per type serves.
+        self._dropped = {
+            name: Token(name, "") for name in (*self._symbols.values(), *self._keywords.values())
+        }
+        self._dropped |= {name: Token(name, "") for name in (NL, INDENT, DEDENT)}
 
     def _rules_for(
         self, parse_table: ParseTableBase[int]
@@ -163,18 +174,14 @@ class AssistLexer:
     def tokens(self, text: str, stack: list[int]) -> Iterator[Any]:
         """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps. The
         parser's `stack` of states, which it changes in place, says what it accepts."""
-        tables, kept = self._tables, self._kept
+        tables, kept, dropped = self._tables, self._kept, self._dropped
         pos = 0
         end = len(text)
-        shared: dict[str, Token] = {}
-        # The tree drops indentation tokens: one per value serves (Lark's are equal).
-        indents: dict[str, Token] = {}
-        dedents: dict[str, Token] = {}
-        newline = Token(NL, "\n")
+        newline, indent_token, dedent_token = dropped[NL], dropped[INDENT], dropped[DEDENT]
         match = self._master.match
         title_match = self._title.match
         symbols = self._symbols
-        make = FastToken._make
+        make = _new_token
         line = 1
         line_start = 0
         levels = [0]
@@ -198,8 +205,9 @@ class AssistLexer:
                 raise LexFallback("no token here")
             group = m.lastgroup
             assert group is not None
-            start, pos = m.span(group)
-            value = m.group(group)
+            value = m[group]  # the group ends the match: its end is the match's end
+            pos = m.end()
+            start = pos - len(value)
             if group == "WORD":
                 kind = rules.words.get(value) or ("NAME" if rules.name else "")
                 if not kind:
@@ -208,7 +216,7 @@ class AssistLexer:
                     column = start - line_start + 1
                     yield make((kind, value, start, line, column, line, column + pos - start, pos))
                 else:
-                    yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+                    yield dropped[kind]
                 continue
             if group == "NL":
                 last = value.rfind("\n")
@@ -226,15 +234,11 @@ class AssistLexer:
                 indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN  # `_indent`
                 if indent > levels[-1]:
                     levels.append(indent)
-                    yield indents.get(indent_str) or indents.setdefault(
-                        indent_str, Token(INDENT, indent_str)
-                    )
+                    yield indent_token
                 else:
                     while indent < levels[-1]:
                         levels.pop()
-                        yield dedents.get(indent_str) or dedents.setdefault(
-                            indent_str, Token(DEDENT, indent_str)
-                        )
+                        yield dedent_token
                     if indent != levels[-1]:
                         raise LexFallback("indentation matches no enclosing block")
                 continue
@@ -264,10 +268,10 @@ class AssistLexer:
                 column = start - line_start + 1
                 yield make((kind, value, start, line, column, line, column + pos - start, pos))
             else:
-                yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+                yield dropped[kind]
         while len(levels) > 1:
             levels.pop()
-            yield Token(DEDENT, "")
+            yield dedent_token
 
     def _string_lines(
         self, text: str, start: int, line: int, line_start: int, level: int
@@ -276,7 +280,7 @@ class AssistLexer:
         token, with the line number and start of the last: up to the first line whose
         next line is shallower (it ends the block), and not including one whose next line
         is deeper (its string starts a block of its own). None if there are none."""
-        make = FastToken._make
+        make = _new_token
         strings: list[FastToken] = []
         last_line = last_start = 0
         indentation = text[line_start:start]
