@@ -17,9 +17,10 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from lark import Lark, Token
+from lark.grammar import Rule
 from lark.parsers.lalr_analysis import Reduce
 
-from assistc.dsl.lexer import AssistLexer
+from assistc.dsl.lexer import AssistLexer, MakeSpan
 
 START = "start"
 
@@ -44,10 +45,10 @@ _END_OF_INPUT = (Token("$END", ""),)
 class FastParser:
     """Parses with `AssistLexer` and the callbacks installed on `parser`'s LALR parser."""
 
-    def __init__(self, parser: Lark) -> None:
+    def __init__(self, parser: Lark, make_span: MakeSpan) -> None:
         lalr = parser.parser.parser.parser  # Lark → ParsingFrontend → LALR_Parser → _Parser
         table = lalr.parse_table
-        self.lexer = AssistLexer(parser.lexer_conf, table)
+        self.lexer = AssistLexer(parser.lexer_conf, table, make_span)
         self._start: int = table.start_states[START]
         self._end: int = table.end_states[START]
         nonterminals = {rule.origin.name for rule in parser.rules}
@@ -59,6 +60,7 @@ class FastParser:
         reductions = {
             rule: _Reduction(len(rule.expansion), build, gotos[rule.origin.name])
             for rule, build in lalr.callbacks.items()
+            if isinstance(rule, Rule)  # not a terminal's callback
         }
         self._actions: dict[int, dict[str, int | _Reduction]] = {
             state: {
@@ -69,13 +71,13 @@ class FastParser:
             for state, actions in table.states.items()
         }
 
-    def parse(self, text: str) -> Any:
-        """What the callback of the `start` rule returns for `text`."""
+    def parse(self, text: str, path: str) -> Any:
+        """What the callback of the `start` rule returns for `text` (of file `path`)."""
         stack = [self._start]
         values: list[Any] = []
         actions = self._actions
         end = self._end
-        tokens: Iterable[Any] = chain(self.lexer.tokens(text, stack), _END_OF_INPUT)
+        tokens: Iterable[Any] = chain(self.lexer.tokens(text, path, stack), _END_OF_INPUT)
         for token in tokens:
             kind = token.type
             while True:

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 from lark import Token
 from lark.common import LexerConf
+from lark.grammar import Rule, Terminal
 from lark.indenter import Indenter
 from lark.parsers.lalr_analysis import ParseTableBase
+
+from assistc.dsl.ast import Span
 
 NL = "_NL"
 INDENT = "_INDENT"
@@ -52,31 +55,34 @@ TAB_LEN = AssistIndenter.tab_len
 
 
 class FastToken(NamedTuple):
-    """A token the AST keeps (a name or a literal): a tuple is far cheaper to make than
-    Lark's `Token`, and has every attribute the parser and the AST builder read."""
+    """A token the AST keeps (a name or a literal), on both paths (the exact one converts
+    Lark's): a tuple is far cheaper to make than Lark's `Token`, and its position is the
+    span the AST node made from it has (shared, not made again from line and column)."""
 
     type: str
     value: str
-    start_pos: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    end_pos: int
+    span: Span
 
 
 class StringLines(NamedTuple):
-    """A STRING_LINES token: the strings of consecutive lines, each a string alone. Its
-    positions are from the start of the first string to the end of the last."""
+    """A STRING_LINES token: the strings of consecutive lines, each a string alone."""
 
     type: str
     strings: tuple[FastToken, ...]
-    start_pos: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    end_pos: int
+
+
+MakeSpan = Callable[[str, int, int, int, int], Span]
+"""Makes a span: path, line, column, end line, end column."""
+
+
+def kept_terminals(rules: Iterable[Rule]) -> frozenset[str]:
+    """The token types the tree keeps (in some rule); the others it always drops."""
+    return frozenset(
+        symbol.name
+        for rule in rules
+        for symbol in rule.expansion
+        if isinstance(symbol, Terminal) and not symbol.filter_out
+    )
 
 
 _new_token: Callable[[tuple[Any, ...]], FastToken] = functools.partial(tuple.__new__, FastToken)
@@ -116,7 +122,10 @@ class _StateRules:
 class AssistLexer:
     """The tokens of one grammar (its terminals in `conf`) for the parser using `parse_table`."""
 
-    def __init__(self, conf: LexerConf, parse_table: ParseTableBase[int]) -> None:
+    def __init__(
+        self, conf: LexerConf, parse_table: ParseTableBase[int], make_span: MakeSpan
+    ) -> None:
+        self._make_span = make_span
         patterns = {t.name: t.pattern for t in conf.terminals}
         self._keywords = {
             p.value: name
@@ -144,8 +153,6 @@ class AssistLexer:
         self._title = re.compile(f"(?:{ignore})?({patterns['TITLE'].to_regexp()})")
         string = patterns["STRING"].to_regexp()
         self._string_line = re.compile(f"({string})(?:{ignore})?({patterns[NL].to_regexp()})")
-        self._string = string
-        self._simple: dict[str, re.Pattern[str]] = {}
         self._tables, self._kept = self._rules_for(parse_table)
         # The tree drops these tokens (keywords, punctuation, indentation) and the parser
         # only reads their type: one shared token per type serves.
@@ -160,21 +167,19 @@ class AssistLexer:
         """Per-state rules and the token types the tree keeps (others are shared objects)."""
         terminals = set(self._keywords.values()) | set(self._symbols.values())
         terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
-        kept: set[str] = set()
         tables: dict[int, _StateRules] = {}
         for state, actions in parse_table.states.items():
             accepts = frozenset(a for a in actions if a in terminals)
             tables[state] = _StateRules(accepts, self._keywords)
-            for _, arg in actions.values():
-                for symbol in getattr(arg, "expansion", ()):
-                    if symbol.is_term and not symbol.filter_out:
-                        kept.add(symbol.name)
-        return tables, frozenset(kept)
+        rules = (arg for actions in parse_table.states.values() for _, arg in actions.values())
+        return tables, kept_terminals(rule for rule in rules if isinstance(rule, Rule))
 
-    def tokens(self, text: str, stack: list[int]) -> Iterator[Any]:
-        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps. The
-        parser's `stack` of states, which it changes in place, says what it accepts."""
+    def tokens(self, text: str, path: str, stack: list[int]) -> Iterator[Any]:
+        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps (their
+        spans in file `path`). The parser's `stack` of states, which it changes in place,
+        says what it accepts."""
         tables, kept, dropped = self._tables, self._kept, self._dropped
+        span = self._make_span
         pos = 0
         end = len(text)
         newline, indent_token, dedent_token = dropped[NL], dropped[INDENT], dropped[DEDENT]
@@ -198,7 +203,7 @@ class AssistLexer:
                     value = found.group(1)
                     kind = rules.words.get(value, "TITLE")
                     column = start - line_start + 1
-                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                    yield make((kind, value, span(path, line, column, line, column + pos - start)))
                     continue
             m = match(text, pos)
             if m is None:
@@ -214,7 +219,7 @@ class AssistLexer:
                     raise UnexpectedWord(value, line, start - line_start + 1)
                 if kind in kept:
                     column = start - line_start + 1
-                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                    yield make((kind, value, span(path, line, column, line, column + pos - start)))
                 else:
                     yield dropped[kind]
                 continue
@@ -251,11 +256,10 @@ class AssistLexer:
                 elif kind in CLOSE_PARENS:
                     parens -= 1
             elif group == "STRING" and rules.lines and not parens:
-                run = self._string_lines(text, start, line, line_start, levels[-1])
+                run = self._string_lines(text, path, start, line, line_start, levels[-1])
                 if run is not None:
                     # The last line's newline is matched next, for its dedents only.
-                    token, line, line_start = run
-                    pos = token.end_pos
+                    token, pos, line, line_start = run
                     newline_taken = True
                     yield token
                     continue
@@ -266,7 +270,7 @@ class AssistLexer:
                 raise LexFallback(f"{kind or value!r} not expected")
             if kind in kept:
                 column = start - line_start + 1
-                yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                yield make((kind, value, span(path, line, column, line, column + pos - start)))
             else:
                 yield dropped[kind]
         while len(levels) > 1:
@@ -274,36 +278,45 @@ class AssistLexer:
             yield dedent_token
 
     def _string_lines(
-        self, text: str, start: int, line: int, line_start: int, level: int
-    ) -> tuple[StringLines, int, int] | None:
+        self, text: str, path: str, start: int, line: int, line_start: int, level: int
+    ) -> tuple[StringLines, int, int, int] | None:
         """The lines from `start` (at indentation `level`) that are a string alone, as one
-        token, with the line number and start of the last: up to the first line whose
-        next line is shallower (it ends the block), and not including one whose next line
-        is deeper (its string starts a block of its own). None if there are none."""
-        make = _new_token
+        token, with the position after it and the line number and start of its last line:
+        up to the first line whose next line is shallower (it ends the block), and not
+        including one whose next line is deeper (its string starts a block of its own).
+        None if there are none."""
+        make, span, find, startswith = _new_token, self._make_span, text.find, text.startswith
         strings: list[FastToken] = []
-        last_line = last_start = 0
+        after = last_line = last_start = 0
         indentation = text[line_start:start]
-        simple = self._simple_line(indentation) if _indent(indentation) == level else None
-        width = len(indentation) + 1
+        # Most lines are a string without escapes, a newline and the same indentation
+        # before another string: found with `str.find` (a regex steps through each
+        # character), its positions follow from the string's.
+        simple = _indent(indentation) == level and not indentation.strip(" \t")
+        follow = f'\n{indentation}"'
         pos = start
         while True:
-            # Most lines are a string, a newline and the same indentation before a string.
-            while simple is not None and (found := simple(text, pos)) is not None:
-                stop = found.end() - width
+            while simple:
+                stop = find('"', pos + 1) + 1
+                if not stop or find("\n", pos, stop) >= 0 or find("\\", pos, stop) >= 0:
+                    break
+                if not startswith(follow, stop):
+                    break
                 column = pos - line_start + 1
-                end_column, value = column + stop - pos, text[pos:stop]
-                strings.append(make(("STRING", value, pos, line, column, line, end_column, stop)))
-                last_line, last_start = line, line_start
-                line, line_start, pos = line + 1, stop + 1, found.end()
+                value = text[pos:stop]
+                strings.append(
+                    make(("STRING", value, span(path, line, column, line, column + stop - pos)))
+                )
+                after, last_line, last_start = stop, line, line_start
+                line, line_start, pos = line + 1, stop + 1, stop + len(follow) - 1
             found = self._string_line.match(text, pos)
             indent = _indent_after(found) if found is not None else level + 1
             if found is None or indent > level:
                 break
-            begin, stop = found.span(1)
+            begin, after = found.span(1)
             column = begin - line_start + 1
-            end_column = column + stop - begin
-            strings.append(make(("STRING", found[1], begin, line, column, line, end_column, stop)))
+            value_span = span(path, line, column, line, column + after - begin)
+            strings.append(make(("STRING", found[1], value_span)))
             last_line, last_start = line, line_start
             if indent != level:
                 break
@@ -313,30 +326,7 @@ class AssistLexer:
             pos = found.end()
         if not strings:
             return None
-        first, last = strings[0], strings[-1]
-        token = StringLines(
-            STRING_LINES,
-            tuple(strings),
-            first.start_pos,
-            first.line,
-            first.column,
-            last.end_line,
-            last.end_column,
-            last.end_pos,
-        )
-        return token, last_line, last_start
-
-    def _simple_line(self, indentation: str) -> Callable[[str, int], re.Match[str] | None] | None:
-        """Matches a line that is a string, a newline and `indentation` before another
-        string: the common layout, in which positions follow from the string's. None when
-        `indentation` is not all spaces and tabs."""
-        if indentation.strip(" \t"):
-            return None
-        pattern = self._simple.get(indentation)
-        if pattern is None:
-            pattern = re.compile(f'{self._string}\n{re.escape(indentation)}(?=")')
-            self._simple[indentation] = pattern
-        return pattern.match
+        return StringLines(STRING_LINES, tuple(strings)), after, last_line, last_start
 
 
 def _indent(spaces: str) -> int:

@@ -44,6 +44,7 @@ from assistc.dsl.lexer import (
     LexFallback,
     StringLines,
     UnexpectedWord,
+    kept_terminals,
 )
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
@@ -72,7 +73,7 @@ def _exact_lark() -> Lark:
 def _fast_parser() -> FastParser:
     """`AssistLexer` and our LALR driver over the same table and callbacks: used first,
     for every file."""
-    return FastParser(_exact_lark())
+    return FastParser(_exact_lark(), _span)
 
 
 @functools.cache
@@ -156,6 +157,9 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
 def _parse_text(parser: Lark | FastParser, text: str, path: str) -> list[ast.Decl]:
     global _path
     _path = path
+    if isinstance(parser, FastParser):
+        fast: list[ast.Decl] = parser.parse(text, path)
+        return fast
     decls: list[ast.Decl] = parser.parse(text)  # type: ignore[assignment]
     return decls
 
@@ -305,8 +309,22 @@ def _install_ast_builder(parser: Lark) -> Lark:
         for action, arg in actions.values()
         if action is Reduce
     }
-    lalr.callbacks = {rule: _rule_callback(rule, _AstBuilder()) for rule in rules}
+    builder = _AstBuilder()
+    callbacks: dict[Any, Callable[[Any], Any]] = {
+        rule: _rule_callback(rule, builder) for rule in rules
+    }
+    # Lark's own parser calls a terminal's callback on each token it shifts.
+    callbacks |= {name: _fast_token for name in kept_terminals(rules)}
+    lalr.callbacks = callbacks
     return parser
+
+
+def _fast_token(token: Token) -> FastToken:
+    """A token of Lark's lexer (the exact path) as `AssistLexer` makes it."""
+    line = token.line or 1
+    column = token.column or 1
+    span = _span(_path, line, column, token.end_line or line, token.end_column or column)
+    return FastToken(token.type, token.value, span)
 
 
 def _rule_callback(rule: Rule, builder: _AstBuilder) -> _Callback:
@@ -463,29 +481,20 @@ FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
 }
 """The node classes built without their `__init__`, for the parse cache's unpickling."""
 
-_TOKEN = (Token, FastToken)
-"""A token from Lark's lexer (the exact path) or from the fast one."""
-_TOKENS = (*_TOKEN, StringLines)
-"""Also STRING_LINES, the fast lexer's token for several."""
+_TOKENS = (FastToken, StringLines)
+"""A token, or STRING_LINES, the fast lexer's token for several."""
 _SEQUENCES = (tuple, list)
 """A tuple, not `tuple | list`: that would build a union at each call (for most nodes)."""
-TokenLike = Token | FastToken
+TokenLike = FastToken
 
 _path = ""
 """The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
 
 
-def _token_span(token: TokenLike) -> ast.Span:
-    line = token.line or 1
-    column = token.column or 1
-    return _span(_path, line, column, token.end_line or line, token.end_column or column)
-
-
 def _start(item: Any) -> tuple[int, int] | None:
     """Where the first positioned thing in `item` starts (tokens, spanned nodes, or
-    tuples/lists of them); nodes without a span (config entries, enum members) have none."""
-    if isinstance(item, _TOKENS):
-        return item.line or 1, item.column or 1
+    tuples/lists of them, STRING_LINES tokens too); nodes without a span (config entries,
+    enum members) have none."""
     span = getattr(item, "span", None)
     if span is not None:
         return span.line, span.col
@@ -498,8 +507,6 @@ def _start(item: Any) -> tuple[int, int] | None:
 
 
 def _end(item: Any) -> tuple[int, int] | None:
-    if isinstance(item, _TOKENS):
-        return item.end_line or item.line or 1, item.end_column or item.column or 1
     span = getattr(item, "span", None)
     if span is not None:
         return span.end_line, span.end_col
@@ -522,20 +529,21 @@ def _cover(children: list[Any]) -> ast.Span:
 
 
 def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
-    start = _start(first)
-    end = _end(last)
-    assert start is not None and end is not None
-    return _span(_path, start[0], start[1], end[0], end[1])
+    if first is last:
+        return first.span
+    start, end = first.span, last.span
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
 def _token_to_node(first: TokenLike, last: Any) -> ast.Span:
     """From a token to the end of a node (that has a span)."""
+    start: ast.Span = first.span
     end: ast.Span = last.span
-    return _span(_path, first.line or 1, first.column or 1, end.end_line, end.end_col)
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
 def _name(token: TokenLike) -> ast.Name:
-    return _name_node(token.value, _token_span(token))
+    return _name_node(token.value, token.span)
 
 
 _LETTERS = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
@@ -554,7 +562,7 @@ def _unescape(raw: str) -> str:
 
 
 def _string(token: TokenLike) -> ast.StringLit:
-    return _string_lit(_unescape(token.value), _token_span(token))
+    return _string_lit(_unescape(token.value), token.span)
 
 
 def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
@@ -578,12 +586,14 @@ def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
 
 def _title(token: TokenLike) -> ast.Name:
     text = token.value.rstrip()
-    line, col = token.line or 1, token.column or 1
-    return _name_node(text, _span(_path, line, col, line, col + len(text)))
+    span = token.span
+    if len(text) < len(token.value):  # without the spaces before the `:`
+        span = _span(_path, span.line, span.col, span.line, span.col + len(text))
+    return _name_node(text, span)
 
 
 def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
-    return _value(kind, data, _token_span(token))
+    return _value(kind, data, token.span)
 
 
 class _MappingOptions:
@@ -707,7 +717,7 @@ class _AstBuilder:
 
     def map_text(self, children: list[Any]) -> ast.TextMapping:
         options = _MappingOptions(children)
-        span = options.extend(_token_span(children[0]))
+        span = options.extend(children[0].span)
         return ast.TextMapping(options.form, span, options.filter)
 
     def slot_body(self, children: list[Any]) -> list[Any]:
@@ -729,13 +739,13 @@ class _AstBuilder:
         )
 
     def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
-        return ast.GenerateCount(int(children[0].value), _token_span(children[0]))
+        return ast.GenerateCount(int(children[0].value), children[0].span)
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
         counts = _of_type(children, ast.GenerateCount)
         return ast.IntentDecl(
             _name(children[0]),
-            tuple(_string(c) for c in _spread(children[1:]) if isinstance(c, _TOKEN)),
+            tuple(_string(c) for c in _spread(children[1:]) if isinstance(c, FastToken)),
             counts[-1] if counts else None,
             _cover(children),
         )
@@ -788,7 +798,7 @@ class _AstBuilder:
 
     def response_decl(self, children: list[Any]) -> ast.ResponseDecl:
         variations = tuple(
-            self.variation([c]) if isinstance(c, _TOKEN) else c for c in _spread(children[1:])
+            self.variation([c]) if isinstance(c, FastToken) else c for c in _spread(children[1:])
         )
         return ast.ResponseDecl(_name(children[0]), variations, _cover(children))
 
@@ -909,7 +919,7 @@ class _AstBuilder:
         return ast.SlotStepNode(_name(first), value, _token_to_node(first, value))
 
     def include_step(self, children: list[TokenLike]) -> ast.IncludeStepNode:
-        return ast.IncludeStepNode(_title(children[0]), _token_span(children[0]))
+        return ast.IncludeStepNode(_title(children[0]), children[0].span)
 
     def story_decl(self, children: list[Any]) -> ast.StoryDecl:
         return ast.StoryDecl(_title(children[0]), tuple(children[1:]), _cover(children))
