@@ -183,6 +183,7 @@ class AssistLexer:
         pos = 0
         end = len(text)
         newline, indent_token, dedent_token = dropped[NL], dropped[INDENT], dropped[DEDENT]
+        layouts: dict[str, tuple[int, int, int]] = {}  # few newline tokens differ
         match = self._master.match
         title_match = self._title.match
         symbols = self._symbols
@@ -224,19 +225,18 @@ class AssistLexer:
                     yield dropped[kind]
                 continue
             if group == "NL":
-                last = value.rfind("\n")
-                if last < 0:
-                    raise LexFallback("a comment at the end of the text")
-                line += value.count("\n")
-                line_start = start + last + 1
+                layout = layouts.get(value)
+                if layout is None:
+                    layout = layouts[value] = _layout(value)
+                breaks, indent_width, indent = layout
+                line += breaks
+                line_start = pos - indent_width
                 if parens:
                     continue
                 if newline_taken:
                     newline_taken = False
                 else:
                     yield newline
-                indent_str = value[last + 1 :]
-                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN  # `_indent`
                 if indent > levels[-1]:
                     levels.append(indent)
                     yield indent_token
@@ -327,6 +327,16 @@ class AssistLexer:
         if not strings:
             return None
         return StringLines(STRING_LINES, tuple(strings)), after, last_line, last_start
+
+
+def _layout(newline: str) -> tuple[int, int, int]:
+    """Of a newline token (line breaks, comments, the next line's indentation): the number
+    of line breaks, and the length and width of the indentation after the last."""
+    last = newline.rfind("\n")
+    if last < 0:
+        raise LexFallback("a comment at the end of the text")
+    indentation = newline[last + 1 :]
+    return newline.count("\n"), len(indentation), _indent(indentation)
 
 
 def _indent(spaces: str) -> int:
