@@ -473,11 +473,29 @@ _span = _fast_constructor("_span", ast.Span, "file", "line", "col", "end_line", 
 _name_node = _fast_constructor("_name_node", ast.Name, "text", "span")
 _string_lit = _fast_constructor("_string_lit", ast.StringLit, "value", "span")
 _value = _fast_constructor("_value", ast.Value, "kind", "data", "span")
+_generate_count = _fast_constructor("_generate_count", ast.GenerateCount, "count", "span")
+_intent_decl = _fast_constructor(
+    "_intent_decl", ast.IntentDecl, "name", "examples", "generate", "span", "payload_only"
+)
+_variation_node = _fast_constructor(
+    "_variation_node", ast.VariationNode, "text", "condition", "buttons", "image", "span"
+)
+_response_decl = _fast_constructor("_response_decl", ast.ResponseDecl, "name", "variations", "span")
+_user_intent = _fast_constructor("_user_intent", ast.UserIntent, "intent", "args", "span")
+_user_step = _fast_constructor("_user_step", ast.UserStepNode, "alternatives", "span")
+_bot_step = _fast_constructor("_bot_step", ast.BotStepNode, "name", "span")
 FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
     ast.Span: _span,
     ast.Name: _name_node,
     ast.StringLit: _string_lit,
     ast.Value: _value,
+    ast.GenerateCount: _generate_count,
+    ast.IntentDecl: _intent_decl,
+    ast.VariationNode: _variation_node,
+    ast.ResponseDecl: _response_decl,
+    ast.UserIntent: _user_intent,
+    ast.UserStepNode: _user_step,
+    ast.BotStepNode: _bot_step,
 }
 """The node classes built without their `__init__`, for the parse cache's unpickling."""
 
@@ -569,15 +587,26 @@ def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
 
 
-def _spread(children: list[Any]) -> list[Any]:
-    """`children` with each STRING_LINES token replaced by its strings' tokens."""
-    spread: list[Any] = []
+def _line_items(children: list[Any], plain: Callable[[FastToken], Any]) -> list[Any]:
+    """The items of a body in which a line may be a string alone (each such string bare
+    in `children`, or several in a STRING_LINES token): `plain` makes those, the others
+    stay as they are."""
+    items: list[Any] = []
     for child in children:
-        if type(child) is StringLines:
-            spread += child.strings
+        kind = type(child)
+        if kind is StringLines:
+            items += map(plain, child.strings)
+        elif kind is FastToken:
+            items.append(plain(child))
         else:
-            spread.append(child)
-    return spread
+            items.append(child)
+    return items
+
+
+def _plain_variation(token: FastToken) -> ast.VariationNode:
+    """A response variation that is a string alone."""
+    text = _string(token)
+    return _variation_node(text, (), (), None, text.span)
 
 
 def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
@@ -739,16 +768,14 @@ class _AstBuilder:
         )
 
     def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
-        return ast.GenerateCount(int(children[0].value), children[0].span)
+        return _generate_count(int(children[0].value), children[0].span)
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
-        counts = _of_type(children, ast.GenerateCount)
-        return ast.IntentDecl(
-            _name(children[0]),
-            tuple(_string(c) for c in _spread(children[1:]) if isinstance(c, FastToken)),
-            counts[-1] if counts else None,
-            _cover(children),
-        )
+        items = _line_items(children[1:], _string)
+        counts = _of_type(items, ast.GenerateCount)
+        examples = tuple(_of_type(items, ast.StringLit))
+        generate = counts[-1] if counts else None
+        return _intent_decl(_name(children[0]), examples, generate, _cover(children), False)
 
     def payload_intent(self, children: list[Any]) -> ast.IntentDecl:
         return ast.IntentDecl(_name(children[0]), (), None, _cover(children), payload_only=True)
@@ -780,9 +807,9 @@ class _AstBuilder:
         return children
 
     def variation(self, children: list[Any]) -> ast.VariationNode:
-        text = _string(children[0])
         if len(children) == 1:
-            return ast.VariationNode(text, (), (), None, text.span)
+            return _plain_variation(children[0])
+        text = _string(children[0])
         condition: tuple[ast.CondTerm, ...] = next(
             (c for c in children[1:] if isinstance(c, tuple)), ()
         )
@@ -797,10 +824,8 @@ class _AstBuilder:
         )
 
     def response_decl(self, children: list[Any]) -> ast.ResponseDecl:
-        variations = tuple(
-            self.variation([c]) if isinstance(c, FastToken) else c for c in _spread(children[1:])
-        )
-        return ast.ResponseDecl(_name(children[0]), variations, _cover(children))
+        variations = tuple(_line_items(children[1:], _plain_variation))
+        return _response_decl(_name(children[0]), variations, _cover(children))
 
     # ----- forms
     def c_min(self, children: list[Any]) -> ast.ConstraintNode:
@@ -889,14 +914,14 @@ class _AstBuilder:
     def user_intent(self, children: list[Any]) -> ast.UserIntent:
         name = _name(children[0])
         if len(children) == 1:
-            return ast.UserIntent(name, (), name.span)
+            return _user_intent(name, (), name.span)
         return ast.UserIntent(name, tuple(_of_type(children, ast.EntityArg)), _cover(children))
 
     def user_step(self, children: list[Any]) -> ast.UserStepNode:
         first: ast.Span = children[0].span
         last: ast.Span = children[-1].span
         span = _span(_path, first.line, first.col, last.end_line, last.end_col)
-        return ast.UserStepNode(tuple(children), span)
+        return _user_step(tuple(children), span)
 
     def user_text_step(self, children: list[TokenLike]) -> ast.UserTextStepNode:
         text = _string(children[0])
@@ -904,7 +929,7 @@ class _AstBuilder:
 
     def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
         name = _name(children[0])
-        return ast.BotStepNode(name, name.span)
+        return _bot_step(name, name.span)
 
     def run_step(self, children: list[TokenLike]) -> ast.RunStepNode:
         name = _name(children[0])
