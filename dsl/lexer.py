@@ -107,7 +107,7 @@ class UnexpectedWord(LexFallback):
 class _StateRules:
     """What the parser accepts in one LALR state, in the form the lexer needs."""
 
-    __slots__ = ("accepts", "lines", "name", "title", "words")
+    __slots__ = ("accepts", "lines", "name", "title", "word", "words")
 
     def __init__(self, accepts: frozenset[str], keywords: dict[str, str]) -> None:
         self.accepts = accepts
@@ -117,6 +117,8 @@ class _StateRules:
         self.title = "TITLE" in accepts
         self.lines = STRING_LINES in accepts
         self.words = {word: kind for word, kind in keywords.items() if kind in accepts}
+        self.word = "NAME" if self.name else ""
+        """What a word that is no keyword here is: a name, or nothing."""
 
 
 class AssistLexer:
@@ -215,7 +217,7 @@ class AssistLexer:
             pos = m.end()
             start = pos - len(value)
             if group == "WORD":
-                kind = rules.words.get(value) or ("NAME" if rules.name else "")
+                kind = rules.words.get(value, rules.word)
                 if not kind:
                     raise UnexpectedWord(value, line, start - line_start + 1)
                 if kind in kept:
@@ -298,12 +300,10 @@ class AssistLexer:
         while True:
             while simple:
                 stop = find('"', pos + 1) + 1
-                if not stop or find("\n", pos, stop) >= 0 or find("\\", pos, stop) >= 0:
-                    break
-                if not startswith(follow, stop):
+                value = text[pos:stop]
+                if not stop or "\n" in value or "\\" in value or not startswith(follow, stop):
                     break
                 column = pos - line_start + 1
-                value = text[pos:stop]
                 strings.append(
                     make(("STRING", value, span(path, line, column, line, column + stop - pos)))
                 )

@@ -574,13 +574,10 @@ def _unescape_one(match: re.Match[str]) -> str:
     return _LETTERS.get(match[1], escaped)
 
 
-def _unescape(raw: str) -> str:
-    body = raw[1:-1]
-    return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
-
-
 def _string(token: TokenLike) -> ast.StringLit:
-    return _string_lit(_unescape(token.value), token.span)
+    body = token.value[1:-1]
+    text = _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
+    return _string_lit(text, token.span)
 
 
 def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
