@@ -8,9 +8,11 @@ per-state lexers), and computes INDENT/DEDENT itself. Where the parser accepts
 STRING_LINES, consecutive lines of a string alone (examples, plain response variations:
 most lines of a project) become that one token instead of a STRING and an _NL each.
 
-Contract: for any input it accepts, it yields exactly the tokens (types, values, positions)
-that Lark's contextual lexer plus `AssistIndenter` would, except that a STRING_LINES token
-stands for the `STRING _NL` pairs it holds (the grammar accepts both). Where it cannot be sure — an
+It feeds `FastParser` (dsl/lalr.py), whose stack of states it reads. Contract: for any
+input it accepts, it yields tokens of exactly the types Lark's contextual lexer plus
+`AssistIndenter` would, and for the tokens the tree keeps the same values and positions
+(as the span their AST node shares), except that a STRING_LINES token stands for the
+`STRING _NL` pairs it holds (the grammar accepts both). Where it cannot be sure — an
 unexpected character, an unterminated string, a keyword glued to a word, indentation that
 matches no enclosing block — it raises `LexFallback`, and the parser re-parses that text with
 Lark's own lexer, which produces the exact error message.
@@ -177,9 +179,9 @@ class AssistLexer:
         return tables, kept_terminals(rule for rule in rules if isinstance(rule, Rule))
 
     def tokens(self, text: str, path: str, stack: list[int]) -> Iterator[Any]:
-        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps (their
-        spans in file `path`). The parser's `stack` of states, which it changes in place,
-        says what it accepts."""
+        """One shared Lark `Token` per type for what the tree drops, `FastToken`s for what
+        it keeps (their spans in file `path`). The parser's `stack` of states, which it
+        changes in place, says what it accepts."""
         tables, kept, dropped = self._tables, self._kept, self._dropped
         span = self._make_span
         pos = 0

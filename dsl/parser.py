@@ -1,10 +1,12 @@
 """Parse `.assist` source text into a `Module`, reporting syntax errors as diagnostics.
 
-Two Lark LALR parsers are built from `assist.lark`, once per process (their tables are
-cached on disk by Lark). The fast one takes tokens from `AssistLexer` (one regex,
-indentation computed inline); the exact one uses Lark's contextual lexer and indenter,
-and decides wherever the fast lexer is unsure, so error messages are Lark's own. Both
-build AST nodes directly while parsing (no intermediate tree).
+One Lark LALR parser is built from `assist.lark`, once per process (its tables are
+cached on disk by Lark), and two ways of running it. The fast one is our own LALR loop
+(`FastParser`, dsl/lalr.py) over Lark's table, taking tokens from `AssistLexer` (one
+regex, indentation computed inline); the exact one is Lark's own parser with its
+contextual lexer and indenter, and decides wherever the fast path is unsure or finds a
+syntax error, so error messages are Lark's own. Both build AST nodes directly while
+parsing (no intermediate tree), with the same callbacks.
 
 When a file has a syntax error, it is parsed again one top-level definition at a time:
 every definition starts at column 0, so an error stays inside its own definition and
@@ -503,7 +505,6 @@ _TOKENS = (FastToken, StringLines)
 """A token, or STRING_LINES, the fast lexer's token for several."""
 _SEQUENCES = (tuple, list)
 """A tuple, not `tuple | list`: that would build a union at each call (for most nodes)."""
-TokenLike = FastToken
 
 _path = ""
 """The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
@@ -546,21 +547,21 @@ def _cover(children: list[Any]) -> ast.Span:
     return _span(_path, start[0], start[1], end[0], end[1])
 
 
-def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
+def _cover_tokens(first: FastToken, last: FastToken) -> ast.Span:
     if first is last:
         return first.span
     start, end = first.span, last.span
     return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
-def _token_to_node(first: TokenLike, last: Any) -> ast.Span:
+def _token_to_node(first: FastToken, last: Any) -> ast.Span:
     """From a token to the end of a node (that has a span)."""
     start: ast.Span = first.span
     end: ast.Span = last.span
     return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
-def _name(token: TokenLike) -> ast.Name:
+def _name(token: FastToken) -> ast.Name:
     return _name_node(token.value, token.span)
 
 
@@ -574,13 +575,13 @@ def _unescape_one(match: re.Match[str]) -> str:
     return _LETTERS.get(match[1], escaped)
 
 
-def _string(token: TokenLike) -> ast.StringLit:
+def _string(token: FastToken) -> ast.StringLit:
     body = token.value[1:-1]
     text = _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
     return _string_lit(text, token.span)
 
 
-def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
+def _name_or_string(token: FastToken) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
 
 
@@ -610,7 +611,7 @@ def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
     return [c for c in children if isinstance(c, cls)]
 
 
-def _title(token: TokenLike) -> ast.Name:
+def _title(token: FastToken) -> ast.Name:
     text = token.value.rstrip()
     span = token.span
     if len(text) < len(token.value):  # without the spaces before the `:`
@@ -618,7 +619,7 @@ def _title(token: TokenLike) -> ast.Name:
     return _name_node(text, span)
 
 
-def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
+def _value_of(token: FastToken, kind: ast.ValueKind, data: Any) -> ast.Value:
     return _value(kind, data, token.span)
 
 
@@ -657,7 +658,7 @@ class _AstBuilder:
         return [c for c in children if not isinstance(c, _TOKENS)]
 
     # ----- modules, config
-    def dotted_name(self, children: list[TokenLike]) -> ast.Name:
+    def dotted_name(self, children: list[FastToken]) -> ast.Name:
         text = ".".join(c.value for c in children)
         return _name_node(text, _cover_tokens(children[0], children[-1]))
 
@@ -674,19 +675,19 @@ class _AstBuilder:
     def kind_enum(self, children: list[Any]) -> tuple[str, None]:
         return ("enum", None)
 
-    def kind_lookup(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
+    def kind_lookup(self, children: list[FastToken]) -> tuple[str, ast.StringLit]:
         return ("lookup", _string(children[1]))
 
-    def kind_regex(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
+    def kind_regex(self, children: list[FastToken]) -> tuple[str, ast.StringLit]:
         return ("regex", _string(children[1]))
 
-    def kind_builtin(self, children: list[TokenLike]) -> tuple[str, ast.Name]:
+    def kind_builtin(self, children: list[FastToken]) -> tuple[str, ast.Name]:
         return ("builtin", _name(children[1]))
 
     def kind_free(self, children: list[Any]) -> tuple[str, None]:
         return ("free", None)
 
-    def enum_member(self, children: list[TokenLike]) -> ast.EnumMember:
+    def enum_member(self, children: list[FastToken]) -> ast.EnumMember:
         head = children[0]
         synonyms = tuple(_string(t) for t in children[1:])
         if head.type == "STRING":
@@ -694,7 +695,7 @@ class _AstBuilder:
             return ast.EnumMember(_name_node(lit.value, lit.span), synonyms, quoted=True)
         return ast.EnumMember(_name(head), synonyms, quoted=False)
 
-    def roles_line(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
+    def roles_line(self, children: list[FastToken]) -> tuple[ast.Name, ...]:
         return tuple(_name(t) for t in children)
 
     def entity_body(self, children: list[Any]) -> list[Any]:
@@ -715,16 +716,16 @@ class _AstBuilder:
             return ast.TypeExpr(name, None, name.span)
         return ast.TypeExpr(name, children[1], _token_to_node(children[0], children[1]))
 
-    def map_in(self, children: list[TokenLike]) -> ast.Name:
+    def map_in(self, children: list[FastToken]) -> ast.Name:
         return _name(children[0])
 
     def map_asked(self, children: list[Any]) -> bool:
         return True
 
-    def map_if_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+    def map_if_intent(self, children: list[FastToken]) -> ast.IntentFilter:
         return ast.IntentFilter(tuple(map(_name, children)), exclude=False)
 
-    def map_unless_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+    def map_unless_intent(self, children: list[FastToken]) -> ast.IntentFilter:
         return ast.IntentFilter(tuple(map(_name, children)), exclude=True)
 
     def map_entity(self, children: list[Any]) -> ast.EntityMapping:
@@ -757,14 +758,14 @@ class _AstBuilder:
         return ast.SlotDecl(name, type_expr, initial, tuple(body), _cover(children))
 
     # ----- phrases, intents
-    def phrase_decl(self, children: list[TokenLike]) -> ast.PhraseDecl:
+    def phrase_decl(self, children: list[FastToken]) -> ast.PhraseDecl:
         return ast.PhraseDecl(
             _name(children[0]),
             tuple(_string(t) for t in children[1:]),
             _cover_tokens(children[0], children[-1]),
         )
 
-    def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
+    def generate(self, children: list[FastToken]) -> ast.GenerateCount:
         return _generate_count(int(children[0].value), children[0].span)
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
@@ -778,11 +779,11 @@ class _AstBuilder:
         return ast.IntentDecl(_name(children[0]), (), None, _cover(children), payload_only=True)
 
     # ----- responses
-    def cond_set(self, children: list[TokenLike]) -> ast.CondTerm:
+    def cond_set(self, children: list[FastToken]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "set", None, name.span)
 
-    def cond_unset(self, children: list[TokenLike]) -> ast.CondTerm:
+    def cond_unset(self, children: list[FastToken]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "unset", None, name.span)
 
@@ -797,7 +798,7 @@ class _AstBuilder:
         first, payload = children
         return ast.ButtonNode(_string(first), payload, _token_to_node(first, payload))
 
-    def image(self, children: list[TokenLike]) -> ast.StringLit:
+    def image(self, children: list[FastToken]) -> ast.StringLit:
         return _string(children[0])
 
     def variation_body(self, children: list[Any]) -> list[Any]:
@@ -831,14 +832,14 @@ class _AstBuilder:
     def c_max(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("max", (children[0],), children[0].span)
 
-    def c_matches(self, children: list[TokenLike]) -> ast.ConstraintNode:
+    def c_matches(self, children: list[FastToken]) -> ast.ConstraintNode:
         lit = _string(children[0])
         return ast.ConstraintNode("matches", (_value("string", lit.value, lit.span),), lit.span)
 
     def c_one_of(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("one_of", tuple(children), _cover(children))
 
-    def c_invalid(self, children: list[TokenLike]) -> ast.ConstraintNode:
+    def c_invalid(self, children: list[FastToken]) -> ast.ConstraintNode:
         token = children[0]
         kind: ast.ValueKind = "string" if token.type == "STRING" else "name"
         target = _name_or_string(token)
@@ -856,7 +857,7 @@ class _AstBuilder:
         prompt = _name_or_string(children[1]) if has_prompt else None
         return ast.AskNode(_name(children[0]), prompt, tuple(constraints), _cover(children))
 
-    def then(self, children: list[TokenLike]) -> ast.Name:
+    def then(self, children: list[FastToken]) -> ast.Name:
         return _name(children[0])
 
     def form_decl(self, children: list[Any]) -> ast.FormDecl:
@@ -878,11 +879,11 @@ class _AstBuilder:
     def action_outputs(self, children: list[Any]) -> tuple[str, tuple[ast.Param, ...]]:
         return ("out", tuple(_of_type(children, ast.Param)))
 
-    def impl_python(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_python(self, children: list[FastToken]) -> tuple[str, Any, Any, ast.Span]:
         function = _name(children[1]) if len(children) > 1 else None
         return ("python", _string(children[0]), function, _cover_tokens(children[0], children[-1]))
 
-    def impl_remote(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_remote(self, children: list[FastToken]) -> tuple[str, Any, Any, ast.Span]:
         url = _string(children[0])
         return ("remote", url, None, url.span)
 
@@ -920,19 +921,19 @@ class _AstBuilder:
         span = _span(_path, first.line, first.col, last.end_line, last.end_col)
         return _user_step(tuple(children), span)
 
-    def user_text_step(self, children: list[TokenLike]) -> ast.UserTextStepNode:
+    def user_text_step(self, children: list[FastToken]) -> ast.UserTextStepNode:
         text = _string(children[0])
         return ast.UserTextStepNode(text, text.span)
 
-    def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
+    def bot_step(self, children: list[FastToken]) -> ast.BotStepNode:
         name = _name(children[0])
         return _bot_step(name, name.span)
 
-    def run_step(self, children: list[TokenLike]) -> ast.RunStepNode:
+    def run_step(self, children: list[FastToken]) -> ast.RunStepNode:
         name = _name(children[0])
         return ast.RunStepNode(name, name.span)
 
-    def form_step(self, children: list[TokenLike]) -> ast.FormStepNode:
+    def form_step(self, children: list[FastToken]) -> ast.FormStepNode:
         name = _name(children[0])
         return ast.FormStepNode(name, name.span)
 
@@ -940,7 +941,7 @@ class _AstBuilder:
         first, value = children
         return ast.SlotStepNode(_name(first), value, _token_to_node(first, value))
 
-    def include_step(self, children: list[TokenLike]) -> ast.IncludeStepNode:
+    def include_step(self, children: list[FastToken]) -> ast.IncludeStepNode:
         return ast.IncludeStepNode(_title(children[0]), children[0].span)
 
     def story_decl(self, children: list[Any]) -> ast.StoryDecl:
@@ -949,7 +950,7 @@ class _AstBuilder:
     def when_start(self, children: list[Any]) -> tuple[str, Any]:
         return ("start", None)
 
-    def when_form(self, children: list[TokenLike]) -> tuple[str, Any]:
+    def when_form(self, children: list[FastToken]) -> tuple[str, Any]:
         return ("form", _name(children[0]))
 
     def when_slots(self, children: list[Any]) -> tuple[str, Any]:
@@ -979,11 +980,11 @@ class _AstBuilder:
             )
         return ast.TestUserNode(text, _name(children[1]), _cover_tokens(children[0], children[1]))
 
-    def test_bot(self, children: list[TokenLike]) -> ast.TestBotNode:
+    def test_bot(self, children: list[FastToken]) -> ast.TestBotNode:
         expected = _name_or_string(children[0])
         return ast.TestBotNode(expected, expected.span)
 
-    def test_run(self, children: list[TokenLike]) -> ast.TestRunNode:
+    def test_run(self, children: list[FastToken]) -> ast.TestRunNode:
         name = _name(children[0])
         return ast.TestRunNode(name, name.span)
 
@@ -1000,14 +1001,14 @@ class _AstBuilder:
         return ast.TestDecl(_title(children[0]), tuple(children[1:]), _cover(children))
 
     # ----- values
-    def v_string(self, children: list[TokenLike]) -> ast.Value:
+    def v_string(self, children: list[FastToken]) -> ast.Value:
         lit = _string(children[0])
         return _value("string", lit.value, lit.span)
 
-    def v_int(self, children: list[TokenLike]) -> ast.Value:
+    def v_int(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "int", int(children[0].value))
 
-    def v_float(self, children: list[TokenLike]) -> ast.Value:
+    def v_float(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "float", float(children[0].value))
 
     def v_true(self, children: list[Any]) -> ast.Value:
@@ -1019,7 +1020,7 @@ class _AstBuilder:
     def v_null(self, children: list[Any]) -> ast.Value:
         return _value("null", None, _span(_path, 1, 1, 1, 1))
 
-    def v_name(self, children: list[TokenLike]) -> ast.Value:
+    def v_name(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "name", children[0].value)
 
     def v_list(self, children: list[Any]) -> ast.Value:
