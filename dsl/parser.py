@@ -510,41 +510,40 @@ _path = ""
 """The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
 
 
-def _start(item: Any) -> tuple[int, int] | None:
-    """Where the first positioned thing in `item` starts (tokens, spanned nodes, or
+def _first_span(item: Any) -> ast.Span | None:
+    """The span of the first positioned thing in `item` (tokens, spanned nodes, or
     tuples/lists of them, STRING_LINES tokens too); nodes without a span (config entries,
     enum members) have none."""
-    span = getattr(item, "span", None)
-    if span is not None:
-        return span.line, span.col
-    if isinstance(item, _SEQUENCES):
+    span: ast.Span | None = getattr(item, "span", None)
+    if span is None and isinstance(item, _SEQUENCES):
         for element in item:
-            found = _start(element)
-            if found is not None:
-                return found
-    return None
+            span = _first_span(element)
+            if span is not None:
+                break
+    return span
 
 
-def _end(item: Any) -> tuple[int, int] | None:
-    span = getattr(item, "span", None)
-    if span is not None:
-        return span.end_line, span.end_col
-    if isinstance(item, _SEQUENCES):
+def _last_span(item: Any) -> ast.Span | None:
+    span: ast.Span | None = getattr(item, "span", None)
+    if span is None and isinstance(item, _SEQUENCES):
         for element in reversed(item):
-            found = _end(element)
-            if found is not None:
-                return found
-    return None
+            span = _last_span(element)
+            if span is not None:
+                break
+    return span
 
 
 def _cover(children: list[Any]) -> ast.Span:
-    """The span from the first to the last positioned child. Keywords are not kept in
-    the tree, so a span starts at the first name or literal after them."""
-    start = _start(children)
-    end = _end(children)
+    """The span from the first to the last positioned child (that child's own when it is
+    the only one). Keywords are not kept in the tree, so a span starts at the first name
+    or literal after them."""
+    start = _first_span(children)
+    end = _last_span(children)
     if start is None or end is None:
         return _span(_path, 1, 1, 1, 1)
-    return _span(_path, start[0], start[1], end[0], end[1])
+    if start is end:
+        return start
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
 def _cover_tokens(first: FastToken, last: FastToken) -> ast.Span:
