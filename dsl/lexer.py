@@ -8,9 +8,11 @@ per-state lexers), and computes INDENT/DEDENT itself. Where the parser accepts
 STRING_LINES, consecutive lines of a string alone (examples, plain response variations:
 most lines of a project) become that one token instead of a STRING and an _NL each.
 
-Contract: for any input it accepts, it yields exactly the tokens (types, values, positions)
-that Lark's contextual lexer plus `AssistIndenter` would, except that a STRING_LINES token
-stands for the `STRING _NL` pairs it holds (the grammar accepts both). Where it cannot be sure — an
+It feeds `FastParser` (dsl/lalr.py), whose stack of states it reads. Contract: for any
+input it accepts, it yields tokens of exactly the types Lark's contextual lexer plus
+`AssistIndenter` would, and for the tokens the tree keeps the same values and positions
+(as the span their AST node shares), except that a STRING_LINES token stands for the
+`STRING _NL` pairs it holds (the grammar accepts both). Where it cannot be sure — an
 unexpected character, an unterminated string, a keyword glued to a word, indentation that
 matches no enclosing block — it raises `LexFallback`, and the parser re-parses that text with
 Lark's own lexer, which produces the exact error message.
@@ -18,14 +20,18 @@ Lark's own lexer, which produces the exact error message.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 from lark import Token
 from lark.common import LexerConf
+from lark.grammar import Rule, Terminal
 from lark.indenter import Indenter
-from lark.lexer import Lexer, LexerState
+from lark.parsers.lalr_analysis import ParseTableBase
+
+from assistc.dsl.ast import Span
 
 NL = "_NL"
 INDENT = "_INDENT"
@@ -51,31 +57,38 @@ TAB_LEN = AssistIndenter.tab_len
 
 
 class FastToken(NamedTuple):
-    """A token the AST keeps (a name or a literal): a tuple is far cheaper to make than
-    Lark's `Token`, and has every attribute the parser and the AST builder read."""
+    """A token the AST keeps (a name or a literal), on both paths (the exact one converts
+    Lark's): a tuple is far cheaper to make than Lark's `Token`, and its position is the
+    span the AST node made from it has (shared, not made again from line and column)."""
 
     type: str
     value: str
-    start_pos: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    end_pos: int
+    span: Span
 
 
 class StringLines(NamedTuple):
-    """A STRING_LINES token: the strings of consecutive lines, each a string alone. Its
-    positions are from the start of the first string to the end of the last."""
+    """A STRING_LINES token: the strings of consecutive lines, each a string alone."""
 
     type: str
     strings: tuple[FastToken, ...]
-    start_pos: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    end_pos: int
+
+
+MakeSpan = Callable[[str, int, int, int, int], Span]
+"""Makes a span: path, line, column, end line, end column."""
+
+
+def kept_terminals(rules: Iterable[Rule]) -> frozenset[str]:
+    """The token types the tree keeps (in some rule); the others it always drops."""
+    return frozenset(
+        symbol.name
+        for rule in rules
+        for symbol in rule.expansion
+        if isinstance(symbol, Terminal) and not symbol.filter_out
+    )
+
+
+_new_token: Callable[[tuple[Any, ...]], FastToken] = functools.partial(tuple.__new__, FastToken)
+"""`FastToken._make` without its length check: a C call instead of a Python one."""
 
 
 class LexFallback(Exception):
@@ -96,7 +109,7 @@ class UnexpectedWord(LexFallback):
 class _StateRules:
     """What the parser accepts in one LALR state, in the form the lexer needs."""
 
-    __slots__ = ("accepts", "lines", "name", "title", "words")
+    __slots__ = ("accepts", "lines", "name", "title", "word", "words")
 
     def __init__(self, accepts: frozenset[str], keywords: dict[str, str]) -> None:
         self.accepts = accepts
@@ -106,14 +119,17 @@ class _StateRules:
         self.title = "TITLE" in accepts
         self.lines = STRING_LINES in accepts
         self.words = {word: kind for word, kind in keywords.items() if kind in accepts}
+        self.word = "NAME" if self.name else ""
+        """What a word that is no keyword here is: a name, or nothing."""
 
 
-class AssistLexer(Lexer):
-    """Plugged into Lark as `lexer=AssistLexer`; Lark builds one per grammar."""
+class AssistLexer:
+    """The tokens of one grammar (its terminals in `conf`) for the parser using `parse_table`."""
 
-    __future_interface__ = 2
-
-    def __init__(self, conf: LexerConf) -> None:
+    def __init__(
+        self, conf: LexerConf, parse_table: ParseTableBase[int], make_span: MakeSpan
+    ) -> None:
+        self._make_span = make_span
         patterns = {t.name: t.pattern for t in conf.terminals}
         self._keywords = {
             p.value: name
@@ -141,46 +157,41 @@ class AssistLexer(Lexer):
         self._title = re.compile(f"(?:{ignore})?({patterns['TITLE'].to_regexp()})")
         string = patterns["STRING"].to_regexp()
         self._string_line = re.compile(f"({string})(?:{ignore})?({patterns[NL].to_regexp()})")
-        self._string = string
-        self._simple: dict[str, re.Pattern[str]] = {}
-        self._tables: dict[int, dict[Any, _StateRules]] = {}
-        self._kept: dict[int, frozenset[str]] = {}
+        self._tables, self._kept = self._rules_for(parse_table)
+        # The tree drops these tokens (keywords, punctuation, indentation) and the parser
+        # only reads their type: one shared token per type serves.
+        self._dropped = {
+            name: Token(name, "") for name in (*self._symbols.values(), *self._keywords.values())
+        }
+        self._dropped |= {name: Token(name, "") for name in (NL, INDENT, DEDENT)}
 
-    def _rules_for(self, parse_table: Any) -> tuple[dict[Any, _StateRules], frozenset[str]]:
+    def _rules_for(
+        self, parse_table: ParseTableBase[int]
+    ) -> tuple[dict[int, _StateRules], frozenset[str]]:
         """Per-state rules and the token types the tree keeps (others are shared objects)."""
-        key = id(parse_table)
-        if key not in self._tables:
-            terminals = set(self._keywords.values()) | set(self._symbols.values())
-            terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
-            kept: set[str] = set()
-            tables: dict[Any, _StateRules] = {}
-            for state, actions in parse_table.states.items():
-                accepts = frozenset(a for a in actions if a in terminals)
-                tables[state] = _StateRules(accepts, self._keywords)
-                for _, arg in actions.values():
-                    for symbol in getattr(arg, "expansion", ()):
-                        if symbol.is_term and not symbol.filter_out:
-                            kept.add(symbol.name)
-            self._tables[key] = tables
-            self._kept[key] = frozenset(kept)
-        return self._tables[key], self._kept[key]
+        terminals = set(self._keywords.values()) | set(self._symbols.values())
+        terminals |= {"NAME", "TITLE", "STRING", "INT", "FLOAT", "COMPARE", NL, STRING_LINES}
+        tables: dict[int, _StateRules] = {}
+        for state, actions in parse_table.states.items():
+            accepts = frozenset(a for a in actions if a in terminals)
+            tables[state] = _StateRules(accepts, self._keywords)
+        rules = (arg for actions in parse_table.states.values() for _, arg in actions.values())
+        return tables, kept_terminals(rule for rule in rules if isinstance(rule, Rule))
 
-    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Any]:
-        """Lark's `Token`s for what the tree drops, `FastToken`s for what it keeps."""
-        tables, kept = self._rules_for(parser_state.parse_conf.parse_table)
-        stack: list[Any] = parser_state.state_stack  # fed in place by the parser
-        text: str = lexer_state.text.text
-        pos: int = lexer_state.text.start
-        end: int = lexer_state.text.end
-        shared: dict[str, Token] = {}
-        # The tree drops indentation tokens: one per value serves (Lark's are equal).
-        indents: dict[str, Token] = {}
-        dedents: dict[str, Token] = {}
-        newline = Token(NL, "\n")
+    def tokens(self, text: str, path: str, stack: list[int]) -> Iterator[Any]:
+        """One shared Lark `Token` per type for what the tree drops, `FastToken`s for what
+        it keeps (their spans in file `path`). The parser's `stack` of states, which it
+        changes in place, says what it accepts."""
+        tables, kept, dropped = self._tables, self._kept, self._dropped
+        span = self._make_span
+        pos = 0
+        end = len(text)
+        newline, indent_token, dedent_token = dropped[NL], dropped[INDENT], dropped[DEDENT]
+        layouts: dict[str, tuple[int, int, int]] = {}  # few newline tokens differ
         match = self._master.match
         title_match = self._title.match
         symbols = self._symbols
-        make = FastToken._make
+        make = _new_token
         line = 1
         line_start = 0
         levels = [0]
@@ -197,50 +208,46 @@ class AssistLexer(Lexer):
                     value = found.group(1)
                     kind = rules.words.get(value, "TITLE")
                     column = start - line_start + 1
-                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                    yield make((kind, value, span(path, line, column, line, column + pos - start)))
                     continue
             m = match(text, pos)
             if m is None:
                 raise LexFallback("no token here")
             group = m.lastgroup
             assert group is not None
-            start, pos = m.span(group)
-            value = m.group(group)
+            value = m[group]  # the group ends the match: its end is the match's end
+            pos = m.end()
+            start = pos - len(value)
             if group == "WORD":
-                kind = rules.words.get(value) or ("NAME" if rules.name else "")
+                kind = rules.words.get(value, rules.word)
                 if not kind:
                     raise UnexpectedWord(value, line, start - line_start + 1)
                 if kind in kept:
                     column = start - line_start + 1
-                    yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                    yield make((kind, value, span(path, line, column, line, column + pos - start)))
                 else:
-                    yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+                    yield dropped[kind]
                 continue
             if group == "NL":
-                last = value.rfind("\n")
-                if last < 0:
-                    raise LexFallback("a comment at the end of the text")
-                line += value.count("\n")
-                line_start = start + last + 1
+                layout = layouts.get(value)
+                if layout is None:
+                    layout = layouts[value] = _layout(value)
+                breaks, indent_width, indent = layout
+                line += breaks
+                line_start = pos - indent_width
                 if parens:
                     continue
                 if newline_taken:
                     newline_taken = False
                 else:
                     yield newline
-                indent_str = value[last + 1 :]
-                indent = indent_str.count(" ") + indent_str.count("\t") * TAB_LEN  # `_indent`
                 if indent > levels[-1]:
                     levels.append(indent)
-                    yield indents.get(indent_str) or indents.setdefault(
-                        indent_str, Token(INDENT, indent_str)
-                    )
+                    yield indent_token
                 else:
                     while indent < levels[-1]:
                         levels.pop()
-                        yield dedents.get(indent_str) or dedents.setdefault(
-                            indent_str, Token(DEDENT, indent_str)
-                        )
+                        yield dedent_token
                     if indent != levels[-1]:
                         raise LexFallback("indentation matches no enclosing block")
                 continue
@@ -253,11 +260,10 @@ class AssistLexer(Lexer):
                 elif kind in CLOSE_PARENS:
                     parens -= 1
             elif group == "STRING" and rules.lines and not parens:
-                run = self._string_lines(text, start, line, line_start, levels[-1])
+                run = self._string_lines(text, path, start, line, line_start, levels[-1])
                 if run is not None:
                     # The last line's newline is matched next, for its dedents only.
-                    token, line, line_start = run
-                    pos = token.end_pos
+                    token, pos, line, line_start = run
                     newline_taken = True
                     yield token
                     continue
@@ -268,44 +274,51 @@ class AssistLexer(Lexer):
                 raise LexFallback(f"{kind or value!r} not expected")
             if kind in kept:
                 column = start - line_start + 1
-                yield make((kind, value, start, line, column, line, column + pos - start, pos))
+                yield make((kind, value, span(path, line, column, line, column + pos - start)))
             else:
-                yield shared.get(kind) or shared.setdefault(kind, Token(kind, value))
+                yield dropped[kind]
         while len(levels) > 1:
             levels.pop()
-            yield Token(DEDENT, "")
+            yield dedent_token
 
     def _string_lines(
-        self, text: str, start: int, line: int, line_start: int, level: int
-    ) -> tuple[StringLines, int, int] | None:
+        self, text: str, path: str, start: int, line: int, line_start: int, level: int
+    ) -> tuple[StringLines, int, int, int] | None:
         """The lines from `start` (at indentation `level`) that are a string alone, as one
-        token, with the line number and start of the last: up to the first line whose
-        next line is shallower (it ends the block), and not including one whose next line
-        is deeper (its string starts a block of its own). None if there are none."""
-        make = FastToken._make
+        token, with the position after it and the line number and start of its last line:
+        up to the first line whose next line is shallower (it ends the block), and not
+        including one whose next line is deeper (its string starts a block of its own).
+        None if there are none."""
+        make, span, find, startswith = _new_token, self._make_span, text.find, text.startswith
         strings: list[FastToken] = []
-        last_line = last_start = 0
+        after = last_line = last_start = 0
         indentation = text[line_start:start]
-        simple = self._simple_line(indentation) if _indent(indentation) == level else None
-        width = len(indentation) + 1
+        # Most lines are a string without escapes, a newline and the same indentation
+        # before another string: found with `str.find` (a regex steps through each
+        # character), its positions follow from the string's.
+        simple = _indent(indentation) == level and not indentation.strip(" \t")
+        follow = f'\n{indentation}"'
         pos = start
         while True:
-            # Most lines are a string, a newline and the same indentation before a string.
-            while simple is not None and (found := simple(text, pos)) is not None:
-                stop = found.end() - width
+            while simple:
+                stop = find('"', pos + 1) + 1
+                value = text[pos:stop]
+                if not stop or "\n" in value or "\\" in value or not startswith(follow, stop):
+                    break
                 column = pos - line_start + 1
-                end_column, value = column + stop - pos, text[pos:stop]
-                strings.append(make(("STRING", value, pos, line, column, line, end_column, stop)))
-                last_line, last_start = line, line_start
-                line, line_start, pos = line + 1, stop + 1, found.end()
+                strings.append(
+                    make(("STRING", value, span(path, line, column, line, column + stop - pos)))
+                )
+                after, last_line, last_start = stop, line, line_start
+                line, line_start, pos = line + 1, stop + 1, stop + len(follow) - 1
             found = self._string_line.match(text, pos)
             indent = _indent_after(found) if found is not None else level + 1
             if found is None or indent > level:
                 break
-            begin, stop = found.span(1)
+            begin, after = found.span(1)
             column = begin - line_start + 1
-            end_column = column + stop - begin
-            strings.append(make(("STRING", found[1], begin, line, column, line, end_column, stop)))
+            value_span = span(path, line, column, line, column + after - begin)
+            strings.append(make(("STRING", found[1], value_span)))
             last_line, last_start = line, line_start
             if indent != level:
                 break
@@ -315,30 +328,17 @@ class AssistLexer(Lexer):
             pos = found.end()
         if not strings:
             return None
-        first, last = strings[0], strings[-1]
-        token = StringLines(
-            STRING_LINES,
-            tuple(strings),
-            first.start_pos,
-            first.line,
-            first.column,
-            last.end_line,
-            last.end_column,
-            last.end_pos,
-        )
-        return token, last_line, last_start
+        return StringLines(STRING_LINES, tuple(strings)), after, last_line, last_start
 
-    def _simple_line(self, indentation: str) -> Callable[[str, int], re.Match[str] | None] | None:
-        """Matches a line that is a string, a newline and `indentation` before another
-        string: the common layout, in which positions follow from the string's. None when
-        `indentation` is not all spaces and tabs."""
-        if indentation.strip(" \t"):
-            return None
-        pattern = self._simple.get(indentation)
-        if pattern is None:
-            pattern = re.compile(f'{self._string}\n{re.escape(indentation)}(?=")')
-            self._simple[indentation] = pattern
-        return pattern.match
+
+def _layout(newline: str) -> tuple[int, int, int]:
+    """Of a newline token (line breaks, comments, the next line's indentation): the number
+    of line breaks, and the length and width of the indentation after the last."""
+    last = newline.rfind("\n")
+    if last < 0:
+        raise LexFallback("a comment at the end of the text")
+    indentation = newline[last + 1 :]
+    return newline.count("\n"), len(indentation), _indent(indentation)
 
 
 def _indent(spaces: str) -> int:

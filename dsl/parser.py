@@ -1,10 +1,12 @@
 """Parse `.assist` source text into a `Module`, reporting syntax errors as diagnostics.
 
-Two Lark LALR parsers are built from `assist.lark`, once per process (their tables are
-cached on disk by Lark). The fast one takes tokens from `AssistLexer` (one regex,
-indentation computed inline); the exact one uses Lark's contextual lexer and indenter,
-and decides wherever the fast lexer is unsure, so error messages are Lark's own. Both
-build AST nodes directly while parsing (no intermediate tree).
+One Lark LALR parser is built from `assist.lark`, once per process (its tables are
+cached on disk by Lark), and two ways of running it. The fast one is our own LALR loop
+(`FastParser`, dsl/lalr.py) over Lark's table, taking tokens from `AssistLexer` (one
+regex, indentation computed inline); the exact one is Lark's own parser with its
+contextual lexer and indenter, and decides wherever the fast path is unsure or finds a
+syntax error, so error messages are Lark's own. Both build AST nodes directly while
+parsing (no intermediate tree), with the same callbacks.
 
 When a file has a syntax error, it is parsed again one top-level definition at a time:
 every definition starts at column 0, so an error stays inside its own definition and
@@ -37,13 +39,14 @@ from lark.parsers.lalr_analysis import Reduce
 from assistc.dsl import ast
 from assistc.dsl.diagnostics import Diagnostic
 from assistc.dsl.expected import MISTAKES, MistakeCatalogue, describe_expected, describe_token
+from assistc.dsl.lalr import FastParser, UnexpectedTokenType
 from assistc.dsl.lexer import (
     AssistIndenter,
-    AssistLexer,
     FastToken,
     LexFallback,
     StringLines,
     UnexpectedWord,
+    kept_terminals,
 )
 
 GRAMMAR_PATH = Path(__file__).with_name("assist.lark")
@@ -62,16 +65,17 @@ def _make_lark(**lexing: Any) -> Lark:
 
 
 @functools.cache
-def _fast_lark() -> Lark:
-    """The grammar with `AssistLexer`: used first, for every file."""
-    return _make_lark(lexer=AssistLexer)
+def _exact_lark() -> Lark:
+    """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
+    where the fast parser gives up, so error messages are Lark's own."""
+    return _make_lark(lexer="contextual", postlex=AssistIndenter())
 
 
 @functools.cache
-def _exact_lark() -> Lark:
-    """The grammar with Lark's contextual lexer and indenter: the reference behaviour, used
-    where the fast lexer gives up, so error messages are Lark's own."""
-    return _make_lark(lexer="contextual", postlex=AssistIndenter())
+def _fast_parser() -> FastParser:
+    """`AssistLexer` and our LALR driver over the same table and callbacks: used first,
+    for every file."""
+    return FastParser(_exact_lark(), _span)
 
 
 @functools.cache
@@ -80,7 +84,7 @@ def _mistakes() -> MistakeCatalogue:
 
 
 _PARSE_ERRORS = (UnexpectedInput, DedentError)
-_FAST_PATH_FAILURES = (LexFallback, *_PARSE_ERRORS)
+_FAST_PATH_FAILURES = (LexFallback, UnexpectedTokenType)
 """What makes the fast parser hand the text to the exact one."""
 
 
@@ -112,7 +116,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     if long_line is not None:
         return ast.Module(path), [long_line]
     try:
-        return ast.Module(path, _parse_text(_fast_lark(), text, path)), []
+        return ast.Module(path, _parse_text(_fast_parser(), text, path)), []
     except _FAST_PATH_FAILURES:
         pass
     module = ast.Module(path)
@@ -124,7 +128,7 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
         padded = "\n" * (first_line - 1) + chunk
         glued: UnexpectedWord | None = None
         try:
-            module.decls.extend(_parse_text(_fast_lark(), padded, path))
+            module.decls.extend(_parse_text(_fast_parser(), padded, path))
             continue
         except UnexpectedWord as error:
             glued = error
@@ -152,9 +156,12 @@ def _parse_module(text: str, path: str) -> tuple[ast.Module, list[Diagnostic]]:
     return module, diagnostics
 
 
-def _parse_text(parser: Lark, text: str, path: str) -> list[ast.Decl]:
+def _parse_text(parser: Lark | FastParser, text: str, path: str) -> list[ast.Decl]:
     global _path
     _path = path
+    if isinstance(parser, FastParser):
+        fast: list[ast.Decl] = parser.parse(text, path)
+        return fast
     decls: list[ast.Decl] = parser.parse(text)  # type: ignore[assignment]
     return decls
 
@@ -304,8 +311,22 @@ def _install_ast_builder(parser: Lark) -> Lark:
         for action, arg in actions.values()
         if action is Reduce
     }
-    lalr.callbacks = {rule: _rule_callback(rule, _AstBuilder()) for rule in rules}
+    builder = _AstBuilder()
+    callbacks: dict[Any, Callable[[Any], Any]] = {
+        rule: _rule_callback(rule, builder) for rule in rules
+    }
+    # Lark's own parser calls a terminal's callback on each token it shifts.
+    callbacks |= {name: _fast_token for name in kept_terminals(rules)}
+    lalr.callbacks = callbacks
     return parser
+
+
+def _fast_token(token: Token) -> FastToken:
+    """A token of Lark's lexer (the exact path) as `AssistLexer` makes it."""
+    line = token.line or 1
+    column = token.column or 1
+    span = _span(_path, line, column, token.end_line or line, token.end_column or column)
+    return FastToken(token.type, token.value, span)
 
 
 def _rule_callback(rule: Rule, builder: _AstBuilder) -> _Callback:
@@ -454,87 +475,93 @@ _span = _fast_constructor("_span", ast.Span, "file", "line", "col", "end_line", 
 _name_node = _fast_constructor("_name_node", ast.Name, "text", "span")
 _string_lit = _fast_constructor("_string_lit", ast.StringLit, "value", "span")
 _value = _fast_constructor("_value", ast.Value, "kind", "data", "span")
+_generate_count = _fast_constructor("_generate_count", ast.GenerateCount, "count", "span")
+_intent_decl = _fast_constructor(
+    "_intent_decl", ast.IntentDecl, "name", "examples", "generate", "span", "payload_only"
+)
+_variation_node = _fast_constructor(
+    "_variation_node", ast.VariationNode, "text", "condition", "buttons", "image", "span"
+)
+_response_decl = _fast_constructor("_response_decl", ast.ResponseDecl, "name", "variations", "span")
+_user_intent = _fast_constructor("_user_intent", ast.UserIntent, "intent", "args", "span")
+_user_step = _fast_constructor("_user_step", ast.UserStepNode, "alternatives", "span")
+_bot_step = _fast_constructor("_bot_step", ast.BotStepNode, "name", "span")
 FAST_CONSTRUCTORS: dict[type[Any], Callable[..., Any]] = {
     ast.Span: _span,
     ast.Name: _name_node,
     ast.StringLit: _string_lit,
     ast.Value: _value,
+    ast.GenerateCount: _generate_count,
+    ast.IntentDecl: _intent_decl,
+    ast.VariationNode: _variation_node,
+    ast.ResponseDecl: _response_decl,
+    ast.UserIntent: _user_intent,
+    ast.UserStepNode: _user_step,
+    ast.BotStepNode: _bot_step,
 }
 """The node classes built without their `__init__`, for the parse cache's unpickling."""
 
-_TOKEN = (Token, FastToken)
-"""A token from Lark's lexer (the exact path) or from the fast one."""
-_TOKENS = (*_TOKEN, StringLines)
-"""Also STRING_LINES, the fast lexer's token for several."""
+_TOKENS = (FastToken, StringLines)
+"""A token, or STRING_LINES, the fast lexer's token for several."""
 _SEQUENCES = (tuple, list)
 """A tuple, not `tuple | list`: that would build a union at each call (for most nodes)."""
-TokenLike = Token | FastToken
 
 _path = ""
 """The file being parsed, for spans (set by `_parse_text`; the builder is shared)."""
 
 
-def _token_span(token: TokenLike) -> ast.Span:
-    line = token.line or 1
-    column = token.column or 1
-    return _span(_path, line, column, token.end_line or line, token.end_column or column)
-
-
-def _start(item: Any) -> tuple[int, int] | None:
-    """Where the first positioned thing in `item` starts (tokens, spanned nodes, or
-    tuples/lists of them); nodes without a span (config entries, enum members) have none."""
-    if isinstance(item, _TOKENS):
-        return item.line or 1, item.column or 1
-    span = getattr(item, "span", None)
-    if span is not None:
-        return span.line, span.col
-    if isinstance(item, _SEQUENCES):
+def _first_span(item: Any) -> ast.Span | None:
+    """The span of the first positioned thing in `item` (tokens, spanned nodes, or
+    tuples/lists of them, STRING_LINES tokens too); nodes without a span (config entries,
+    enum members) have none."""
+    span: ast.Span | None = getattr(item, "span", None)
+    if span is None and isinstance(item, _SEQUENCES):
         for element in item:
-            found = _start(element)
-            if found is not None:
-                return found
-    return None
+            span = _first_span(element)
+            if span is not None:
+                break
+    return span
 
 
-def _end(item: Any) -> tuple[int, int] | None:
-    if isinstance(item, _TOKENS):
-        return item.end_line or item.line or 1, item.end_column or item.column or 1
-    span = getattr(item, "span", None)
-    if span is not None:
-        return span.end_line, span.end_col
-    if isinstance(item, _SEQUENCES):
+def _last_span(item: Any) -> ast.Span | None:
+    span: ast.Span | None = getattr(item, "span", None)
+    if span is None and isinstance(item, _SEQUENCES):
         for element in reversed(item):
-            found = _end(element)
-            if found is not None:
-                return found
-    return None
+            span = _last_span(element)
+            if span is not None:
+                break
+    return span
 
 
 def _cover(children: list[Any]) -> ast.Span:
-    """The span from the first to the last positioned child. Keywords are not kept in
-    the tree, so a span starts at the first name or literal after them."""
-    start = _start(children)
-    end = _end(children)
+    """The span from the first to the last positioned child (that child's own when it is
+    the only one). Keywords are not kept in the tree, so a span starts at the first name
+    or literal after them."""
+    start = _first_span(children)
+    end = _last_span(children)
     if start is None or end is None:
         return _span(_path, 1, 1, 1, 1)
-    return _span(_path, start[0], start[1], end[0], end[1])
+    if start is end:
+        return start
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
-def _cover_tokens(first: TokenLike, last: TokenLike) -> ast.Span:
-    start = _start(first)
-    end = _end(last)
-    assert start is not None and end is not None
-    return _span(_path, start[0], start[1], end[0], end[1])
+def _cover_tokens(first: FastToken, last: FastToken) -> ast.Span:
+    if first is last:
+        return first.span
+    start, end = first.span, last.span
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
-def _token_to_node(first: TokenLike, last: Any) -> ast.Span:
+def _token_to_node(first: FastToken, last: Any) -> ast.Span:
     """From a token to the end of a node (that has a span)."""
+    start: ast.Span = first.span
     end: ast.Span = last.span
-    return _span(_path, first.line or 1, first.column or 1, end.end_line, end.end_col)
+    return _span(_path, start.line, start.col, end.end_line, end.end_col)
 
 
-def _name(token: TokenLike) -> ast.Name:
-    return _name_node(token.value, _token_span(token))
+def _name(token: FastToken) -> ast.Name:
+    return _name_node(token.value, token.span)
 
 
 _LETTERS = {letter: char for char, letter in ast.ESCAPED_CHARS.items()}
@@ -547,42 +574,52 @@ def _unescape_one(match: re.Match[str]) -> str:
     return _LETTERS.get(match[1], escaped)
 
 
-def _unescape(raw: str) -> str:
-    body = raw[1:-1]
-    return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
+def _string(token: FastToken) -> ast.StringLit:
+    body = token.value[1:-1]
+    text = _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
+    return _string_lit(text, token.span)
 
 
-def _string(token: TokenLike) -> ast.StringLit:
-    return _string_lit(_unescape(token.value), _token_span(token))
-
-
-def _name_or_string(token: TokenLike) -> ast.Name | ast.StringLit:
+def _name_or_string(token: FastToken) -> ast.Name | ast.StringLit:
     return _string(token) if token.type == "STRING" else _name(token)
 
 
-def _spread(children: list[Any]) -> list[Any]:
-    """`children` with each STRING_LINES token replaced by its strings' tokens."""
-    spread: list[Any] = []
+def _line_items(children: list[Any], plain: Callable[[FastToken], Any]) -> list[Any]:
+    """The items of a body in which a line may be a string alone (each such string bare
+    in `children`, or several in a STRING_LINES token): `plain` makes those, the others
+    stay as they are."""
+    items: list[Any] = []
     for child in children:
-        if type(child) is StringLines:
-            spread += child.strings
+        kind = type(child)
+        if kind is StringLines:
+            items += map(plain, child.strings)
+        elif kind is FastToken:
+            items.append(plain(child))
         else:
-            spread.append(child)
-    return spread
+            items.append(child)
+    return items
+
+
+def _plain_variation(token: FastToken) -> ast.VariationNode:
+    """A response variation that is a string alone."""
+    text = _string(token)
+    return _variation_node(text, (), (), None, text.span)
 
 
 def _of_type(children: list[Any], cls: type[Any]) -> list[Any]:
     return [c for c in children if isinstance(c, cls)]
 
 
-def _title(token: TokenLike) -> ast.Name:
+def _title(token: FastToken) -> ast.Name:
     text = token.value.rstrip()
-    line, col = token.line or 1, token.column or 1
-    return _name_node(text, _span(_path, line, col, line, col + len(text)))
+    span = token.span
+    if len(text) < len(token.value):  # without the spaces before the `:`
+        span = _span(_path, span.line, span.col, span.line, span.col + len(text))
+    return _name_node(text, span)
 
 
-def _value_of(token: TokenLike, kind: ast.ValueKind, data: Any) -> ast.Value:
-    return _value(kind, data, _token_span(token))
+def _value_of(token: FastToken, kind: ast.ValueKind, data: Any) -> ast.Value:
+    return _value(kind, data, token.span)
 
 
 class _MappingOptions:
@@ -620,7 +657,7 @@ class _AstBuilder:
         return [c for c in children if not isinstance(c, _TOKENS)]
 
     # ----- modules, config
-    def dotted_name(self, children: list[TokenLike]) -> ast.Name:
+    def dotted_name(self, children: list[FastToken]) -> ast.Name:
         text = ".".join(c.value for c in children)
         return _name_node(text, _cover_tokens(children[0], children[-1]))
 
@@ -637,19 +674,19 @@ class _AstBuilder:
     def kind_enum(self, children: list[Any]) -> tuple[str, None]:
         return ("enum", None)
 
-    def kind_lookup(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
+    def kind_lookup(self, children: list[FastToken]) -> tuple[str, ast.StringLit]:
         return ("lookup", _string(children[1]))
 
-    def kind_regex(self, children: list[TokenLike]) -> tuple[str, ast.StringLit]:
+    def kind_regex(self, children: list[FastToken]) -> tuple[str, ast.StringLit]:
         return ("regex", _string(children[1]))
 
-    def kind_builtin(self, children: list[TokenLike]) -> tuple[str, ast.Name]:
+    def kind_builtin(self, children: list[FastToken]) -> tuple[str, ast.Name]:
         return ("builtin", _name(children[1]))
 
     def kind_free(self, children: list[Any]) -> tuple[str, None]:
         return ("free", None)
 
-    def enum_member(self, children: list[TokenLike]) -> ast.EnumMember:
+    def enum_member(self, children: list[FastToken]) -> ast.EnumMember:
         head = children[0]
         synonyms = tuple(_string(t) for t in children[1:])
         if head.type == "STRING":
@@ -657,7 +694,7 @@ class _AstBuilder:
             return ast.EnumMember(_name_node(lit.value, lit.span), synonyms, quoted=True)
         return ast.EnumMember(_name(head), synonyms, quoted=False)
 
-    def roles_line(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
+    def roles_line(self, children: list[FastToken]) -> tuple[ast.Name, ...]:
         return tuple(_name(t) for t in children)
 
     def entity_body(self, children: list[Any]) -> list[Any]:
@@ -678,16 +715,16 @@ class _AstBuilder:
             return ast.TypeExpr(name, None, name.span)
         return ast.TypeExpr(name, children[1], _token_to_node(children[0], children[1]))
 
-    def map_in(self, children: list[TokenLike]) -> ast.Name:
+    def map_in(self, children: list[FastToken]) -> ast.Name:
         return _name(children[0])
 
     def map_asked(self, children: list[Any]) -> bool:
         return True
 
-    def map_if_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+    def map_if_intent(self, children: list[FastToken]) -> ast.IntentFilter:
         return ast.IntentFilter(tuple(map(_name, children)), exclude=False)
 
-    def map_unless_intent(self, children: list[TokenLike]) -> ast.IntentFilter:
+    def map_unless_intent(self, children: list[FastToken]) -> ast.IntentFilter:
         return ast.IntentFilter(tuple(map(_name, children)), exclude=True)
 
     def map_entity(self, children: list[Any]) -> ast.EntityMapping:
@@ -706,7 +743,7 @@ class _AstBuilder:
 
     def map_text(self, children: list[Any]) -> ast.TextMapping:
         options = _MappingOptions(children)
-        span = options.extend(_token_span(children[0]))
+        span = options.extend(children[0].span)
         return ast.TextMapping(options.form, span, options.filter)
 
     def slot_body(self, children: list[Any]) -> list[Any]:
@@ -720,34 +757,32 @@ class _AstBuilder:
         return ast.SlotDecl(name, type_expr, initial, tuple(body), _cover(children))
 
     # ----- phrases, intents
-    def phrase_decl(self, children: list[TokenLike]) -> ast.PhraseDecl:
+    def phrase_decl(self, children: list[FastToken]) -> ast.PhraseDecl:
         return ast.PhraseDecl(
             _name(children[0]),
             tuple(_string(t) for t in children[1:]),
             _cover_tokens(children[0], children[-1]),
         )
 
-    def generate(self, children: list[TokenLike]) -> ast.GenerateCount:
-        return ast.GenerateCount(int(children[0].value), _token_span(children[0]))
+    def generate(self, children: list[FastToken]) -> ast.GenerateCount:
+        return _generate_count(int(children[0].value), children[0].span)
 
     def intent_decl(self, children: list[Any]) -> ast.IntentDecl:
-        counts = _of_type(children, ast.GenerateCount)
-        return ast.IntentDecl(
-            _name(children[0]),
-            tuple(_string(c) for c in _spread(children[1:]) if isinstance(c, _TOKEN)),
-            counts[-1] if counts else None,
-            _cover(children),
-        )
+        items = _line_items(children[1:], _string)
+        counts = _of_type(items, ast.GenerateCount)
+        examples = tuple(_of_type(items, ast.StringLit))
+        generate = counts[-1] if counts else None
+        return _intent_decl(_name(children[0]), examples, generate, _cover(children), False)
 
     def payload_intent(self, children: list[Any]) -> ast.IntentDecl:
         return ast.IntentDecl(_name(children[0]), (), None, _cover(children), payload_only=True)
 
     # ----- responses
-    def cond_set(self, children: list[TokenLike]) -> ast.CondTerm:
+    def cond_set(self, children: list[FastToken]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "set", None, name.span)
 
-    def cond_unset(self, children: list[TokenLike]) -> ast.CondTerm:
+    def cond_unset(self, children: list[FastToken]) -> ast.CondTerm:
         name = _name(children[0])
         return ast.CondTerm(name, "unset", None, name.span)
 
@@ -762,16 +797,16 @@ class _AstBuilder:
         first, payload = children
         return ast.ButtonNode(_string(first), payload, _token_to_node(first, payload))
 
-    def image(self, children: list[TokenLike]) -> ast.StringLit:
+    def image(self, children: list[FastToken]) -> ast.StringLit:
         return _string(children[0])
 
     def variation_body(self, children: list[Any]) -> list[Any]:
         return children
 
     def variation(self, children: list[Any]) -> ast.VariationNode:
-        text = _string(children[0])
         if len(children) == 1:
-            return ast.VariationNode(text, (), (), None, text.span)
+            return _plain_variation(children[0])
+        text = _string(children[0])
         condition: tuple[ast.CondTerm, ...] = next(
             (c for c in children[1:] if isinstance(c, tuple)), ()
         )
@@ -786,10 +821,8 @@ class _AstBuilder:
         )
 
     def response_decl(self, children: list[Any]) -> ast.ResponseDecl:
-        variations = tuple(
-            self.variation([c]) if isinstance(c, _TOKEN) else c for c in _spread(children[1:])
-        )
-        return ast.ResponseDecl(_name(children[0]), variations, _cover(children))
+        variations = tuple(_line_items(children[1:], _plain_variation))
+        return _response_decl(_name(children[0]), variations, _cover(children))
 
     # ----- forms
     def c_min(self, children: list[Any]) -> ast.ConstraintNode:
@@ -798,14 +831,14 @@ class _AstBuilder:
     def c_max(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("max", (children[0],), children[0].span)
 
-    def c_matches(self, children: list[TokenLike]) -> ast.ConstraintNode:
+    def c_matches(self, children: list[FastToken]) -> ast.ConstraintNode:
         lit = _string(children[0])
         return ast.ConstraintNode("matches", (_value("string", lit.value, lit.span),), lit.span)
 
     def c_one_of(self, children: list[Any]) -> ast.ConstraintNode:
         return ast.ConstraintNode("one_of", tuple(children), _cover(children))
 
-    def c_invalid(self, children: list[TokenLike]) -> ast.ConstraintNode:
+    def c_invalid(self, children: list[FastToken]) -> ast.ConstraintNode:
         token = children[0]
         kind: ast.ValueKind = "string" if token.type == "STRING" else "name"
         target = _name_or_string(token)
@@ -823,7 +856,7 @@ class _AstBuilder:
         prompt = _name_or_string(children[1]) if has_prompt else None
         return ast.AskNode(_name(children[0]), prompt, tuple(constraints), _cover(children))
 
-    def then(self, children: list[TokenLike]) -> ast.Name:
+    def then(self, children: list[FastToken]) -> ast.Name:
         return _name(children[0])
 
     def ignore(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
@@ -850,11 +883,11 @@ class _AstBuilder:
     def action_outputs(self, children: list[Any]) -> tuple[str, tuple[ast.Param, ...]]:
         return ("out", tuple(_of_type(children, ast.Param)))
 
-    def impl_python(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_python(self, children: list[FastToken]) -> tuple[str, Any, Any, ast.Span]:
         function = _name(children[1]) if len(children) > 1 else None
         return ("python", _string(children[0]), function, _cover_tokens(children[0], children[-1]))
 
-    def impl_remote(self, children: list[TokenLike]) -> tuple[str, Any, Any, ast.Span]:
+    def impl_remote(self, children: list[FastToken]) -> tuple[str, Any, Any, ast.Span]:
         url = _string(children[0])
         return ("remote", url, None, url.span)
 
@@ -883,28 +916,28 @@ class _AstBuilder:
     def user_intent(self, children: list[Any]) -> ast.UserIntent:
         name = _name(children[0])
         if len(children) == 1:
-            return ast.UserIntent(name, (), name.span)
+            return _user_intent(name, (), name.span)
         return ast.UserIntent(name, tuple(_of_type(children, ast.EntityArg)), _cover(children))
 
     def user_step(self, children: list[Any]) -> ast.UserStepNode:
         first: ast.Span = children[0].span
         last: ast.Span = children[-1].span
         span = _span(_path, first.line, first.col, last.end_line, last.end_col)
-        return ast.UserStepNode(tuple(children), span)
+        return _user_step(tuple(children), span)
 
-    def user_text_step(self, children: list[TokenLike]) -> ast.UserTextStepNode:
+    def user_text_step(self, children: list[FastToken]) -> ast.UserTextStepNode:
         text = _string(children[0])
         return ast.UserTextStepNode(text, text.span)
 
-    def bot_step(self, children: list[TokenLike]) -> ast.BotStepNode:
+    def bot_step(self, children: list[FastToken]) -> ast.BotStepNode:
         name = _name(children[0])
-        return ast.BotStepNode(name, name.span)
+        return _bot_step(name, name.span)
 
-    def run_step(self, children: list[TokenLike]) -> ast.RunStepNode:
+    def run_step(self, children: list[FastToken]) -> ast.RunStepNode:
         name = _name(children[0])
         return ast.RunStepNode(name, name.span)
 
-    def form_step(self, children: list[TokenLike]) -> ast.FormStepNode:
+    def form_step(self, children: list[FastToken]) -> ast.FormStepNode:
         name = _name(children[0])
         return ast.FormStepNode(name, name.span)
 
@@ -912,8 +945,8 @@ class _AstBuilder:
         first, value = children
         return ast.SlotStepNode(_name(first), value, _token_to_node(first, value))
 
-    def include_step(self, children: list[TokenLike]) -> ast.IncludeStepNode:
-        return ast.IncludeStepNode(_title(children[0]), _token_span(children[0]))
+    def include_step(self, children: list[FastToken]) -> ast.IncludeStepNode:
+        return ast.IncludeStepNode(_title(children[0]), children[0].span)
 
     def story_decl(self, children: list[Any]) -> ast.StoryDecl:
         return ast.StoryDecl(_title(children[0]), tuple(children[1:]), _cover(children))
@@ -921,7 +954,7 @@ class _AstBuilder:
     def when_start(self, children: list[Any]) -> tuple[str, Any]:
         return ("start", None)
 
-    def when_form(self, children: list[TokenLike]) -> tuple[str, Any]:
+    def when_form(self, children: list[FastToken]) -> tuple[str, Any]:
         return ("form", _name(children[0]))
 
     def when_slots(self, children: list[Any]) -> tuple[str, Any]:
@@ -951,11 +984,11 @@ class _AstBuilder:
             )
         return ast.TestUserNode(text, _name(children[1]), _cover_tokens(children[0], children[1]))
 
-    def test_bot(self, children: list[TokenLike]) -> ast.TestBotNode:
+    def test_bot(self, children: list[FastToken]) -> ast.TestBotNode:
         expected = _name_or_string(children[0])
         return ast.TestBotNode(expected, expected.span)
 
-    def test_run(self, children: list[TokenLike]) -> ast.TestRunNode:
+    def test_run(self, children: list[FastToken]) -> ast.TestRunNode:
         name = _name(children[0])
         return ast.TestRunNode(name, name.span)
 
@@ -972,14 +1005,14 @@ class _AstBuilder:
         return ast.TestDecl(_title(children[0]), tuple(children[1:]), _cover(children))
 
     # ----- values
-    def v_string(self, children: list[TokenLike]) -> ast.Value:
+    def v_string(self, children: list[FastToken]) -> ast.Value:
         lit = _string(children[0])
         return _value("string", lit.value, lit.span)
 
-    def v_int(self, children: list[TokenLike]) -> ast.Value:
+    def v_int(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "int", int(children[0].value))
 
-    def v_float(self, children: list[TokenLike]) -> ast.Value:
+    def v_float(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "float", float(children[0].value))
 
     def v_true(self, children: list[Any]) -> ast.Value:
@@ -991,7 +1024,7 @@ class _AstBuilder:
     def v_null(self, children: list[Any]) -> ast.Value:
         return _value("null", None, _span(_path, 1, 1, 1, 1))
 
-    def v_name(self, children: list[TokenLike]) -> ast.Value:
+    def v_name(self, children: list[FastToken]) -> ast.Value:
         return _value_of(children[0], "name", children[0].value)
 
     def v_list(self, children: list[Any]) -> ast.Value:

@@ -64,7 +64,7 @@ def _exact(text: str, path: str = "f.assist") -> list[ast.Decl]:
 
 
 def _fast(text: str, path: str = "f.assist") -> list[ast.Decl]:
-    return parser_module._parse_text(parser_module._fast_lark(), text, path)
+    return parser_module._parse_text(parser_module._fast_parser(), text, path)
 
 
 def test_ast_of_the_complete_sample_is_pinned() -> None:
