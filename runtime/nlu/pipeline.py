@@ -62,13 +62,13 @@ class NLUModel:
     def train(
         cls, examples: Sequence[Example], entities: Sequence[Entity], config: Config
     ) -> NLUModel:
-        """The tagger on all examples trains alongside the out-of-fold taggers whose
-        spans the classifier learns from (`tagger.out_of_fold_spans`)."""
+        """The tagger on all examples trains in a worker while the classifier learns
+        from the spans of the out-of-fold taggers (`tagger.out_of_fold_spans`)."""
         matcher = EntityMatcher.build(entities)
         spans, tagger = out_of_fold_spans(examples, matcher, config.seed, with_full=True)
         assert tagger is not None  # with_full
         classifier = IntentClassifier.train(examples, config, spans=spans)
-        return cls(classifier, tagger, matcher, config)
+        return cls(classifier, tagger.result(), matcher, config)
 
     def parse(self, text: str) -> ParseResult:
         if not text.strip():

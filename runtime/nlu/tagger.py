@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import ctypes
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pycrfsuite
-from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 from sklearn.model_selection import KFold
 
 from assistc.runtime.ir import Example
@@ -50,6 +52,7 @@ PARALLEL_MIN_EXAMPLES = 2000
 """From this many examples, the out-of-fold taggers train in worker processes (below
 it, starting the workers costs more than they save)."""
 
+T = TypeVar("T")
 Matrix = npt.NDArray[np.float64]
 Weights = npt.NDArray[np.float32]
 
@@ -296,30 +299,50 @@ def out_of_fold_spans(
     seed: int,
     *,
     with_full: bool = False,
-) -> tuple[list[list[TaggedSpan]], EntityTagger | None]:
+) -> tuple[list[list[TaggedSpan]], Future[EntityTagger] | None]:
     """Each example tagged by a tagger that did not see it (3 folds, short training),
-    and, `with_full`, the tagger on all examples trained in the same pool of workers.
+    and, `with_full`, the tagger on all examples, still training in a worker when the
+    spans are returned (so the intent classifier can train from them meanwhile).
     Worker processes, not threads: CRFsuite shuffles with the global C `rand()`."""
     spans: list[list[TaggedSpan]] = [[] for _ in examples]
-    if not any(example.entities for example in examples) or len(examples) < 2:
-        full = EntityTagger.train(examples, matcher, seed) if with_full else None
-        return spans, full
-    n_folds = min(OUT_OF_FOLD_FOLDS, len(examples))
-    folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(np.arange(len(examples))))
-    jobs = 2 if len(examples) >= PARALLEL_MIN_EXAMPLES else 1
-    full_job = [delayed(EntityTagger.train)(examples, matcher, seed)] if with_full else []
-    fold_jobs = [
-        delayed(_tag_held_out)(
-            [examples[i] for i in train_idx], [examples[i] for i in test_idx], matcher, seed
+    annotated = any(example.entities for example in examples) and len(examples) >= 2
+    parallel = annotated and len(examples) >= PARALLEL_MIN_EXAMPLES
+    executor = get_reusable_executor(max_workers=2) if parallel else _InProcess()
+    folds = (
+        KFold(min(OUT_OF_FOLD_FOLDS, len(examples)), shuffle=True, random_state=seed).split(
+            np.arange(len(examples))
+        )
+        if annotated
+        else []
+    )
+    tagged = [
+        (
+            test_idx,
+            executor.submit(
+                _tag_held_out,
+                [examples[i] for i in train_idx],
+                [examples[i] for i in test_idx],
+                matcher,
+                seed,
+            ),
         )
         for train_idx, test_idx in folds
     ]
-    # the full tagger, the longest job, first: the folds fill the other worker meanwhile
-    results = Parallel(n_jobs=jobs)([*full_job, *fold_jobs])
-    for (_, test_idx), tagged in zip(folds, results[len(full_job) :], strict=True):
-        for i, found in zip(test_idx, tagged, strict=True):
+    full = executor.submit(EntityTagger.train, examples, matcher, seed) if with_full else None
+    for test_idx, future in tagged:
+        for i, found in zip(test_idx, future.result(), strict=True):
             spans[i] = found
-    return spans, results[0] if with_full else None
+    return spans, full
+
+
+class _InProcess:
+    """An executor that runs each job when it is submitted (small data: starting
+    workers would cost more than they save)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: object) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args))
+        return future
 
 
 def _seed_c_rand(seed: int) -> None:

@@ -74,7 +74,7 @@ def test_out_of_fold_spans_come_from_taggers_that_did_not_see_the_example() -> N
     assert spans == _held_out_by_hand(examples)
     assert any(spans)
     assert full is not None
-    assert np.array_equal(full.weights, EntityTagger.train(examples, None, 42).weights)
+    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
 
 
 def test_out_of_fold_spans_are_the_same_in_worker_processes(
@@ -83,11 +83,14 @@ def test_out_of_fold_spans_are_the_same_in_worker_processes(
     examples = flight_examples(30)
     alone, _ = out_of_fold_spans(examples, None, 42)
     monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
-    assert out_of_fold_spans(examples, None, 42) == (alone, None)
+    spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
+    assert spans == alone
+    assert full is not None
+    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
 
 
 def test_out_of_fold_spans_without_annotations_are_empty() -> None:
     examples = [Example(text=t, intent="greet") for t in ["hello there", "hi", "hey you"]]
     spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
     assert spans == [[], [], []]
-    assert full is not None and full.labels == ["O"]
+    assert full is not None and full.result().labels == ["O"]
