@@ -269,11 +269,6 @@ class IntentClassifier:
         self.temperature = temperature
         self.entity_stage = entity_stage
 
-    @property
-    def uses_entities(self) -> bool:
-        """Whether `rank` wants the tagger's spans of the message."""
-        return self.entity_stage is not None
-
     @classmethod
     def train(
         cls,
@@ -309,7 +304,7 @@ class IntentClassifier:
 
     def probabilities(self, text: str, spans: Sequence[TaggedSpan] = ()) -> Matrix:
         """The probability of each intent (in `self.intents` order) for one message;
-        `spans` are the tagger's, used when `uses_entities`."""
+        `spans` are the tagger's, used when there is an entity stage."""
         if self.featurizer is None:
             return np.ones(len(self.intents))
         cols, values = self.featurizer.vector(text)

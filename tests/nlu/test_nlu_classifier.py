@@ -185,7 +185,7 @@ def _span(text: str, title: str, kind: str) -> list[TaggedSpan]:
 
 def test_entity_types_of_the_spans_decide_between_intents_worded_alike() -> None:
     classifier = IntentClassifier.train(TITLED, Config(), spans=TITLE_SPANS)
-    assert classifier.uses_entities
+    assert classifier.entity_stage is not None
     for text in ["play zorbu please", "put on kelemo please"]:
         title = text.split()[-2]
         assert classifier.rank(text, _span(text, title, "movie"))[0].name == "watch_movie"
@@ -196,7 +196,7 @@ def test_saved_classifier_with_entity_stage_predicts_identically(tmp_path: Path)
     trained = IntentClassifier.train(TITLED, Config(), spans=TITLE_SPANS)
     trained.save(tmp_path / "clf")
     loaded = IntentClassifier.load(tmp_path / "clf")
-    assert loaded.uses_entities
+    assert loaded.entity_stage is not None
     text = "start mopiku please"
     for kind in ["song", "movie"]:
         spans = _span(text, "mopiku", kind)
@@ -205,8 +205,9 @@ def test_saved_classifier_with_entity_stage_predicts_identically(tmp_path: Path)
 
 def test_quick_retrain_and_unannotated_data_have_no_entity_stage() -> None:
     quick = IntentClassifier.train(TITLED, Config(), temperature=2.0, spans=TITLE_SPANS)
-    assert not quick.uses_entities
-    assert not IntentClassifier.train(TITLED, Config(), spans=[[] for _ in TITLED]).uses_entities
+    assert quick.entity_stage is None
+    unannotated = IntentClassifier.train(TITLED, Config(), spans=[[] for _ in TITLED])
+    assert unannotated.entity_stage is None
 
 
 def test_delexicalised_text_replaces_each_span_by_one_type_token() -> None:

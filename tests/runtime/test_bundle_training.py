@@ -453,7 +453,8 @@ def test_the_trained_classifier_is_the_one_nlu_evaluation_trains(
     examples = [example for intent in assistant.intents for example in intent.examples]
     evaluated = NLUModel.train(examples, assistant.entities, assistant.config).classifier
     bundled = load_bundle(trained[0]).nlu
-    assert bundled.classifier.uses_entities and evaluated.uses_entities
+    assert bundled.classifier.entity_stage is not None
+    assert evaluated.entity_stage is not None
     for text in ["weather in Madrid", "is it sunny in London", "hello there", "bye"]:
         spans = bundled.tagger.tag_text(text, bundled.matcher)
         assert np.array_equal(
