@@ -5,7 +5,9 @@ part (plus the seed), and the data it is trained on is built from the same part,
 matching fingerprint in an earlier bundle means the earlier component is the one training
 would produce again: it is reused (hard-linked) instead of retrained. Editing a response
 text retrains no NLU; editing one intent's examples retrains the intent classifier (and
-the entity tagger only if annotations changed); editing nothing trains nothing.
+the entity tagger only if annotations changed); editing annotations or entity
+declarations retrains the intent classifier too (it learns from the spans taggers find);
+editing nothing trains nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.matcher import EntityMatcher
-from assistc.runtime.nlu.tagger import EntityTagger
+from assistc.runtime.nlu.tagger import EntityTagger, out_of_fold_spans
 
 DEFAULT_KEEP = 5
 """Bundles kept in a models folder after training (the newest ones)."""
@@ -103,10 +105,12 @@ def component_inputs(assistant: Assistant) -> dict[str, tuple[object, ...]]:
         mode="json", exclude={"nlu_fallback_threshold", "min_examples", "holdout", "language"}
     )
     return {
-        "intent_classifier": (
+        "intent_classifier": (  # entity features: spans of taggers trained like the tagger
             classifier.FORMAT_VERSION,
             nlu_config,
             [[example.intent, example.text] for example in examples],
+            *_group(_annotated_examples(assistant)),
+            *_group(assistant.entities),
         ),
         "entity_tagger": (
             tagger.FORMAT_VERSION,
@@ -150,9 +154,13 @@ class _Trainer:
 
     def train(self, name: str) -> _Savable:
         assistant = self.assistant
-        if name == "intent_classifier":
+        if name == "intent_classifier":  # as `NLUModel.train` trains it
+            examples = _all_examples(assistant)
+            spans = None
+            if self.temperature is None:  # the quick retrain has no entity stage
+                spans, _ = out_of_fold_spans(examples, self.matcher, assistant.config.seed)
             return IntentClassifier.train(
-                _all_examples(assistant), assistant.config, temperature=self.temperature
+                examples, assistant.config, temperature=self.temperature, spans=spans
             )
         if name == "entity_tagger":  # learns from the annotations, matcher hits as features
             return EntityTagger.train(

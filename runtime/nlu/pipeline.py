@@ -18,7 +18,7 @@ from assistc.runtime.ir import Config, Entity, Example
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.matcher import EntityMatcher
-from assistc.runtime.nlu.tagger import EntityTagger, TaggedSpan, token_hits
+from assistc.runtime.nlu.tagger import EntityTagger, TaggedSpan, out_of_fold_spans, token_hits
 from assistc.runtime.nlu.text import tokenize
 from assistc.runtime.nlu.types import (
     NLU_FALLBACK_INTENT,
@@ -62,15 +62,21 @@ class NLUModel:
     def train(
         cls, examples: Sequence[Example], entities: Sequence[Entity], config: Config
     ) -> NLUModel:
+        """The tagger on all examples trains in a worker while the classifier learns
+        from the spans of the out-of-fold taggers (`tagger.out_of_fold_spans`)."""
         matcher = EntityMatcher.build(entities)
-        classifier = IntentClassifier.train(examples, config)
-        tagger = EntityTagger.train(examples, matcher, config.seed)
-        return cls(classifier, tagger, matcher, config)
+        spans, tagger = out_of_fold_spans(examples, matcher, config.seed, with_full=True)
+        assert tagger is not None  # with_full
+        classifier = IntentClassifier.train(examples, config, spans=spans)
+        return cls(classifier, tagger.result(), matcher, config)
 
     def parse(self, text: str) -> ParseResult:
         if not text.strip():
             return ParseResult(text=text, intent=_fallback(0.0))
-        ranking = self.classifier.rank(text)[:RANKING_SIZE]
+        tokens = tokenize(text)
+        candidates = self.matcher.match(text, tokens)
+        spans = self.tagger.tag(tokens, token_hits(tokens, candidates))
+        ranking = self.classifier.rank(text, spans)[:RANKING_SIZE]
         if not ranking:
             intent = _fallback(0.0)
         elif ranking[0].confidence < self.config.nlu_fallback_threshold:
@@ -78,16 +84,8 @@ class NLUModel:
             ranking = [intent, *ranking]
         else:
             intent = ranking[0]
-        return ParseResult(
-            text=text, intent=intent, entities=self.entities(text), intent_ranking=ranking
-        )
-
-    def entities(self, text: str) -> list[ExtractedEntity]:
-        """All entities of `text`: rule-based hits and tagger spans, overlaps resolved."""
-        tokens = tokenize(text)
-        candidates = self.matcher.match(text, tokens)
-        spans = self.tagger.tag(tokens, token_hits(tokens, candidates))
-        return resolve(text, candidates, spans)
+        entities = resolve(text, candidates, spans)
+        return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
-"""Intent classifier: ranking, calibrated confidences, fallback, degenerate data."""
+"""Intent classifier: ranking, calibrated confidences, fallback, degenerate data, and the
+entity stage (delexicalised features, entity types)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +14,10 @@ from assistc.runtime.ir import Config, Example
 from assistc.runtime.nlu import classifier as classifier_module
 from assistc.runtime.nlu import vectors as vectors_module
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.delex import DelexFeaturizer, delexicalise
 from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.pipeline import NLUModel
+from assistc.runtime.nlu.tagger import TaggedSpan
 from assistc.runtime.nlu.tfidf import TfidfFeaturizer
 from assistc.runtime.nlu.types import NLU_FALLBACK_INTENT
 from assistc.runtime.nlu.vectors import WordVectors, pretrained
@@ -152,3 +156,75 @@ def test_one_message_gets_exactly_its_training_features() -> None:
         alone = np.zeros(featurizer.n_features)
         alone[cols] = values
         assert np.array_equal(alone, row), message
+
+
+def _titled(intent: str, kind: str, n: int) -> tuple[list[Example], list[list[TaggedSpan]]]:
+    """Examples worded alike for both intents; only the type of the title tells them
+    apart (titles are made-up words, so their text does not)."""
+    rng = random.Random(intent)
+    examples: list[Example] = []
+    spans: list[list[TaggedSpan]] = []
+    for i in range(n):
+        title = "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+        text = f"{['play', 'put on', 'start', 'i want'][i % 4]} {title} please"
+        start = text.index(title)
+        examples.append(Example(text=text, intent=intent))
+        spans.append([TaggedSpan(kind, None, start, start + len(title), 0.9)])
+    return examples, spans
+
+
+SONGS = _titled("play_music", "song", 40)
+MOVIES = _titled("watch_movie", "movie", 40)
+TITLED = SONGS[0] + MOVIES[0]
+TITLE_SPANS = SONGS[1] + MOVIES[1]
+
+
+def _span(text: str, title: str, kind: str) -> list[TaggedSpan]:
+    return [TaggedSpan(kind, None, text.index(title), text.index(title) + len(title), 0.9)]
+
+
+def test_entity_types_of_the_spans_decide_between_intents_worded_alike() -> None:
+    classifier = IntentClassifier.train(TITLED, Config(), spans=TITLE_SPANS)
+    assert classifier.entity_stage is not None
+    for text in ["play zorbu please", "put on kelemo please"]:
+        title = text.split()[-2]
+        assert classifier.rank(text, _span(text, title, "movie"))[0].name == "watch_movie"
+        assert classifier.rank(text, _span(text, title, "song"))[0].name == "play_music"
+
+
+def test_saved_classifier_with_entity_stage_predicts_identically(tmp_path: Path) -> None:
+    trained = IntentClassifier.train(TITLED, Config(), spans=TITLE_SPANS)
+    trained.save(tmp_path / "clf")
+    loaded = IntentClassifier.load(tmp_path / "clf")
+    assert loaded.entity_stage is not None
+    text = "start mopiku please"
+    for kind in ["song", "movie"]:
+        spans = _span(text, "mopiku", kind)
+        assert np.array_equal(loaded.probabilities(text, spans), trained.probabilities(text, spans))
+
+
+def test_quick_retrain_and_unannotated_data_have_no_entity_stage() -> None:
+    quick = IntentClassifier.train(TITLED, Config(), temperature=2.0, spans=TITLE_SPANS)
+    assert quick.entity_stage is None
+    unannotated = IntentClassifier.train(TITLED, Config(), spans=[[] for _ in TITLED])
+    assert unannotated.entity_stage is None
+
+
+def test_delexicalised_text_replaces_each_span_by_one_type_token() -> None:
+    text = "play the album Blue Train, by John Coltrane"
+    spans = [*_span(text, "Blue Train", "album"), *_span(text, "John Coltrane", "artist")]
+    assert delexicalise(text, spans) == [
+        "<s>", "play", "the", "album", "[album]", "by", "[artist]", "</s>",
+    ]  # fmt: skip
+    assert delexicalise(text, []) == ["<s>", *text.lower().replace(",", "").split(), "</s>"]
+
+
+def test_delexicalised_features_of_one_message_match_the_training_rows() -> None:
+    texts = [e.text for e in TITLED]
+    featurizer = DelexFeaturizer.fit(texts, TITLE_SPANS)
+    batch = featurizer.transform(texts, TITLE_SPANS).toarray()
+    for row, text, spans in zip(batch, texts, TITLE_SPANS, strict=True):
+        cols, values = featurizer.vector(text, spans)
+        alone = np.zeros(len(featurizer.vocabulary))
+        alone[cols] = values
+        assert np.array_equal(alone, row), text

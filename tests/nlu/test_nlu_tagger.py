@@ -1,12 +1,17 @@
-"""The learned tagger: free entities, roles, annotations off token boundaries."""
+"""The learned tagger: free entities, roles, annotations off token boundaries, and the
+out-of-fold spans the intent classifier learns from."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from nlu_fixtures import CITIES, ENTITIES, flight_examples
+from sklearn.model_selection import KFold
 
 from assistc.runtime.ir import Config, Entity, EntityAnnotation, EnumValue, Example
+from assistc.runtime.nlu import tagger as tagger_module
 from assistc.runtime.nlu.pipeline import NLUModel
-from assistc.runtime.nlu.tagger import EntityTagger, bio_labels
+from assistc.runtime.nlu.tagger import EntityTagger, TaggedSpan, bio_labels, out_of_fold_spans
 from assistc.runtime.nlu.text import tokenize
 
 
@@ -47,3 +52,45 @@ def test_matcher_hits_let_the_tagger_add_roles_to_listed_values_it_never_saw() -
         ("Shelbyville", "shelbyville", "to", "matcher"),
     ]
     assert any(attribute.startswith("h=B:city") for attribute in model.tagger.attributes)
+
+
+def _held_out_by_hand(examples: list[Example]) -> list[list[TaggedSpan]]:
+    """What `out_of_fold_spans` promises: each example tagged by a short-trained tagger
+    on the other folds."""
+    spans: list[list[TaggedSpan]] = [[] for _ in examples]
+    folds = KFold(tagger_module.OUT_OF_FOLD_FOLDS, shuffle=True, random_state=42)
+    for train_idx, test_idx in folds.split(np.arange(len(examples))):
+        tagger = EntityTagger.train(
+            [examples[i] for i in train_idx], None, 42, tagger_module.OUT_OF_FOLD_EPOCHS
+        )
+        for i in test_idx:
+            spans[i] = tagger.tag_text(examples[i].text, None)
+    return spans
+
+
+def test_out_of_fold_spans_come_from_taggers_that_did_not_see_the_example() -> None:
+    examples = flight_examples(30)
+    spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
+    assert spans == _held_out_by_hand(examples)
+    assert any(spans)
+    assert full is not None
+    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
+
+
+def test_out_of_fold_spans_are_the_same_in_worker_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    examples = flight_examples(30)
+    alone, _ = out_of_fold_spans(examples, None, 42)
+    monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
+    spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
+    assert spans == alone
+    assert full is not None
+    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
+
+
+def test_out_of_fold_spans_without_annotations_are_empty() -> None:
+    examples = [Example(text=t, intent="greet") for t in ["hello there", "hi", "hey you"]]
+    spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
+    assert spans == [[], [], []]
+    assert full is not None and full.result().labels == ["O"]

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 from runtime_assistant import make_assistant
@@ -17,6 +18,7 @@ from assistc.runtime.bundle import BundleError, load_bundle
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.pipeline import NLUModel
 from assistc.runtime.testing import render_text, run_tests
 from assistc.runtime.training import Progress, TrainingError, component_fingerprints, train
 
@@ -102,7 +104,27 @@ def test_nothing_changed_trains_nothing(
             ),
             ["intent_classifier", "entity_tagger"],
         ),
-        (  # a lookup value more: tagger and matcher
+        (  # an annotation removed, the text kept: the classifier learns from the spans
+            lambda a: a.model_copy(
+                update={
+                    "intents": [
+                        i.model_copy(
+                            update={
+                                "examples": [
+                                    i.examples[0].model_copy(update={"entities": []}),
+                                    *i.examples[1:],
+                                ]
+                            }
+                        )
+                        if i.name == "weather"
+                        else i
+                        for i in a.intents
+                    ]
+                }
+            ),
+            ["intent_classifier", "entity_tagger"],
+        ),
+        (  # a lookup value more: the tagger's features, so classifier, tagger and matcher
             lambda a: a.model_copy(
                 update={
                     "entities": [
@@ -111,13 +133,13 @@ def test_nothing_changed_trains_nothing(
                     ]
                 }
             ),
-            ["entity_tagger", "entity_matcher"],
+            ["intent_classifier", "entity_tagger", "entity_matcher"],
         ),
         (  # lookup → enum: an enum slot's value is a dialogue feature, so policies too
             lambda a: a.model_copy(
                 update={"entities": [e.model_copy(update={"kind": "enum"}) for e in a.entities]}
             ),
-            ["entity_tagger", "entity_matcher", "policies"],
+            ["intent_classifier", "entity_tagger", "entity_matcher", "policies"],
         ),
         (  # a story step: only the policies
             lambda a: a.model_copy(
@@ -136,6 +158,7 @@ def test_nothing_changed_trains_nothing(
         "response-text",
         "plain-example",
         "annotated-example",
+        "annotation-only",
         "lookup",
         "entity-kind",
         "story",
@@ -419,6 +442,24 @@ def test_quick_training_reuses_the_calibration_and_gets_its_own_fingerprint(
     assert IntentClassifier.load(quick.path / "intent_classifier").temperature == calibrated
     again = training.train(edited, models)
     assert "intent_classifier" in again.trained  # the quick one is not reused
+
+
+def test_the_trained_classifier_is_the_one_nlu_evaluation_trains(
+    trained: tuple[Path, training.TrainResult],
+) -> None:
+    """`assistc train` gives the classifier the out-of-fold entity spans, as
+    `NLUModel.train` (what `nlu eval` measures) does, so both learn the same classifier."""
+    assistant = make_assistant()
+    examples = [example for intent in assistant.intents for example in intent.examples]
+    evaluated = NLUModel.train(examples, assistant.entities, assistant.config).classifier
+    bundled = load_bundle(trained[0]).nlu
+    assert bundled.classifier.entity_stage is not None
+    assert evaluated.entity_stage is not None
+    for text in ["weather in Madrid", "is it sunny in London", "hello there", "bye"]:
+        spans = bundled.tagger.tag_text(text, bundled.matcher)
+        assert np.array_equal(
+            bundled.classifier.probabilities(text, spans), evaluated.probabilities(text, spans)
+        )
 
 
 def _quick_assistant(extra: str | None = None) -> ir.Assistant:
