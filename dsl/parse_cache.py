@@ -35,7 +35,15 @@ from assistc.dsl.parser import FAST_CONSTRUCTORS, gc_paused, parse_module, top_l
 Result = tuple[ast.Module, list[Diagnostic]]
 FORMAT_VERSION = "1"
 """Bump when the entry layout changes (the parser's own changes are fingerprinted)."""
-PARSER_FILES = ("assist.lark", "ast.py", "diagnostics.py", "expected.py", "lexer.py", "parser.py")
+PARSER_FILES = (
+    "assist.lark",
+    "ast.py",
+    "diagnostics.py",
+    "expected.py",
+    "lalr.py",
+    "lexer.py",
+    "parser.py",
+)
 PARALLEL_MIN_BYTES = 1_000_000
 """Below this much text to parse, starting a second process costs more than it saves."""
 PIECE_MIN_BYTES = 250_000

@@ -859,7 +859,7 @@ class _AstBuilder:
     def then(self, children: list[FastToken]) -> ast.Name:
         return _name(children[0])
 
-    def ignore(self, children: list[TokenLike]) -> tuple[ast.Name, ...]:
+    def ignore(self, children: list[FastToken]) -> tuple[ast.Name, ...]:
         return tuple(map(_name, children))
 
     def form_decl(self, children: list[Any]) -> ast.FormDecl:
