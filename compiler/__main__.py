@@ -1,5 +1,5 @@
 """`python -m assistc.compiler` runs the CLI (the same as the `assistc` command)."""
 
-from assistc.compiler.cli import entry
+from assistc.compiler.launch import entry
 
 entry()

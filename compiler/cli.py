@@ -26,7 +26,7 @@ from assistc.compiler.reporting import (
     render_text,
     summary_line,
 )
-from assistc.compiler.sources import PendingSources, ProjectNotFound, start_loading
+from assistc.compiler.sources import PendingSources, ProjectNotFound, start_loading, take_early
 
 if TYPE_CHECKING:
     from assistc.compiler.compile import CompileResult
@@ -121,7 +121,7 @@ def check(
     """Parse and type-check an assistant. Exit 0 clean, 1 problems, 2 usage or I/O."""
     gc.disable()  # as `compile_or_exit` does, already while cached parses load
     try:
-        loading = start_loading(project)
+        loading = take_early(project) or start_loading(project)
     except ProjectNotFound as error:
         raise fail_usage(f"[E0007] {error}") from None
     result = compile_or_exit(project, sample_templates=False, loading=loading)

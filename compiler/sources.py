@@ -8,6 +8,7 @@ diagnostics, and a file that cannot be read simply contributes no definitions.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,21 @@ def start_loading(root: Path, *, disk_cache: bool = True) -> PendingSources:
     before it imports the compiler, so a worker parses while that runs."""
     base = root if root.is_dir() else root.parent
     return PendingSources(root, base / PARSE_CACHE_DIR if disk_cache else None)
+
+
+_EARLY: dict[Path, PendingSources] = {}
+
+
+def start_early(root: Path) -> None:
+    """`start_loading(root)` before the command line is read (`compiler.launch`); a
+    project that cannot be loaded is left for the command to report."""
+    with contextlib.suppress(ProjectNotFound):
+        _EARLY[root] = start_loading(root)
+
+
+def take_early(root: Path) -> PendingSources | None:
+    """The loading `start_early` began for `root`, once."""
+    return _EARLY.pop(root, None)
 
 
 def load_sources(root: Path, cache_dir: Path | None = None) -> LoadedSources:
