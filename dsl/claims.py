@@ -50,28 +50,22 @@ class Claims:
         os.pwrite(self._fd, _HEADER.pack(0, count), 0)
 
     def front(self) -> int | None:
-        with self._bounds() as bounds:
-            first, end = bounds
-            if first >= end:
-                return None
-            bounds[0] = first + 1
-            return first
+        return self._take(from_back=False)
 
     def back(self) -> int | None:
-        with self._bounds() as bounds:
-            first, end = bounds
-            if first >= end:
-                return None
-            bounds[1] = end - 1
-            return end - 1
+        return self._take(from_back=True)
 
-    @contextlib.contextmanager
-    def _bounds(self) -> Iterator[list[int]]:
+    def _take(self, *, from_back: bool) -> int | None:
+        """The next number from one end, under the lock; None when none is left."""
         fcntl.lockf(self._fd, fcntl.LOCK_EX)
         try:
-            bounds = list(_HEADER.unpack(os.pread(self._fd, _HEADER.size, 0)))
-            yield bounds
+            first, end = _HEADER.unpack(os.pread(self._fd, _HEADER.size, 0))
+            if first >= end:
+                return None
+            taken = end - 1 if from_back else first
+            bounds = (first, taken) if from_back else (first + 1, end)
             os.pwrite(self._fd, _HEADER.pack(*bounds), 0)
+            return int(taken)
         finally:
             fcntl.lockf(self._fd, fcntl.LOCK_UN)
 

@@ -21,6 +21,7 @@ from scipy import sparse
 
 from assistc.runtime.nlu.tagger import TaggedSpan
 from assistc.runtime.nlu.text import tokenize
+from assistc.runtime.nlu.tfidf import smoothed_idf
 
 NGRAMS = (2, 3)
 WEIGHT = 0.5
@@ -72,11 +73,7 @@ class DelexFeaturizer:
         for text, found in zip(texts, spans, strict=True):
             df.update(set(_ngrams(delexicalise(text, found))))
         vocabulary = sorted(df)
-        n_docs = len(texts)
-        idf = np.array(
-            [math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in vocabulary], dtype=np.float64
-        )
-        return cls(vocabulary, idf)
+        return cls(vocabulary, smoothed_idf([df[f] for f in vocabulary], len(texts)))
 
     def vector(
         self, text: str, spans: Sequence[TaggedSpan]

@@ -60,6 +60,15 @@ def _char_ngrams(word: str) -> tuple[str, ...]:
     )
 
 
+def smoothed_idf(document_frequencies: Sequence[int], n_docs: int) -> npt.NDArray[np.float64]:
+    """scikit-learn's smoothed idf, ln((1 + n) / (1 + df)) + 1: a feature in every
+    document still weighs 1, and none divides by zero."""
+    return np.array(
+        [math.log((1 + n_docs) / (1 + df)) + 1.0 for df in document_frequencies],
+        dtype=np.float64,
+    )
+
+
 class TfidfFeaturizer:
     """Vocabulary + idf; `transform` gives a sparse row per message."""
 
@@ -102,8 +111,7 @@ class TfidfFeaturizer:
         vocabulary = word_vocab + char_vocab
         n_docs = len(texts)
         df = [word_df[f] for f in word_vocab] + [char_df[f] for f in char_vocab]
-        idf = np.array([math.log((1 + n_docs) / (1 + d)) + 1.0 for d in df], dtype=np.float64)
-        return cls(vocabulary, idf, len(word_vocab), vectors, n_docs)
+        return cls(vocabulary, smoothed_idf(df, n_docs), len(word_vocab), vectors, n_docs)
 
     def _char_indices(self, word: str) -> tuple[int, ...]:
         """Known char n-gram indices of a word; cached because words repeat a lot."""
