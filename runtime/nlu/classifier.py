@@ -45,6 +45,7 @@ CALIBRATION_FOLDS = 5
 PARALLEL_BUDGET = 2e7
 """Above this many nonzeros × classes, SVMs train in parallel processes (below it, the
 start-up of workers costs more than it saves)."""
+PARALLEL_GROUPS = 4
 ABSENT_SCORE = -10.0
 FULL_CV_BUDGET = 5e7
 """Up to this many nonzeros × classes, the temperature is fitted on all 5 folds; above it,
@@ -67,32 +68,46 @@ STAGE2_FOLDS = 3
 Matrix = npt.NDArray[np.float64]
 
 
-def _fit_one(
-    x: sparse.csr_matrix, y: npt.NDArray[np.int64], k: int, seed: int
-) -> tuple[Matrix, float]:
-    """The binary SVM of class k against the rest; an absent class scores very low."""
-    target = y == k
-    if not target.any():
-        return np.zeros(x.shape[1]), ABSENT_SCORE
-    svm = LinearSVC(C=SVM_C, random_state=seed).fit(x, target)
-    return svm.coef_[0].astype(np.float64), float(svm.intercept_[0])
+def _fit_group(
+    x: sparse.csr_matrix, y: npt.NDArray[np.int64], classes: Sequence[int], seed: int
+) -> list[tuple[Matrix, float]]:
+    """The binary SVMs of `classes`, each against all other examples, in one run of
+    liblinear's own one-vs-rest loop (no Python round trip and input checks per class):
+    the other classes are merged into one label, whose SVM is dropped (class k against
+    the rest is the same problem however the rest are labelled). An absent class scores
+    very low."""
+    present = [k for k in classes if (y == k).any()]
+    merged = np.where(np.isin(y, present), y, -1)
+    labels = np.unique(merged)
+    fitted: dict[int, tuple[Matrix, float]] = {}
+    if len(labels) > 2:
+        svm = LinearSVC(C=SVM_C, random_state=seed).fit(x, merged)
+        for row, label in enumerate(svm.classes_):
+            fitted[int(label)] = (svm.coef_[row].astype(np.float64), float(svm.intercept_[row]))
+    else:  # liblinear's binary case is one SVM, of the larger label
+        for k in present:
+            svm = LinearSVC(C=SVM_C, random_state=seed).fit(x, y == k)
+            fitted[k] = (svm.coef_[0].astype(np.float64), float(svm.intercept_[0]))
+    return [fitted.get(k, (np.zeros(x.shape[1]), ABSENT_SCORE)) for k in classes]
 
 
 def _fit_svms(
     x: sparse.csr_matrix, y: npt.NDArray[np.int64], n_classes: int, seed: int
 ) -> tuple[Matrix, Matrix]:
-    """One binary LinearSVC per class. Large problems are spread over worker processes
-    (not threads: liblinear's random generator is global, so threads would make the
-    result depend on scheduling)."""
-    jobs = 1 if x.nnz * n_classes <= PARALLEL_BUDGET else max(1, min(4, os.cpu_count() or 1))
-    if jobs == 1 and n_classes > 2 and len(np.unique(y)) == n_classes:
-        # Small problems: liblinear's own one-vs-rest loop, without a Python round trip
-        # (and sklearn's input checks) per class.
-        svm = LinearSVC(C=SVM_C, random_state=seed).fit(x, y)
-        return svm.coef_.astype(np.float64), svm.intercept_.astype(np.float64)
-    fitted = Parallel(n_jobs=jobs)(delayed(_fit_one)(x, y, k, seed) for k in range(n_classes))
-    coef = np.vstack([c for c, _ in fitted])
-    intercept = np.array([b for _, b in fitted])
+    """One binary LinearSVC per class. Large problems are split into `PARALLEL_GROUPS`
+    groups of classes trained in worker processes (not threads: liblinear's random
+    generator is global, so threads would make the result depend on scheduling; and a
+    fixed number of groups, so the result does not depend on the number of cores)."""
+    groups = 1 if x.nnz * n_classes <= PARALLEL_BUDGET else PARALLEL_GROUPS
+    jobs = min(groups, os.cpu_count() or 1)
+    fitted = Parallel(n_jobs=jobs)(
+        delayed(_fit_group)(x, y, range(g, n_classes, groups), seed) for g in range(groups)
+    )
+    coef = np.zeros((n_classes, x.shape[1]))
+    intercept = np.zeros(n_classes)
+    for g, group in enumerate(fitted):
+        for k, (c, b) in zip(range(g, n_classes, groups), group, strict=True):
+            coef[k], intercept[k] = c, b
     return coef, intercept
 
 
@@ -221,21 +236,22 @@ def _calibrate(
     spans: Sequence[Sequence[TaggedSpan]],
     n_classes: int,
     seed: int,
-) -> tuple[float, EntityStage | None]:
+) -> tuple[float, EntityStage | None, sparse.csr_matrix]:
     """The softmax temperature of the SVMs on `x` and, when `spans` name any entity
     type, the entity stage fitted on held-out margins of the SVMs on `x` plus the
     delexicalised features (the temperature is then of those SVMs: the dev loop reuses
-    it for a classifier without entity stage, a little sharper than fitted)."""
+    it for a classifier without entity stage, a little sharper than fitted); and the
+    features the final SVMs train on (`x`, with the delexicalised block if any)."""
     types = sorted({span.entity for found in spans for span in found})
     if not types:
         margins, rows = _held_out_margins(x, y, n_classes, seed)
-        return _fit_temperature(margins, y[rows]), None
-    delex = DelexFeaturizer.fit(texts, spans)
-    x = sparse.hstack([x, delex.transform(texts, spans)], format="csr")
-    margins, rows = _held_out_margins(x, y, n_classes, seed)
+        return _fit_temperature(margins, y[rows]), None, x
+    delex, delex_rows = DelexFeaturizer.fit_transform(texts, spans)
+    with_delex = sparse.hstack([x, delex_rows], format="csr")
+    margins, rows = _held_out_margins(with_delex, y, n_classes, seed)
     temperature = _fit_temperature(margins, y[rows])
     if not len(rows):
-        return temperature, None
+        return temperature, None, x
     indicators = _type_indicators([spans[i] for i in rows], types)
     with threadpool_limits(limits=1):  # BLAS threads make these small products ~15× slower
         if _stage2_helps(margins, indicators, y[rows], temperature):
@@ -243,7 +259,7 @@ def _calibrate(
         else:  # the delexicalised features stay: the SVMs were calibrated with them
             coef = np.zeros((n_classes, n_classes + len(types)))
             intercept = np.zeros(n_classes)
-    return temperature, EntityStage(delex, types, coef, intercept)
+    return temperature, EntityStage(delex, types, coef, intercept), with_delex
 
 
 class IntentClassifier:
@@ -296,9 +312,7 @@ class IntentClassifier:
         x = featurizer.transform(texts)
         stage = None
         if temperature is None:
-            temperature, stage = _calibrate(x, y, texts, spans or [], len(intents), config.seed)
-        if stage is not None:
-            x = sparse.hstack([x, stage.delex.transform(texts, spans or [])], format="csr")
+            temperature, stage, x = _calibrate(x, y, texts, spans or [], len(intents), config.seed)
         coef, intercept = _fit_svms(x, y, len(intents), config.seed)
         return cls(intents, featurizer, coef, intercept, temperature, stage)
 

@@ -68,18 +68,27 @@ class DelexFeaturizer:
         self.idf = idf
 
     @classmethod
-    def fit(cls, texts: Sequence[str], spans: Sequence[Sequence[TaggedSpan]]) -> DelexFeaturizer:
+    def fit_transform(
+        cls, texts: Sequence[str], spans: Sequence[Sequence[TaggedSpan]]
+    ) -> tuple[DelexFeaturizer, sparse.csr_matrix]:
+        """The featurizer fitted on the messages, and their rows (delexicalised once)."""
+        grams = [
+            _ngrams(delexicalise(text, found)) for text, found in zip(texts, spans, strict=True)
+        ]
         df: Counter[str] = Counter()
-        for text, found in zip(texts, spans, strict=True):
-            df.update(set(_ngrams(delexicalise(text, found))))
+        for message in grams:
+            df.update(set(message))
         vocabulary = sorted(df)
-        return cls(vocabulary, smoothed_idf([df[f] for f in vocabulary], len(texts)))
+        featurizer = cls(vocabulary, smoothed_idf([df[f] for f in vocabulary], len(texts)))
+        return featurizer, featurizer._rows(grams)
 
     def vector(
         self, text: str, spans: Sequence[TaggedSpan]
     ) -> tuple[npt.NDArray[np.int64], Vector]:
         """The nonzero feature indices and values of one message."""
-        grams = _ngrams(delexicalise(text, spans))
+        return self._row(_ngrams(delexicalise(text, spans)))
+
+    def _row(self, grams: Sequence[str]) -> tuple[npt.NDArray[np.int64], Vector]:
         found = [i for g in grams if (i := self.index.get(g)) is not None]
         cols, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
         values: Vector = (1.0 + np.log(counts.astype(np.float64))) * self.idf[cols]
@@ -88,15 +97,13 @@ class DelexFeaturizer:
             values *= WEIGHT / norm
         return cols, values
 
-    def transform(
-        self, texts: Sequence[str], spans: Sequence[Sequence[TaggedSpan]]
-    ) -> sparse.csr_matrix:
-        """The rows of many messages (the training path)."""
+    def _rows(self, grams: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """The rows of many messages' n-grams (the training path)."""
         indptr = [0]
         cols: list[npt.NDArray[np.int64]] = []
         values: list[Vector] = []
-        for text, found in zip(texts, spans, strict=True):
-            c, v = self.vector(text, found)
+        for message in grams:
+            c, v = self._row(message)
             cols.append(c)
             values.append(v)
             indptr.append(indptr[-1] + len(c))
@@ -106,7 +113,7 @@ class DelexFeaturizer:
                 np.concatenate([np.zeros(0, dtype=np.int64), *cols]),
                 np.array(indptr, dtype=np.int64),
             ),
-            shape=(len(texts), len(self.vocabulary)),
+            shape=(len(grams), len(self.vocabulary)),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class NLUModel:
         spans, tagger = out_of_fold_spans(examples, matcher, config.seed, with_full=True)
         assert tagger is not None  # with_full
         classifier = IntentClassifier.train(examples, config, spans=spans)
-        return cls(classifier, tagger.result(), matcher, config)
+        return cls(classifier, EntityTagger(*tagger.result()), matcher, config)
 
     def parse(self, text: str) -> ParseResult:
         if not text.strip():

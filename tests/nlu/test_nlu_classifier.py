@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nlu_fixtures import chit_chat_examples, pizza_examples
+from sklearn.svm import LinearSVC
 
 from assistc.runtime.ir import Config, Example
 from assistc.runtime.nlu import classifier as classifier_module
@@ -221,10 +222,33 @@ def test_delexicalised_text_replaces_each_span_by_one_type_token() -> None:
 
 def test_delexicalised_features_of_one_message_match_the_training_rows() -> None:
     texts = [e.text for e in TITLED]
-    featurizer = DelexFeaturizer.fit(texts, TITLE_SPANS)
-    batch = featurizer.transform(texts, TITLE_SPANS).toarray()
+    featurizer, rows = DelexFeaturizer.fit_transform(texts, TITLE_SPANS)
+    batch = rows.toarray()
     for row, text, spans in zip(batch, texts, TITLE_SPANS, strict=True):
         cols, values = featurizer.vector(text, spans)
         alone = np.zeros(len(featurizer.vocabulary))
         alone[cols] = values
         assert np.array_equal(alone, row), text
+
+
+@pytest.mark.parametrize("groups", [1, 2, 3, 5])
+def test_svms_trained_in_groups_of_classes_are_each_class_against_the_rest(
+    monkeypatch: pytest.MonkeyPatch, groups: int
+) -> None:
+    """However the classes are grouped (merging the others into one label), class k's
+    SVM is the binary SVM of k against the rest; a class without examples scores
+    `ABSENT_SCORE`."""
+    texts = [e.text for e in EXAMPLES + WEATHER_OR_MUSIC]
+    names = sorted({e.intent for e in EXAMPLES + WEATHER_OR_MUSIC})
+    y = np.array([names.index(e.intent) for e in EXAMPLES + WEATHER_OR_MUSIC])
+    featurizer = TfidfFeaturizer.fit(texts, pretrained())
+    x = featurizer.transform(texts)
+    n_classes = len(names) + 1  # the last class has no examples
+    monkeypatch.setattr(classifier_module, "PARALLEL_BUDGET", 0 if groups > 1 else 1e12)
+    monkeypatch.setattr(classifier_module, "PARALLEL_GROUPS", groups)
+    coef, intercept = classifier_module._fit_svms(x, y, n_classes, 0)
+    for k in range(len(names)):
+        alone = LinearSVC(C=classifier_module.SVM_C, random_state=0).fit(x, y == k)
+        assert np.allclose(coef[k], alone.coef_[0], atol=1e-3), names[k]
+        assert intercept[k] == pytest.approx(alone.intercept_[0], abs=1e-3)
+    assert not coef[-1].any() and intercept[-1] == classifier_module.ABSENT_SCORE

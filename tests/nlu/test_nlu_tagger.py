@@ -11,7 +11,13 @@ from sklearn.model_selection import KFold
 from assistc.runtime.ir import Config, Entity, EntityAnnotation, EnumValue, Example
 from assistc.runtime.nlu import tagger as tagger_module
 from assistc.runtime.nlu.pipeline import NLUModel
-from assistc.runtime.nlu.tagger import EntityTagger, TaggedSpan, bio_labels, out_of_fold_spans
+from assistc.runtime.nlu.tagger import (
+    EntityTagger,
+    TaggedSpan,
+    annotated,
+    bio_labels,
+    out_of_fold_spans,
+)
 from assistc.runtime.nlu.text import tokenize
 
 
@@ -32,7 +38,8 @@ def test_annotation_not_on_token_boundaries_labels_overlapping_tokens() -> None:
         intent="x",
         entities=[EntityAnnotation(start=4, end=9, entity="city", value="new-y")],
     )
-    assert bio_labels(tokenize(example.text), example) == ["O", "B-city", "I-city", "I-city", "O"]
+    ((text, spans),) = annotated([example])
+    assert bio_labels(tokenize(text), spans) == ["O", "B-city", "I-city", "I-city", "O"]
 
 
 def test_without_annotations_the_tagger_finds_nothing() -> None:
@@ -56,7 +63,7 @@ def test_matcher_hits_let_the_tagger_add_roles_to_listed_values_it_never_saw() -
 
 def _held_out_by_hand(examples: list[Example]) -> list[list[TaggedSpan]]:
     """What `out_of_fold_spans` promises: each example tagged by a short-trained tagger
-    on the other folds."""
+    on the other folds (here decoded by `EntityTagger`, there by CRFsuite itself)."""
     spans: list[list[TaggedSpan]] = [[] for _ in examples]
     folds = KFold(tagger_module.OUT_OF_FOLD_FOLDS, shuffle=True, random_state=42)
     for train_idx, test_idx in folds.split(np.arange(len(examples))):
@@ -71,10 +78,20 @@ def _held_out_by_hand(examples: list[Example]) -> list[list[TaggedSpan]]:
 def test_out_of_fold_spans_come_from_taggers_that_did_not_see_the_example() -> None:
     examples = flight_examples(30)
     spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
-    assert spans == _held_out_by_hand(examples)
+    by_hand = _held_out_by_hand(examples)
+    assert [[_where(s) for s in found] for found in spans] == [
+        [_where(s) for s in found] for found in by_hand
+    ]
+    assert [s.confidence for found in spans for s in found] == pytest.approx(
+        [s.confidence for found in by_hand for s in found], abs=1e-4
+    )
     assert any(spans)
     assert full is not None
-    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
+    assert np.array_equal(full.result()[2], EntityTagger.train(examples, None, 42).weights)
+
+
+def _where(span: TaggedSpan) -> tuple[str, str | None, int, int]:
+    return span.entity, span.role, span.start, span.end
 
 
 def test_out_of_fold_spans_are_the_same_in_worker_processes(
@@ -86,11 +103,11 @@ def test_out_of_fold_spans_are_the_same_in_worker_processes(
     spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
     assert spans == alone
     assert full is not None
-    assert np.array_equal(full.result().weights, EntityTagger.train(examples, None, 42).weights)
+    assert np.array_equal(full.result()[2], EntityTagger.train(examples, None, 42).weights)
 
 
 def test_out_of_fold_spans_without_annotations_are_empty() -> None:
     examples = [Example(text=t, intent="greet") for t in ["hello there", "hi", "hey you"]]
     spans, full = out_of_fold_spans(examples, None, 42, with_full=True)
     assert spans == [[], [], []]
-    assert full is not None and full.result().labels == ["O"]
+    assert full is not None and full.result()[0] == ["O"]
