@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.errors import ModelLoadError
 from assistc.runtime.nlu.matcher import EntityMatcher
-from assistc.runtime.nlu.tagger import EntityTagger, out_of_fold_spans
+from assistc.runtime.nlu.tagger import EntityTagger, TaggerParts, out_of_fold_spans
 
 DEFAULT_KEEP = 5
 """Bundles kept in a models folder after training (the newest ones)."""
@@ -143,10 +144,14 @@ class _Trainer:
     """Trains the components of one assistant, building the matcher at most once (with a
     huge lookup table, building it dominates)."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, to_train: Collection[str]) -> None:
         self.assistant = assistant
+        self.to_train = to_train
+        """The components this training trains (the others are reused)."""
         self.temperature: float | None = None
         """The calibration to reuse (quick training), or None to calibrate."""
+        self._tagger: Future[TaggerParts] | None = None
+        """The entity tagger, training in a worker beside the intent classifier."""
 
     @functools.cached_property
     def matcher(self) -> EntityMatcher:
@@ -158,11 +163,19 @@ class _Trainer:
             examples = _all_examples(assistant)
             spans = None
             if self.temperature is None:  # the quick retrain has no entity stage
-                spans, _ = out_of_fold_spans(examples, self.matcher, assistant.config.seed)
+                tagger_too = "entity_tagger" in self.to_train
+                spans, self._tagger = out_of_fold_spans(
+                    examples,
+                    self.matcher,
+                    assistant.config.seed,
+                    full_on=_annotated_examples(assistant) if tagger_too else None,
+                )
             return IntentClassifier.train(
                 examples, assistant.config, temperature=self.temperature, spans=spans
             )
         if name == "entity_tagger":  # learns from the annotations, matcher hits as features
+            if self._tagger is not None:
+                return EntityTagger(*self._tagger.result())
             return EntityTagger.train(
                 _annotated_examples(assistant), self.matcher, assistant.config.seed
             )
@@ -251,15 +264,18 @@ def train(
     for path, manifest in [] if force else bundle.list_bundles(models_dir):  # newest first
         for name in COMPONENTS:
             candidates.setdefault((name, manifest.fingerprints.get(name)), []).append(path)
-    trainer = _Trainer(assistant)
+    sources: dict[str, Path | None] = {}
+    for name in COMPONENTS:
+        found = candidates.get((name, fingerprints[name]), [])
+        if quick and name == "intent_classifier":
+            found = found + candidates.get((name, quick_classifier), [])
+        sources[name] = next((path for path in found if bundle.component_loads(path, name)), None)
+    trainer = _Trainer(assistant, [name for name, source in sources.items() if source is None])
     seconds: dict[str, float] = {}
     writers: dict[str, Callable[[Path], None]] = {}
     total = len(COMPONENTS)
     for index, name in enumerate(COMPONENTS, start=1):
-        found = candidates.get((name, fingerprints[name]), [])
-        if quick and name == "intent_classifier":
-            found = found + candidates.get((name, quick_classifier), [])
-        source = next((path for path in found if bundle.component_loads(path, name)), None)
+        source = sources[name]
         if source is not None:
             writers[name] = functools.partial(bundle.link_component, source / name)
             _report(progress, Progress(name, "reused", index, total))

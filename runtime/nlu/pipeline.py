@@ -65,8 +65,8 @@ class NLUModel:
         """The tagger on all examples trains in a worker while the classifier learns
         from the spans of the out-of-fold taggers (`tagger.out_of_fold_spans`)."""
         matcher = EntityMatcher.build(entities)
-        spans, tagger = out_of_fold_spans(examples, matcher, config.seed, with_full=True)
-        assert tagger is not None  # with_full
+        spans, tagger = out_of_fold_spans(examples, matcher, config.seed, full_on=examples)
+        assert tagger is not None  # full_on
         classifier = IntentClassifier.train(examples, config, spans=spans)
         return cls(classifier, EntityTagger(*tagger.result()), matcher, config)
 

@@ -413,14 +413,20 @@ def out_of_fold_spans(
     matcher: EntityMatcher | None,
     seed: int,
     *,
-    with_full: bool = False,
+    full_on: Sequence[Example] | None = None,
 ) -> tuple[list[list[TaggedSpan]], Future[TaggerParts] | None]:
     """Each example tagged by a tagger that did not see it (3 folds, short training),
-    and, `with_full`, the parts of the tagger on all examples, still training in a worker
-    when the spans are returned (so the intent classifier can train from them meanwhile).
-    Worker processes, not threads: CRFsuite shuffles with the global C `rand()`."""
+    and, given `full_on`, the parts of the tagger trained on those examples, still
+    training in a worker when the spans are returned (so the intent classifier can train
+    from them meanwhile). Worker processes, not threads: CRFsuite shuffles with the
+    global C `rand()`."""
     spans: list[list[TaggedSpan]] = [[] for _ in examples]
     corpus = _Corpus(uuid.uuid4().hex, annotated(examples), matcher)
+    full_corpus: _Corpus | None = None
+    if full_on is examples:  # the same sentences: a worker prepares them once
+        full_corpus = corpus
+    elif full_on is not None:
+        full_corpus = _Corpus(uuid.uuid4().hex, annotated(full_on), matcher)
     is_annotated = any(annotations for _, annotations in corpus.data) and len(examples) >= 2
     parallel = is_annotated and len(examples) >= PARALLEL_MIN_EXAMPLES
     executor = get_reusable_executor(max_workers=2) if parallel else _InProcess()
@@ -439,7 +445,7 @@ def out_of_fold_spans(
         (test_idx, executor.submit(_tag_held_out, corpus, train_idx, test_idx, seed))
         for train_idx, test_idx in folds[:-1]
     ]
-    full = executor.submit(_train_full, corpus, seed) if with_full else None
+    full = None if full_corpus is None else executor.submit(_train_full, full_corpus, seed)
     tagged += [
         (test_idx, _InProcess().submit(_tag_held_out, corpus, train_idx, test_idx, seed))
         for train_idx, test_idx in folds[-1:]

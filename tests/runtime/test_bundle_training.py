@@ -17,8 +17,11 @@ from assistc.runtime import bundle, ir, training
 from assistc.runtime.bundle import BundleError, load_bundle
 from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.dialogue.stores import InMemoryTrackerStore
+from assistc.runtime.nlu import tagger as tagger_module
 from assistc.runtime.nlu.classifier import IntentClassifier
+from assistc.runtime.nlu.matcher import EntityMatcher
 from assistc.runtime.nlu.pipeline import NLUModel
+from assistc.runtime.nlu.tagger import EntityTagger
 from assistc.runtime.testing import render_text, run_tests
 from assistc.runtime.training import Progress, TrainingError, component_fingerprints, train
 
@@ -460,6 +463,26 @@ def test_the_trained_classifier_is_the_one_nlu_evaluation_trains(
         assert np.array_equal(
             bundled.classifier.probabilities(text, spans), evaluated.probabilities(text, spans)
         )
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_the_tagger_trained_beside_the_classifier_is_the_one_trained_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+) -> None:
+    """When both train, the tagger trains (in a worker, for many examples) while the
+    classifier does; it is the tagger `EntityTagger.train` gives on the annotated
+    examples."""
+    if in_workers:
+        monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
+    assistant = make_assistant()
+    result = train(assistant, tmp_path)
+    assert {"intent_classifier", "entity_tagger"} <= set(result.trained)
+    annotated = [e for intent in assistant.intents for e in intent.examples if e.entities]
+    matcher = EntityMatcher.build(assistant.entities)
+    alone = EntityTagger.train(annotated, matcher, assistant.config.seed)
+    bundled = EntityTagger.load(result.path / "entity_tagger")
+    assert annotated and bundled.labels == alone.labels and len(bundled.labels) > 1
+    assert np.array_equal(bundled.weights, alone.weights)
 
 
 def _quick_assistant(extra: str | None = None) -> ir.Assistant:
