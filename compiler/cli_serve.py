@@ -34,6 +34,7 @@ from assistc.runtime.dialogue.stores import (
     TrackerStoreError,
 )
 from assistc.runtime.ir import Config
+from assistc.runtime.nlu.errors import RESOURCE_FAILURES, resource_failure
 from assistc.runtime.nlu.evaluate import (
     DataFormatError,
     EvalReport,
@@ -229,7 +230,10 @@ def nlu_eval(
         raise fail_usage(str(error)) from None
     if not train_set or not test_set:
         raise fail_usage("the training and the test file each need at least one example")
-    report = evaluate(train_set, test_set, Config(seed=seed), oos_label)
+    try:
+        report = evaluate(train_set, test_set, Config(seed=seed), oos_label)
+    except RESOURCE_FAILURES as error:
+        raise fail_usage(resource_failure("training", error)) from None
     _print_report(report, output)
 
 
@@ -245,5 +249,8 @@ def nlu_cv(project: Path, folds: int, output: str) -> None:
     examples = [e for intent in assistant.intents for e in intent.examples]
     if folds < 2 or folds > len(examples):
         raise fail_usage(f"--folds must be between 2 and {len(examples)}")
-    outcome = cross_validate(examples, assistant.entities, assistant.config, folds)
+    try:
+        outcome = cross_validate(examples, assistant.entities, assistant.config, folds)
+    except RESOURCE_FAILURES as error:
+        raise fail_usage(resource_failure("training", error)) from None
     _print_report(outcome, output)

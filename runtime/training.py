@@ -33,7 +33,7 @@ from assistc.runtime.dialogue.policies import PolicyEnsemble
 from assistc.runtime.ir import Assistant, Example, fingerprint
 from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
-from assistc.runtime.nlu.errors import ModelLoadError
+from assistc.runtime.nlu.errors import RESOURCE_FAILURES, ModelLoadError, resource_failure
 from assistc.runtime.nlu.matcher import EntityMatcher
 from assistc.runtime.nlu.tagger import EntityTagger, TaggerParts, out_of_fold_spans
 
@@ -337,11 +337,8 @@ def _train_component(trainer: _Trainer, name: str) -> _Savable:
     label = name.replace("_", " ")
     try:
         return trainer.train(name)
-    except MemoryError:
-        raise TrainingError(
-            f"training the {label} ran out of memory; "
-            "is a lookup table or an example set unexpectedly huge?"
-        ) from None
+    except RESOURCE_FAILURES as error:
+        raise TrainingError(resource_failure(f"training the {label}", error)) from None
     except (ValueError, TypeError, KeyError) as error:
         raise TrainingError(f"training the {label} failed: {error}") from error
 

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import dying
 import numpy as np
 import pytest
 from rich.console import Console
@@ -483,6 +484,18 @@ def test_the_tagger_trained_beside_the_classifier_is_the_one_trained_alone(
     bundled = EntityTagger.load(result.path / "entity_tagger")
     assert annotated and bundled.labels == alone.labels and len(bundled.labels) > 1
     assert np.array_equal(bundled.weights, alone.weights)
+
+
+def test_a_worker_that_dies_is_a_clear_training_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-training (the system's out-of-memory killer, say) is a
+    `TrainingError` that says so, and nothing is written."""
+    monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
+    monkeypatch.setattr(tagger_module, "_train_full", dying.exit_process)
+    with pytest.raises(TrainingError, match="a worker process ended unexpectedly"):
+        train(make_assistant(), tmp_path)
+    assert not list(tmp_path.iterdir())
 
 
 def _quick_assistant(extra: str | None = None) -> ir.Assistant:
