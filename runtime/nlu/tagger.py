@@ -132,6 +132,7 @@ label name being `entity` or `entity:role`. Cheap to send to worker processes.""
 
 
 def annotated(examples: Sequence[Example]) -> list[Annotated]:
+    """The examples as the tagger learns them (see `Annotated`)."""
     return [
         (
             example.text,
@@ -262,22 +263,6 @@ class EntityTagger:
         Without any annotation the tagger finds nothing."""
         return cls(*_train_parts(_sentences(annotated(examples), matcher), seed, epochs))
 
-    @staticmethod
-    def _from_crf(crf: pycrfsuite.Tagger) -> TaggerParts:
-        """The weights of an opened CRF model as plain arrays."""
-        info = crf.info()
-        labels = sorted(crf.labels())
-        label_index = {label: j for j, label in enumerate(labels)}
-        attributes = sorted({attr for attr, _ in info.state_features})
-        attr_index = {a: i for i, a in enumerate(attributes)}
-        weights = np.zeros((len(attributes) + 1, len(labels)), dtype=np.float32)
-        for (attr, label), weight in info.state_features.items():
-            weights[attr_index[attr], label_index[label]] = weight
-        transitions = np.zeros((len(labels), len(labels)))
-        for (src, dst), weight in info.transitions.items():
-            transitions[label_index[src], label_index[dst]] = weight
-        return labels, attributes, weights, transitions
-
     def _emissions(self, features: list[list[str]]) -> Matrix:
         """Per-token label scores: the summed weights of each token's known attributes."""
         index = self.index
@@ -358,6 +343,22 @@ class _Corpus:
         return _PREPARED[self.key]
 
 
+def _exported(crf: pycrfsuite.Tagger) -> TaggerParts:
+    """The weights of an opened CRF model as plain arrays."""
+    info = crf.info()
+    labels = sorted(crf.labels())
+    label_index = {label: j for j, label in enumerate(labels)}
+    attributes = sorted({attr for attr, _ in info.state_features})
+    attr_index = {a: i for i, a in enumerate(attributes)}
+    weights = np.zeros((len(attributes) + 1, len(labels)), dtype=np.float32)
+    for (attr, label), weight in info.state_features.items():
+        weights[attr_index[attr], label_index[label]] = weight
+    transitions = np.zeros((len(labels), len(labels)))
+    for (src, dst), weight in info.transitions.items():
+        transitions[label_index[src], label_index[dst]] = weight
+    return labels, attributes, weights, transitions
+
+
 def _train_parts(sentences: Sequence[_Sentence], seed: int, epochs: int) -> TaggerParts:
     """A trained tagger, as parts: a worker sends these back rather than the tagger and
     its index."""
@@ -368,7 +369,7 @@ def _train_parts(sentences: Sequence[_Sentence], seed: int, epochs: int) -> Tagg
         crf = pycrfsuite.Tagger()
         crf.open(path)
         try:
-            return EntityTagger._from_crf(crf)
+            return _exported(crf)
         finally:
             crf.close()
 

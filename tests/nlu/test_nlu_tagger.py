@@ -111,3 +111,16 @@ def test_out_of_fold_spans_without_annotations_are_empty() -> None:
     spans, full = out_of_fold_spans(examples, None, 42, full_on=examples)
     assert spans == [[], [], []]
     assert full is not None and full.result()[0] == ["O"]
+
+
+def test_an_inside_label_that_continues_nothing_starts_a_span() -> None:
+    """CRFsuite's own decoding (the out-of-fold taggers') may give `I-x` after `O` or
+    after another entity: it starts a span, as `B-x` would."""
+    tokens = tokenize("fly to new york from rome")
+    labels = ["O", "O", "I-city:to", "I-city:to", "O", "I-city:from"]
+    spans = tagger_module._label_spans(tokens, labels, lambda k: 1.0 - k / 10)
+    assert [(s.entity, s.role, s.start, s.end) for s in spans] == [
+        ("city", "to", 7, 15),
+        ("city", "from", 21, 25),
+    ]
+    assert [s.confidence for s in spans] == [pytest.approx(0.7), pytest.approx(0.5)]
