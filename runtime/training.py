@@ -35,7 +35,7 @@ from assistc.runtime.nlu import classifier, matcher, tagger
 from assistc.runtime.nlu.classifier import IntentClassifier
 from assistc.runtime.nlu.errors import RESOURCE_FAILURES, ModelLoadError, resource_failure
 from assistc.runtime.nlu.matcher import EntityMatcher
-from assistc.runtime.nlu.tagger import EntityTagger, TaggerParts, out_of_fold_spans
+from assistc.runtime.nlu.tagger import EntityTagger, TaggerParts, out_of_fold_spans, train_beside
 
 DEFAULT_KEEP = 5
 """Bundles kept in a models folder after training (the newest ones)."""
@@ -162,14 +162,14 @@ class _Trainer:
         if name == "intent_classifier":  # as `NLUModel.train` trains it
             examples = _all_examples(assistant)
             spans = None
+            # When the tagger is to be trained too, it trains in a worker meanwhile.
+            tagger_on = _annotated_examples(assistant) if "entity_tagger" in self.to_train else None
             if self.temperature is None:  # the quick retrain has no entity stage
-                tagger_too = "entity_tagger" in self.to_train
                 spans, self._tagger = out_of_fold_spans(
-                    examples,
-                    self.matcher,
-                    assistant.config.seed,
-                    full_on=_annotated_examples(assistant) if tagger_too else None,
+                    examples, self.matcher, assistant.config.seed, full_on=tagger_on
                 )
+            elif tagger_on is not None:
+                self._tagger = train_beside(tagger_on, self.matcher, assistant.config.seed)
             return IntentClassifier.train(
                 examples, assistant.config, temperature=self.temperature, spans=spans
             )

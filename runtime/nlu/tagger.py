@@ -409,6 +409,22 @@ def _crf_marginal(crf: pycrfsuite.Tagger, labels: Sequence[str], k: int) -> floa
     return float(crf.marginal(labels[k], k))
 
 
+def train_beside(
+    examples: Sequence[Example], matcher: EntityMatcher | None, seed: int
+) -> Future[TaggerParts]:
+    """The parts of the tagger on `examples`, training in a worker process when they are
+    many (so this process can train something else meanwhile), or here and now."""
+    if len(examples) < PARALLEL_MIN_EXAMPLES:
+        return _InProcess().submit(
+            _train_parts, _sentences(annotated(examples), matcher), seed, CRF_EPOCHS
+        )
+    corpus = _Corpus(uuid.uuid4().hex, annotated(examples), matcher)
+    future: Future[TaggerParts] = get_reusable_executor(max_workers=2).submit(
+        _train_full, corpus, seed
+    )
+    return future
+
+
 def out_of_fold_spans(
     examples: Sequence[Example],
     matcher: EntityMatcher | None,

@@ -471,19 +471,28 @@ def test_the_tagger_trained_beside_the_classifier_is_the_one_trained_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool
 ) -> None:
     """When both train, the tagger trains (in a worker, for many examples) while the
-    classifier does; it is the tagger `EntityTagger.train` gives on the annotated
-    examples."""
+    classifier does, in a full training and in the dev loop's quick one; it is the tagger
+    `EntityTagger.train` gives on the annotated examples."""
     if in_workers:
         monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
     assistant = make_assistant()
-    result = train(assistant, tmp_path)
-    assert {"intent_classifier", "entity_tagger"} <= set(result.trained)
-    annotated = [e for intent in assistant.intents for e in intent.examples if e.entities]
-    matcher = EntityMatcher.build(assistant.entities)
-    alone = EntityTagger.train(annotated, matcher, assistant.config.seed)
-    bundled = EntityTagger.load(result.path / "entity_tagger")
-    assert annotated and bundled.labels == alone.labels and len(bundled.labels) > 1
-    assert np.array_equal(bundled.weights, alone.weights)
+    full = train(assistant, tmp_path)
+    oslo = ir.EntityAnnotation(start=8, end=12, entity="city", value="Oslo")
+    edited = edit_intent(
+        assistant,
+        "weather",
+        ir.Example(text="snow in Oslo today", intent="weather", entities=[oslo]),
+    )
+    quick = train(edited, tmp_path, quick=True)
+    assert {"intent_classifier", "entity_tagger"} <= set(full.trained)
+    assert set(quick.trained) == {"intent_classifier", "entity_tagger"}
+    for result, trained_on in [(full, assistant), (quick, edited)]:
+        examples = [e for intent in trained_on.intents for e in intent.examples if e.entities]
+        matcher = EntityMatcher.build(trained_on.entities)
+        alone = EntityTagger.train(examples, matcher, trained_on.config.seed)
+        bundled = EntityTagger.load(result.path / "entity_tagger")
+        assert bundled.labels == alone.labels and len(bundled.labels) > 1
+        assert np.array_equal(bundled.weights, alone.weights)
 
 
 def test_a_worker_that_dies_is_a_clear_training_error(
