@@ -1040,12 +1040,13 @@ class _GenerationState:
         )
         compiled = _compile_intent(decl, resolver, trees=sample_templates)
         requested = decl.generate.count if decl.generate else config.default_generate
-        rng = random.Random(_seed(config.seed, decl.name.text))
+        # `check` samples nothing: seeding a generator per intent would be wasted work
+        rng = random.Random(_seed(config.seed, decl.name.text)) if sample_templates else None
         holding_out = config.holdout > 0 and sample_templates
         trees = compiled
         if holding_out:
             trees = _compile_intent(decl, self._holdout_resolvers()[0])
-        examples, stat = _generate(decl, trees, requested, rng, sample_templates=sample_templates)
+        examples, stat = _generate(decl, trees, requested, rng)
         stat.explicit = decl.generate is not None
         holdout: list[ExampleData] = []
         if holding_out:
@@ -1129,10 +1130,12 @@ def _generate(
     decl: ast.IntentDecl,
     compiled: list[_CompiledTemplate],
     requested: int,
-    rng: random.Random,
+    rng: random.Random | None,
     literals: bool = True,
-    sample_templates: bool = True,
 ) -> tuple[list[ExampleData], IntentStats]:
+    """The intent's examples: every expansion of its hand-written templates and, with
+    an `rng`, `requested` in all sampled from the others; without one (`check`), the
+    others are only counted."""
     intent = decl.name.text
     stat = IntentStats(requested=requested)
     seen: set[str] = set()
@@ -1153,7 +1156,7 @@ def _generate(
                 add(pieces)
     stat.handwritten = len(examples)
     stat.possible = stat.handwritten + sum(t.size for t in choices)
-    if not sample_templates:
+    if rng is None:
         stat.examples = min(max(requested, stat.handwritten), stat.possible)
         return examples, stat
     if choices and len(examples) < requested:
