@@ -252,3 +252,19 @@ def test_svms_trained_in_groups_of_classes_are_each_class_against_the_rest(
         assert np.allclose(coef[k], alone.coef_[0], atol=1e-3), names[k]
         assert intercept[k] == pytest.approx(alone.intercept_[0], abs=1e-3)
     assert not coef[-1].any() and intercept[-1] == classifier_module.ABSENT_SCORE
+
+
+def test_svms_trained_in_groups_do_not_depend_on_the_number_of_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [e.text for e in EXAMPLES + WEATHER_OR_MUSIC]
+    names = sorted({e.intent for e in EXAMPLES + WEATHER_OR_MUSIC})
+    y = np.array([names.index(e.intent) for e in EXAMPLES + WEATHER_OR_MUSIC])
+    x = TfidfFeaturizer.fit(texts, pretrained()).transform(texts)
+    monkeypatch.setattr(classifier_module, "PARALLEL_BUDGET", 0)
+    fitted = []
+    for cores in (1, 2, 4):
+        monkeypatch.setattr(classifier_module.os, "cpu_count", lambda cores=cores: cores)
+        fitted.append(classifier_module._fit_svms(x, y, len(names), 7))
+    for coef, intercept in fitted[1:]:
+        assert np.array_equal(coef, fitted[0][0]) and np.array_equal(intercept, fitted[0][1])
