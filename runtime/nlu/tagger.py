@@ -18,10 +18,10 @@ import functools
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +52,9 @@ OUT_OF_FOLD_EPOCHS = 3
 3 folds × 3 epochs cost about 1.7 full trainings and give the classifier the kind of
 mistakes the full tagger makes on new messages (its own training predictions are too
 clean: with them the entity features gained nothing, docs/benchmarks.md)."""
+WORKER_IDLE_SECONDS = 60
+"""Idle workers exit after this long, with the sentences they kept (~150 MB for SNIPS'
+13,000 examples); a dev loop that retrains sooner reuses them."""
 PARALLEL_MIN_EXAMPLES = 2000
 """From this many examples, the out-of-fold taggers train in worker processes (below
 it, starting the workers costs more than they save)."""
@@ -375,7 +378,12 @@ def _train_parts(sentences: Sequence[_Sentence], seed: int, epochs: int) -> Tagg
 
 
 def _train_full(corpus: _Corpus, seed: int) -> TaggerParts:
-    return _train_parts(corpus.sentences(), seed, CRF_EPOCHS)
+    """The full tagger on the corpus's sentences, which are then let go (the last job to
+    need them in this worker)."""
+    try:
+        return _train_parts(corpus.sentences(), seed, CRF_EPOCHS)
+    finally:
+        _PREPARED.pop(corpus.key, None)
 
 
 def _tag_held_out(
@@ -419,10 +427,7 @@ def train_beside(
             _train_parts, _sentences(annotated(examples), matcher), seed, CRF_EPOCHS
         )
     corpus = _Corpus(uuid.uuid4().hex, annotated(examples), matcher)
-    future: Future[TaggerParts] = get_reusable_executor(max_workers=2).submit(
-        _train_full, corpus, seed
-    )
-    return future
+    return _workers().submit(_train_full, corpus, seed)
 
 
 def out_of_fold_spans(
@@ -446,7 +451,7 @@ def out_of_fold_spans(
         full_corpus = _Corpus(uuid.uuid4().hex, annotated(full_on), matcher)
     is_annotated = any(annotations for _, annotations in corpus.data) and len(examples) >= 2
     parallel = is_annotated and len(examples) >= PARALLEL_MIN_EXAMPLES
-    executor = get_reusable_executor(max_workers=2) if parallel else _InProcess()
+    executor = _workers() if parallel else _InProcess()
     folds = (
         list(
             KFold(min(OUT_OF_FOLD_FOLDS, len(examples)), shuffle=True, random_state=seed).split(
@@ -472,6 +477,11 @@ def out_of_fold_spans(
         for i, found in zip(test_idx, future.result(), strict=True):
             spans[i] = found
     return spans, full
+
+
+def _workers() -> Executor:
+    """The two worker processes the taggers train in (loky's, reused between trainings)."""
+    return cast(Executor, get_reusable_executor(max_workers=2, timeout=WORKER_IDLE_SECONDS))
 
 
 class _InProcess:
