@@ -77,10 +77,14 @@ Node = Text | Choice | Placeholder | Annotation
 @dataclass(frozen=True, slots=True)
 class Template:
     nodes: tuple[Node, ...]
+    literal: bool | None = field(default=None, compare=False, repr=False)
+    """`is_literal`, when the parser already knows it."""
 
     @property
     def is_literal(self) -> bool:
         """True when the template has exactly one expansion (hand-written text)."""
+        if self.literal is not None:
+            return self.literal
         return all(_is_literal(node) for node in self.nodes)
 
 
@@ -111,7 +115,8 @@ def parse_template(source: str) -> Template:
     """Parse one example string; raises TemplateError with offsets into `source`."""
     simple = _simple(source)
     if simple is not None:
-        return Template(simple)
+        nodes, literal = simple
+        return Template(nodes, literal)
     parser = _Parser(source)
     options = parser.alternatives(closing=None)
     if len(options) == 1:
@@ -119,10 +124,12 @@ def parse_template(source: str) -> Template:
     return Template((Choice(tuple(options), optional=False),))
 
 
-def _simple(source: str) -> tuple[Node, ...] | None:
+def _simple(source: str) -> tuple[tuple[Node, ...], bool] | None:
     """The nodes of a template made only of `_SIMPLE` parts (the parser would give the
-    same), or None when it has anything else, or an error, for the parser to handle."""
+    same) and whether it is literal, or None when it has anything else, or an error, for
+    the parser to handle."""
     nodes: list[Node] = []
+    literal = True
     position = 0
     match = _SIMPLE.match
     while position < len(source):
@@ -134,8 +141,10 @@ def _simple(source: str) -> tuple[Node, ...] | None:
             nodes.append(Text(part[1]))
         elif kind == 2 or kind == 3:
             nodes.append(_plain_choice(part[kind], optional=kind == 3))
+            literal = False
         elif kind == 4 or kind == 5:
             nodes.append(Placeholder(part[4], part[5], position + 1, part.end() - 1))
+            literal = False
         else:
             body, entity, entity_role, value = part.group(6, 7, 8, 9)
             value = value.strip() if value is not None else None
@@ -144,7 +153,7 @@ def _simple(source: str) -> tuple[Node, ...] | None:
                 Annotation((Text(body),), entity, entity_role, value or None, start, part.end() - 1)
             )
         position = part.end()
-    return tuple(nodes)
+    return tuple(nodes), literal
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -35,6 +35,9 @@ def parsed(source: str) -> object:
 @given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
 def test_any_template_parses_as_the_general_parser_parses_it(source: str) -> None:
     assert parsed(source) == general(source)
+    template, reference = parsed(source), general(source)
+    if isinstance(template, tpl.Template) and isinstance(reference, tpl.Template):
+        assert template.is_literal == reference.is_literal  # known to the one-step path
 
 
 @pytest.mark.parametrize(
