@@ -162,14 +162,21 @@ class _Trainer:
         if name == "intent_classifier":  # as `NLUModel.train` trains it
             examples = _all_examples(assistant)
             spans = None
-            # When the tagger is to be trained too, it trains in a worker meanwhile.
-            tagger_on = _annotated_examples(assistant) if "entity_tagger" in self.to_train else None
+            # When the tagger is to be trained too, it trains in a worker meanwhile, on
+            # the annotated examples (`_annotated_examples`, as rows of `examples`).
+            tagger_too = "entity_tagger" in self.to_train
+            annotated_rows = [i for i, example in enumerate(examples) if example.entities]
             if self.temperature is None:  # the quick retrain has no entity stage
                 spans, self._tagger = out_of_fold_spans(
-                    examples, self.matcher, assistant.config.seed, full_on=tagger_on
+                    examples,
+                    self.matcher,
+                    assistant.config.seed,
+                    full_rows=annotated_rows if tagger_too else None,
                 )
-            elif tagger_on is not None:
-                self._tagger = train_beside(tagger_on, self.matcher, assistant.config.seed)
+            elif tagger_too:
+                self._tagger = train_beside(
+                    _annotated_examples(assistant), self.matcher, assistant.config.seed
+                )
             return IntentClassifier.train(
                 examples, assistant.config, temperature=self.temperature, spans=spans
             )

@@ -65,8 +65,9 @@ class NLUModel:
         """The tagger on all examples trains in a worker while the classifier learns
         from the spans of the out-of-fold taggers (`tagger.out_of_fold_spans`)."""
         matcher = EntityMatcher.build(entities)
-        spans, tagger = out_of_fold_spans(examples, matcher, config.seed, full_on=examples)
-        assert tagger is not None  # full_on
+        everything = range(len(examples))
+        spans, tagger = out_of_fold_spans(examples, matcher, config.seed, full_rows=everything)
+        assert tagger is not None  # full_rows
         classifier = IntentClassifier.train(examples, config, spans=spans)
         return cls(classifier, EntityTagger(*tagger.result()), matcher, config)
 

@@ -377,11 +377,13 @@ def _train_parts(sentences: Sequence[_Sentence], seed: int, epochs: int) -> Tagg
             crf.close()
 
 
-def _train_full(corpus: _Corpus, seed: int) -> TaggerParts:
-    """The full tagger on the corpus's sentences, which are then let go (the last job to
-    need them in this worker)."""
+def _train_full(corpus: _Corpus, rows: Sequence[int] | None, seed: int) -> TaggerParts:
+    """The full tagger on the corpus's sentences (those of `rows`, or all), which are then
+    let go (the last job to need them in this worker)."""
     try:
-        return _train_parts(corpus.sentences(), seed, CRF_EPOCHS)
+        sentences = corpus.sentences()
+        chosen = sentences if rows is None else [sentences[i] for i in rows]
+        return _train_parts(chosen, seed, CRF_EPOCHS)
     finally:
         _PREPARED.pop(corpus.key, None)
 
@@ -422,12 +424,9 @@ def train_beside(
 ) -> Future[TaggerParts]:
     """The parts of the tagger on `examples`, training in a worker process when they are
     many (so this process can train something else meanwhile), or here and now."""
-    if len(examples) < PARALLEL_MIN_EXAMPLES:
-        return _InProcess().submit(
-            _train_parts, _sentences(annotated(examples), matcher), seed, CRF_EPOCHS
-        )
     corpus = _Corpus(uuid.uuid4().hex, annotated(examples), matcher)
-    return _workers().submit(_train_full, corpus, seed)
+    executor = _workers() if len(examples) >= PARALLEL_MIN_EXAMPLES else _InProcess()
+    return executor.submit(_train_full, corpus, None, seed)
 
 
 def out_of_fold_spans(
@@ -435,20 +434,15 @@ def out_of_fold_spans(
     matcher: EntityMatcher | None,
     seed: int,
     *,
-    full_on: Sequence[Example] | None = None,
+    full_rows: Sequence[int] | None = None,
 ) -> tuple[list[list[TaggedSpan]], Future[TaggerParts] | None]:
     """Each example tagged by a tagger that did not see it (3 folds, short training),
-    and, given `full_on`, the parts of the tagger trained on those examples, still
-    training in a worker when the spans are returned (so the intent classifier can train
-    from them meanwhile). Worker processes, not threads: CRFsuite shuffles with the
-    global C `rand()`."""
+    and, given `full_rows`, the parts of the tagger trained on those of the examples,
+    still training in a worker when the spans are returned (so the intent classifier can
+    train from them meanwhile; the worker prepares the examples' sentences once for
+    both). Worker processes, not threads: CRFsuite shuffles with the global C `rand()`."""
     spans: list[list[TaggedSpan]] = [[] for _ in examples]
     corpus = _Corpus(uuid.uuid4().hex, annotated(examples), matcher)
-    full_corpus: _Corpus | None = None
-    if full_on is examples:  # the same sentences: a worker prepares them once
-        full_corpus = corpus
-    elif full_on is not None:
-        full_corpus = _Corpus(uuid.uuid4().hex, annotated(full_on), matcher)
     is_annotated = any(annotations for _, annotations in corpus.data) and len(examples) >= 2
     parallel = is_annotated and len(examples) >= PARALLEL_MIN_EXAMPLES
     executor = _workers() if parallel else _InProcess()
@@ -463,14 +457,16 @@ def out_of_fold_spans(
     )
     # The workers take every fold but the last, then the full tagger; this process tags
     # the last fold meanwhile, so the spans are ready when the first two cores are free.
+    # (In one process: the folds, then the full tagger, which lets the sentences go.)
+    split = len(folds) - 1 if parallel else len(folds)
     tagged = [
         (test_idx, executor.submit(_tag_held_out, corpus, train_idx, test_idx, seed))
-        for train_idx, test_idx in folds[:-1]
+        for train_idx, test_idx in folds[:split]
     ]
-    full = None if full_corpus is None else executor.submit(_train_full, full_corpus, seed)
+    full = None if full_rows is None else executor.submit(_train_full, corpus, full_rows, seed)
     tagged += [
         (test_idx, _InProcess().submit(_tag_held_out, corpus, train_idx, test_idx, seed))
-        for train_idx, test_idx in folds[-1:]
+        for train_idx, test_idx in folds[split:]
     ]
     _PREPARED.pop(corpus.key, None)
     for test_idx, future in tagged:

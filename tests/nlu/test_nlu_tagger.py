@@ -77,7 +77,7 @@ def _held_out_by_hand(examples: list[Example]) -> list[list[TaggedSpan]]:
 
 def test_out_of_fold_spans_come_from_taggers_that_did_not_see_the_example() -> None:
     examples = flight_examples(30)
-    spans, full = out_of_fold_spans(examples, None, 42, full_on=examples)
+    spans, full = out_of_fold_spans(examples, None, 42, full_rows=range(len(examples)))
     by_hand = _held_out_by_hand(examples)
     assert [[_where(s) for s in found] for found in spans] == [
         [_where(s) for s in found] for found in by_hand
@@ -100,7 +100,7 @@ def test_out_of_fold_spans_are_the_same_in_worker_processes(
     examples = flight_examples(30)
     alone, _ = out_of_fold_spans(examples, None, 42)
     monkeypatch.setattr(tagger_module, "PARALLEL_MIN_EXAMPLES", 1)
-    spans, full = out_of_fold_spans(examples, None, 42, full_on=examples)
+    spans, full = out_of_fold_spans(examples, None, 42, full_rows=range(len(examples)))
     assert spans == alone
     assert full is not None
     assert np.array_equal(full.result()[2], EntityTagger.train(examples, None, 42).weights)
@@ -108,7 +108,7 @@ def test_out_of_fold_spans_are_the_same_in_worker_processes(
 
 def test_out_of_fold_spans_without_annotations_are_empty() -> None:
     examples = [Example(text=t, intent="greet") for t in ["hello there", "hi", "hey you"]]
-    spans, full = out_of_fold_spans(examples, None, 42, full_on=examples)
+    spans, full = out_of_fold_spans(examples, None, 42, full_rows=range(len(examples)))
     assert spans == [[], [], []]
     assert full is not None and full.result()[0] == ["O"]
 
@@ -133,8 +133,8 @@ def test_a_process_lets_the_sentences_go_after_the_full_tagger() -> None:
     examples = flight_examples(30)
     corpus = tagger_module._Corpus("key", annotated(examples), None)
     assert corpus.sentences() is corpus.sentences()  # prepared once
-    tagger_module._train_full(corpus, 42)
+    tagger_module._train_full(corpus, None, 42)
     assert tagger_module._PREPARED == {}
-    spans, full = out_of_fold_spans(examples, None, 42, full_on=examples)
+    spans, full = out_of_fold_spans(examples, None, 42, full_rows=range(len(examples)))
     assert full is not None and full.result()[0] != ["O"]
     assert any(spans) and tagger_module._PREPARED == {}
